@@ -12,7 +12,7 @@ import {
   type Root,
   type Signer,
 } from '@airlock/shared/common';
-import { ContentStore, writeBundle, type BlobRef } from '@airlock/shared/node';
+import { writeBundle, type BlobRef, type ContentStore } from '@airlock/shared/node';
 
 export const YEAR_MS = 365 * 24 * 3600 * 1000;
 export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -74,7 +74,7 @@ export function manifestFor(blobs: BlobRef[], overrides: Partial<BundleManifestI
 
 /** Writes a signed bundle to bytes in memory (for small test bundles). */
 export async function bundleBytes(opts: { store: ContentStore; manifest: BundleManifestInput | Envelope; signers?: Signer[]; roots?: Map<number, Envelope> }): Promise<Buffer> {
-  const envelope = 'payloadType' in opts.manifest ? opts.manifest : signBundleManifest(opts.manifest, opts.signers ?? []);
+  const envelope = 'payloadType' in opts.manifest ? opts.manifest : signBundleManifest(opts.manifest, opts.signers ?? []).envelope;
   const chunks: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _e, done) {

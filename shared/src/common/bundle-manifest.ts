@@ -138,9 +138,9 @@ export const parseBundleManifest = (payload: Uint8Array): BundleManifest =>
     unsupported: 'BUNDLE_SCHEMA_UNSUPPORTED',
   });
 
-/** Validates a manifest and signs it with release keys. */
-export function signBundleManifest(manifest: BundleManifestInput, signers: readonly Signer[]): Envelope {
-  const parsed = BundleManifestSchema.safeParse(manifest);
+/** Validates a manifest (filling defaults) and signs it with release keys. */
+export function signBundleManifest(input: BundleManifestInput, signers: readonly Signer[]): { envelope: Envelope; manifest: BundleManifest } {
+  const parsed = BundleManifestSchema.safeParse(input);
   if (!parsed.success) throw new AirlockError('INVALID_INPUT', `The bundle manifest is invalid: ${z.prettifyError(parsed.error)}`);
-  return signEnvelope(BUNDLE_PAYLOAD_TYPE, utf8Encode(JSON.stringify(parsed.data)), signers);
+  return { envelope: signEnvelope(BUNDLE_PAYLOAD_TYPE, utf8Encode(JSON.stringify(parsed.data)), signers), manifest: parsed.data };
 }

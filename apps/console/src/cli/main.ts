@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { registerBundle } from './commands/bundle.js';
+import { registerKeys } from './commands/keys.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+const program = new Command('airlock')
+  .description('Airlock: model operations for air-gapped sites')
+  .version(version)
+  .option('--json', 'print one JSON document on stdout instead of text')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+registerKeys(program);
+registerBundle(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Commander has printed its message; usage mistakes exit 2, help and version exit 0.
+  process.exitCode = err instanceof CommanderError ? (err.exitCode === 0 ? 0 : 2) : 1;
+}

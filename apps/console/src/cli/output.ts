@@ -1,0 +1,44 @@
+import { SingleBar } from 'cli-progress';
+import { toErrorData, type ErrorData } from '@airlock/shared/common';
+
+/** How a command reports: human text, or one JSON document on stdout for scripts. */
+export class Output {
+  constructor(readonly json: boolean) {}
+
+  result(data: unknown, human: () => string): void {
+    process.stdout.write(this.json ? `${JSON.stringify({ ok: true, result: data }, null, 2)}\n` : `${human()}\n`);
+  }
+
+  /** Prints the error with its code and returns the exit code: 2 for usage, 1 for everything else. */
+  error(err: unknown): number {
+    const data: ErrorData = toErrorData(err);
+    if (this.json) process.stdout.write(`${JSON.stringify({ ok: false, error: data }, null, 2)}\n`);
+    else process.stderr.write(`error ${data.code}: ${data.message}\n`);
+    return data.code === 'USAGE' ? 2 : 1;
+  }
+
+  /** A progress bar on stderr when a person is watching; a no-op for scripts and pipes. */
+  progress(label: string): { update(done: number, total: number): void; stop(): void } {
+    if (this.json || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+    const bar = new SingleBar({
+      stream: process.stderr,
+      format: `${label.padEnd(8)} {bar} {percentage}% | {done}/{size} | {eta_formatted}`,
+      hideCursor: true,
+      clearOnComplete: false,
+    });
+    let started = false;
+    const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+    return {
+      update(done, total) {
+        if (!started) {
+          bar.start(total, 0, { done: mib(0), size: mib(total) });
+          started = true;
+        }
+        bar.update(done, { done: mib(done), size: mib(total) });
+      },
+      stop() {
+        if (started) bar.stop();
+      },
+    };
+  }
+}

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative, sep } from 'node:path';
+import {
+  AirlockError,
+  sha256Hex,
+  signBundleManifest,
+  signerFromSecretKey,
+  utf8Encode,
+  type BundleManifest,
+  type BundleManifestInput,
+} from '@airlock/shared/common';
+import { ContentStore, openKey, readKeyFile, writeBundleFile, type BlobRef } from '@airlock/shared/node';
+import { readRootFile } from './trust-files.js';
+
+export interface FilesBundleInput {
+  /** files and directories; a directory contributes its files under their relative paths */
+  inputs: string[];
+  keyPath: string;
+  passphrase: string;
+  rootPath: string;
+  out: string;
+  channel: string;
+  sequence: number;
+  environment?: string;
+  hosts: string[];
+  slot: string;
+  model: { name: string; kind: BundleManifest['slots'][string]['model']['kind']; version: number };
+  runtime: { command: string; args: string[]; port: number };
+  expiresInDays: number;
+  onProgress?: (phase: 'store' | 'write', bytesDone: number, bytesTotal: number) => void;
+}
+
+export interface FilesBundleResult {
+  path: string;
+  manifest: BundleManifest;
+}
+
+interface InputFile {
+  path: string;
+  name: string;
+  size: number;
+}
+
+async function collect(inputs: string[]): Promise<InputFile[]> {
+  const files: InputFile[] = [];
+  const walk = async (path: string, base: string | null): Promise<void> => {
+    const st = await lstat(path).catch(() => {
+      throw new AirlockError('NOT_FOUND', `${path} does not exist.`);
+    });
+    if (st.isSymbolicLink()) throw new AirlockError('INVALID_INPUT', `${path} is a symbolic link; pass the file it points to.`);
+    if (st.isDirectory()) {
+      for (const entry of (await readdir(path)).sort()) await walk(join(path, entry), base ?? path);
+    } else if (st.isFile()) {
+      files.push({ path, name: base === null ? basename(path) : relative(base, path).split(sep).join('/'), size: st.size });
+    } else {
+      throw new AirlockError('INVALID_INPUT', `${path} is not a regular file or directory.`);
+    }
+  };
+  for (const input of inputs) await walk(input, null);
+  if (files.length === 0) throw new AirlockError('INVALID_INPUT', 'No files to bundle.');
+  const names = new Set<string>();
+  for (const f of files) {
+    if (names.has(f.name)) throw new AirlockError('INVALID_INPUT', `Two inputs are both named "${f.name}" in the bundle.`);
+    names.add(f.name);
+  }
+  return files;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * Builds a signed bundle straight from files on disk, without a registry: the files become one
+ * slot's release. The model digest stands for the file set (sha256 over the sorted file list).
+ */
+export async function createBundleFromFiles(input: FilesBundleInput): Promise<FilesBundleResult> {
+  const [{ root, envelope: rootEnvelope }, keyFile] = await Promise.all([readRootFile(input.rootPath), readKeyFile(input.keyPath)]);
+  if (!root.roles.release.keyids.includes(keyFile.keyid)) {
+    throw new AirlockError('INVALID_INPUT', `The key ${keyFile.keyid.slice(0, 12)}… is not a release key of root version ${root.version}.`);
+  }
+  const pair = await openKey(keyFile, input.passphrase);
+  const files = await collect(input.inputs);
+  const storeDir = await mkdtemp(join(tmpdir(), 'airlock-bundle-'));
+  try {
+    const store = await ContentStore.open(storeDir);
+    const bytesTotal = files.reduce((n, f) => n + f.size, 0);
+    let bytesDone = 0;
+    const stored: (BlobRef & { name: string })[] = [];
+    for (const f of files) {
+      const ref = await store.putFile(f.path, { onBytes: (n) => input.onProgress?.('store', (bytesDone += n), bytesTotal) });
+      stored.push({ ...ref, name: f.name });
+    }
+    const fileList = stored.map((s) => ({ path: s.name, digest: s.digest, size: s.size, role: 'other' as const }));
+    const blobs = [...new Map(stored.map((s) => [s.digest, { digest: s.digest, size: s.size, included: true }])).values()];
+    const now = Date.now();
+    const manifest: BundleManifestInput = {
+      schema: 'airlock.bundle/v1',
+      bundleId: randomUUID(),
+      channel: input.channel,
+      sequence: input.sequence,
+      issuedAt: iso(now),
+      expiresAt: iso(now + input.expiresInDays * 24 * 3600 * 1000),
+      targets: { ...(input.environment ? { environment: input.environment } : {}), hosts: input.hosts },
+      slots: {
+        [input.slot]: {
+          model: { ...input.model, digest: `sha256:${sha256Hex(utf8Encode(JSON.stringify(fileList)))}` },
+          files: fileList,
+          runtime: input.runtime,
+          health: {},
+        },
+      },
+      blobs,
+    };
+    const signed = signBundleManifest(manifest, [signerFromSecretKey(pair.secretKey)]);
+    await writeBundleFile(input.out, { manifest: signed.envelope, roots: new Map([[root.version, rootEnvelope]]), store }, (p) =>
+      input.onProgress?.('write', p.bytesDone, p.bytesTotal),
+    );
+    return { path: input.out, manifest: signed.manifest };
+  } finally {
+    await rm(storeDir, { recursive: true, force: true });
+  }
+}
