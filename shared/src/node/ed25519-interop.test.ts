@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fromBase64, generateKeyPair, pae, signEnvelope, signerFromSecretKey, utf8Encode, verifyDetached } from '@airlock/shared/common';
+import { useTempDirs } from '../../../test/helpers/tmp.js';
+
+const tempDir = useTempDirs();
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const nodePublicKey = (raw: Uint8Array) => createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
+const message = utf8Encode('airlock interop: ' + 'x'.repeat(1000));
+
+describe('Ed25519 interoperability', () => {
+  it('our signatures verify with Node crypto, and Node signatures verify with ours', () => {
+    const ours = generateKeyPair();
+    const sig = signerFromSecretKey(ours.secretKey);
+    const env = signEnvelope('application/x-test', message, [sig]);
+    const signed = pae(env.payloadType, message);
+    expect(verify(null, signed, nodePublicKey(ours.publicKey), fromBase64(env.signatures[0]!.sig))).toBe(true);
+
+    const theirs = generateKeyPairSync('ed25519');
+    const raw = theirs.publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519_PREFIX.length);
+    const theirSig = sign(null, message, theirs.privateKey);
+    expect(verifyDetached(message, theirSig, raw)).toBe(true);
+    expect(verifyDetached(utf8Encode('other'), theirSig, raw)).toBe(false);
+  });
+
+  it('our signatures verify with `openssl pkeyutl`, and OpenSSL signatures verify with ours', async () => {
+    const dir = await tempDir();
+    const ours = generateKeyPair();
+    const env = signEnvelope('application/x-test', message, [signerFromSecretKey(ours.secretKey)]);
+    await writeFile(join(dir, 'msg'), pae(env.payloadType, message));
+    await writeFile(join(dir, 'sig'), fromBase64(env.signatures[0]!.sig));
+    await writeFile(join(dir, 'pub.pem'), nodePublicKey(ours.publicKey).export({ format: 'pem', type: 'spki' }));
+    const out = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(dir, 'pub.pem'), '-rawin', '-in', join(dir, 'msg'), '-sigfile', join(dir, 'sig')]);
+    expect(out.toString()).toMatch(/Signature Verified Successfully/);
+
+    execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', join(dir, 'k.pem')]);
+    await writeFile(join(dir, 'plain'), message);
+    execFileSync('openssl', ['pkeyutl', '-sign', '-inkey', join(dir, 'k.pem'), '-rawin', '-in', join(dir, 'plain'), '-out', join(dir, 'osig')]);
+    const pub = createPublicKey(createPrivateKey(await readFile(join(dir, 'k.pem')))).export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519_PREFIX.length);
+    const osig = await readFile(join(dir, 'osig'));
+    expect(verifyDetached(message, osig, pub)).toBe(true);
+    osig[10]! ^= 1;
+    expect(verifyDetached(message, osig, pub)).toBe(false);
+  });
+});
