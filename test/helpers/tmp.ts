@@ -1,12 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 
-/** A fresh temp directory per call, removed after the test. */
-export function useTempDirs(): (prefix?: string) => Promise<string> {
+function tempDirs(cleanup: (fn: () => Promise<void>) => void): (prefix?: string) => Promise<string> {
   const dirs: string[] = [];
-  afterEach(async () => {
+  cleanup(async () => {
     await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
   });
   return async (prefix = 'airlock-test-') => {
@@ -15,3 +14,9 @@ export function useTempDirs(): (prefix?: string) => Promise<string> {
     return dir;
   };
 }
+
+/** A fresh temp directory per call, removed after the test. */
+export const useTempDirs = () => tempDirs(afterEach);
+
+/** A temp directory that lives for the whole file (for fixtures built in beforeAll). */
+export const useSuiteTempDirs = () => tempDirs(afterAll);

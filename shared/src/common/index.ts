@@ -7,3 +7,4 @@ export * from './digest.js';
 export * from './root.js';
 export * from './bundle-manifest.js';
 export * from './versioned-json.js';
+export * from './canonical-json.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fromBase64, toBase64, utf8Encode } from './bytes.js';
 import { KeyIdSchema, signEnvelope, verifyEnvelope, type Envelope, type Signer, type TrustedKeys } from './dsse.js';
 import { keyIdOf } from './ed25519.js';
+import { canonicalJson } from './canonical-json.js';
 import { AirlockError, isAirlockError } from './errors.js';
 import { parseTimestamp, TimestampSchema } from './time.js';
 import { parseVersionedJson } from './versioned-json.js';
@@ -95,6 +96,20 @@ export function openInitialRoot(env: Envelope): Root {
   return claimed;
 }
 
+/**
+ * A carried root no newer than the trusted one is not needed, but it must still be what it claims:
+ * well-formed and self-signed, and identical to the trusted root when it has the same version.
+ */
+function assertKnownRoot(trusted: Root, version: number, env: Envelope): void {
+  const root = openInitialRoot(env);
+  if (root.version !== version) {
+    throw new AirlockError('ROOT_INVALID', `The document delivered as root version ${version} declares version ${root.version}.`);
+  }
+  if (version === trusted.version && canonicalJson(root) !== canonicalJson(trusted)) {
+    throw new AirlockError('ROOT_INVALID', `Root version ${version} in the bundle differs from the trusted root of that version.`);
+  }
+}
+
 export function assertRootFresh(root: Root, trustedNowMs: number): void {
   if (parseTimestamp(root.expiresAt) <= trustedNowMs) {
     throw new AirlockError('ROOT_EXPIRED', `Root version ${root.version} expired at ${root.expiresAt}. Ask the registry for a newer root.`);
@@ -107,6 +122,9 @@ export function assertRootFresh(root: Root, trustedNowMs: number): void {
  * are ignored; a gap in the versions is refused. The newest root must not be expired.
  */
 export function walkRootChain(trusted: Root, candidates: ReadonlyMap<number, Envelope>, trustedNowMs: number): Root[] {
+  for (const [v, env] of candidates) {
+    if (v <= trusted.version) assertKnownRoot(trusted, v, env);
+  }
   const chain: Root[] = [];
   let current = trusted;
   const newest = Math.max(trusted.version, ...candidates.keys());

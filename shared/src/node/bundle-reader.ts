@@ -102,17 +102,19 @@ export async function verifyBundle(source: Readable, opts: VerifyBundleOptions):
   feeding.catch(() => undefined);
   const state = { inEntry: false, lastEnd: 0 };
   try {
-    const result = await readEntries({ [Symbol.asyncIterator]: () => entries }, staging, state, opts);
-    await feeding.catch((err: unknown) => {
-      throw classify(err, state, tail);
-    });
-    checkEnd(state, tail);
+    const finish = async () => {
+      await feeding.catch((err: unknown) => {
+        throw classify(err, state, tail);
+      });
+      checkEnd(state, tail);
+    };
+    const result = await readEntries({ [Symbol.asyncIterator]: () => entries }, staging, state, opts, finish);
     return { ...result, discard };
   } catch (err) {
     source.destroy();
     extract.destroy();
     await discard();
-    throw isAirlockError(err) ? err : classify(err, state, tail);
+    throw classify(err, state, tail);
   }
 }
 
@@ -120,7 +122,13 @@ export function verifyBundleFile(path: string, opts: VerifyBundleOptions): Promi
   return verifyBundle(createReadStream(path, { highWaterMark: 1024 * 1024 }), opts);
 }
 
-async function readEntries(extract: AsyncIterable<Source>, staging: ContentStore, state: { inEntry: boolean; lastEnd: number }, opts: VerifyBundleOptions) {
+async function readEntries(
+  extract: AsyncIterable<Source>,
+  staging: ContentStore,
+  state: { inEntry: boolean; lastEnd: number },
+  opts: VerifyBundleOptions,
+  finish: () => Promise<void>,
+) {
   let phase: 'manifest' | 'roots' | 'blobs' = 'manifest';
   let manifestEnvelope: Envelope | undefined;
   const rootEnvelopes = new Map<number, Envelope>();
@@ -202,6 +210,7 @@ async function readEntries(extract: AsyncIterable<Source>, staging: ContentStore
     state.lastEnd = entry.offset + BLOCK + roundUp(header.size);
   }
 
+  await finish();
   trusted ??= await establishTrust();
   if (blobs.length < trusted.included.size) {
     const have = new Set(blobs.map((b) => b.digest));
@@ -236,17 +245,19 @@ function checkEnd(state: { lastEnd: number }, tail: TarTail): void {
   }
 }
 
-/** Maps tar-stream and I/O failures onto the closed set of codes. */
-function classify(err: unknown, state: { inEntry: boolean; lastEnd: number }, tail: TarTail): AirlockError {
-  if (isAirlockError(err)) return err;
+/**
+ * Maps tar-stream and I/O failures onto the closed set of codes. tar-stream reports format problems
+ * as plain Errors; any other error type is a defect and is passed on rather than blamed on the media.
+ */
+function classify(err: unknown, state: { inEntry: boolean; lastEnd: number }, tail: TarTail): unknown {
+  if (isAirlockError(err) || !(err instanceof Error)) return err;
   const e = err as NodeJS.ErrnoException;
-  if (e?.code && typeof e.code === 'string' && e.code.startsWith('E') && e.syscall) {
-    return new AirlockError('IO_ERROR', `Reading the bundle failed: ${e.message}`);
-  }
+  if (typeof e.code === 'string' && e.syscall) return new AirlockError('IO_ERROR', `Reading the bundle failed: ${e.message}`);
+  if (err.constructor !== Error) return err;
   const afterEnd = !state.inEntry && tail.total - state.lastEnd >= END_OF_ARCHIVE && tail.bytesFrom(state.lastEnd)?.subarray(0, END_OF_ARCHIVE).every((b) => b === 0);
   if (afterEnd) return new AirlockError('BUNDLE_TRAILING_DATA', 'The bundle has data after its end-of-archive marker.');
-  if (/Unexpected end of data/.test(e?.message ?? '')) {
+  if (/Unexpected end of data/.test(e.message)) {
     return new AirlockError('BUNDLE_TRUNCATED', 'The bundle ends in the middle of an entry: it was cut short.');
   }
-  return new AirlockError('BUNDLE_MALFORMED', `The bundle is not a well-formed tar archive (${e?.message ?? String(err)}).`);
+  return new AirlockError('BUNDLE_MALFORMED', `The bundle is not a well-formed tar archive (${e.message}).`);
 }
