@@ -1,0 +1,64 @@
+/**
+ * One measured operation in its own process, so that its peak RSS is its own. Prints one JSON line:
+ * { seconds, maxRssMiB, ... }.
+ */
+import { readFile } from 'node:fs/promises';
+import {
+  fromHex,
+  keyPairFromSeed,
+  openInitialRoot,
+  parseEnvelope,
+  signBundleManifest,
+  signerFromSecretKey,
+  type Digest,
+} from '@airlock/shared/common';
+import { ContentStore, verifyBundleFile, writeBundleFile } from '@airlock/shared/node';
+
+const [op, ...args] = process.argv.slice(2);
+const started = process.hrtime.bigint();
+const report = (extra: Record<string, unknown>) => {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  process.stdout.write(`${JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, ...extra })}\n`);
+};
+
+if (op === 'put') {
+  const [storeDir, file] = args as [string, string];
+  const store = await ContentStore.open(storeDir);
+  report(await store.putFile(file));
+} else if (op === 'write') {
+  const [storeDir, digest, size, out, seedHex] = args as [string, Digest, string, string, string];
+  const store = await ContentStore.open(storeDir);
+  const now = Date.now();
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const { envelope } = signBundleManifest(
+    {
+      schema: 'airlock.bundle/v1',
+      bundleId: 'bench-000000000001',
+      channel: 'bench',
+      sequence: 1,
+      issuedAt: iso(now),
+      expiresAt: iso(now + 86_400_000),
+      targets: { environment: 'bench', hosts: [] },
+      slots: {
+        main: {
+          model: { name: 'bench', kind: 'other', version: 1, digest },
+          files: [{ path: 'weights.bin', digest, size: Number(size), role: 'weights' }],
+          runtime: { command: 'node', args: [], port: 9000 },
+          health: {},
+        },
+      },
+      blobs: [{ digest, size: Number(size), included: true }],
+    },
+    [signerFromSecretKey(keyPairFromSeed(fromHex(seedHex)).secretKey)],
+  );
+  await writeBundleFile(out, { manifest: envelope, roots: new Map(), store });
+  report({});
+} else if (op === 'verify') {
+  const [bundle, rootFile, stagingDir] = args as [string, string, string];
+  const root = openInitialRoot(parseEnvelope(await readFile(rootFile)));
+  const verified = await verifyBundleFile(bundle, { trust: { root, highWaterMs: 0 }, stagingDir });
+  report({ blobs: verified.blobs.length });
+} else {
+  process.stderr.write(`unknown op ${op}\n`);
+  process.exit(2);
+}
