@@ -52,7 +52,7 @@ async function makeFile(path: string, bytes: number): Promise<void> {
   const block = randomBytes(16 * MiB);
   const out = createWriteStream(path);
   for (let left = bytes; left > 0; left -= block.length) {
-    if (!out.write(left >= block.length ? block : block.subarray(0, left))) await new Promise((r) => out.once('drain', r));
+    if (!out.write(left >= block.length ? block : block.subarray(0, left))) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
 }

@@ -24,7 +24,7 @@ const report = (extra: Record<string, unknown>) => {
 if (op === 'put') {
   const [storeDir, file] = args as [string, string];
   const store = await ContentStore.open(storeDir);
-  report(await store.putFile(file));
+  report({ ...(await store.putFile(file)) });
 } else if (op === 'write') {
   const [storeDir, digest, size, out, seedHex] = args as [string, Digest, string, string, string];
   const store = await ContentStore.open(storeDir);
