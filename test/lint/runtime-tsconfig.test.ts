@@ -1,0 +1,43 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Type-checks one probe file with a project's real compiler options; returns the error messages. */
+function compile(project: string, code: string): string[] {
+  const configPath = join(REPO, project, 'tsconfig.json');
+  const { config } = ts.readConfigFile(configPath, ts.sys.readFile);
+  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dirname(configPath));
+  const probe = join(dirname(configPath), 'probe__.ts');
+  const options = { ...parsed.options, noEmit: true, composite: false, declaration: false };
+  const host = ts.createCompilerHost(options);
+  const read = host.readFile.bind(host);
+  const exists = host.fileExists.bind(host);
+  host.readFile = (f) => (f === probe ? code : read(f));
+  host.fileExists = (f) => f === probe || exists(f);
+  const program = ts.createProgram([probe], options, host);
+  return ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === probe).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+}
+
+describe('one tsconfig per runtime', () => {
+  const cases: [project: string, code: string, compiles: boolean][] = [
+    ['shared/src/common', "export const n: number = [1, 2].at(0) ?? 0;", true],
+    ['shared/src/common', "import { readFileSync } from 'node:fs'; export const f = readFileSync;", false],
+    ['shared/src/common', 'export const t = document.title;', false],
+    ['shared/src/common', 'export const b = Buffer.from("x");', false],
+    ['shared/src/common', 'export const p = process.pid;', false],
+    ['shared/src/node', "import { readFileSync } from 'node:fs'; export const f = readFileSync;", true],
+    ['shared/src/node', 'export const t = document.title;', false],
+    ['agent', 'export const p: number = process.pid;', true],
+    ['agent', 'export const t = document.title;', false],
+    ['agent', 'export const w = window.location;', false],
+    ['apps/console', 'export const t = document.title;', false],
+  ];
+  it.each(cases)('%s: `%s` compiles: %s', (project, code, compiles) => {
+    const errors = compile(project, code);
+    if (compiles) expect(errors).toEqual([]);
+    else expect(errors.length).toBeGreaterThan(0);
+  });
+});
