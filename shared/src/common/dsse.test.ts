@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { toBase64, utf8Decode, utf8Encode } from './bytes.js';
 import { parseEnvelope, pae, signEnvelope, signerFromSecretKey, verifyEnvelope, type Envelope, type TrustedKeys } from './dsse.js';
 import { generateKeyPair, keyIdOf } from './ed25519.js';
-import { isAirlockError, type ErrorCode } from './errors.js';
+import type { ErrorCode } from './errors.js';
+import { codeOf } from '../../../test/helpers/codes.js';
 
 const TYPE = 'application/vnd.airlock.test+json';
 const keys = Array.from({ length: 3 }, generateKeyPair);
@@ -15,15 +16,6 @@ const trust = (threshold: number, count = 3): TrustedKeys => ({
 });
 const payload = utf8Encode('{"hello":"world"}');
 
-function codeOf(fn: () => unknown): ErrorCode | 'ok' {
-  try {
-    fn();
-    return 'ok';
-  } catch (err) {
-    if (isAirlockError(err)) return err.code;
-    throw err;
-  }
-}
 
 describe('DSSE', () => {
   it('encodes PAE exactly as the DSSE spec example', () => {

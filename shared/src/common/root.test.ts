@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { utf8Encode } from './bytes.js';
 import { signEnvelope, signerFromSecretKey, type Envelope, type Signer } from './dsse.js';
 import { generateKeyPair, type KeyPair } from './ed25519.js';
-import { isAirlockError, type ErrorCode } from './errors.js';
+import type { ErrorCode } from './errors.js';
+import { codeOf } from '../../../test/helpers/codes.js';
 import { buildRoot, openInitialRoot, ROOT_PAYLOAD_TYPE, signRoot, walkRootChain, type Root } from './root.js';
 
 const DAY = 86_400_000;
@@ -29,15 +30,6 @@ function generation(version: number, opts: { keys?: number; threshold?: number; 
 /** Version n+1 signed by the given signers (normally all of n's and all of its own). */
 const sign = (next: Generation, signers: Signer[]) => signRoot(next.root, signers);
 
-function codeOf(fn: () => unknown): ErrorCode | 'ok' {
-  try {
-    fn();
-    return 'ok';
-  } catch (err) {
-    if (isAirlockError(err)) return err.code;
-    throw err;
-  }
-}
 
 describe('root of trust', () => {
   const g1 = generation(1);
