@@ -12,3 +12,15 @@ export const BLOB_ENTRY = /^blobs\/sha256\/([0-9a-f]{64})$/;
 export const ENTRY_DEFAULTS = { mode: 0o444, uid: 0, gid: 0, uname: '', gname: '', mtime: new Date(0) } as const;
 
 export type TarHeader = Partial<Header> & { name: string; pax?: Record<string, string> };
+
+/** Bytes a pax extended header's records take: "%d %s=%s\n" each, the length counting itself. */
+export function paxLength(pax: Record<string, string>): number {
+  let total = 0;
+  for (const [key, value] of Object.entries(pax)) {
+    const body = Buffer.byteLength(` ${key}=${value}\n`);
+    let len = body + String(body).length;
+    if (String(len).length > String(body).length) len++;
+    total += len;
+  }
+  return total;
+}

@@ -20,7 +20,7 @@ import {
   type Envelope,
   type Root,
 } from '@airlock/shared/common';
-import { BLOB_ENTRY, MANIFEST_ENTRY, ROOT_ENTRY } from './bundle-layout.js';
+import { BLOB_ENTRY, MANIFEST_ENTRY, paxLength, ROOT_ENTRY } from './bundle-layout.js';
 import { ContentStore, type BlobRef } from './content-store.js';
 import { TarTail } from './tar-tail.js';
 
@@ -66,18 +66,6 @@ const END_OF_ARCHIVE = 2 * BLOCK;
 /** GNU tar pads archives to 20-block records; more zero padding than that is not ours. */
 const MAX_ZERO_TAIL = 20 * BLOCK;
 const roundUp = (n: number) => Math.ceil(n / BLOCK) * BLOCK;
-
-/** Bytes tar-stream's pax encoding takes for these records ("%d key=value\n", length self-inclusive). */
-function paxLength(pax: Record<string, string>): number {
-  let total = 0;
-  for (const [key, value] of Object.entries(pax)) {
-    const body = Buffer.byteLength(` ${key}=${value}\n`);
-    let len = body + String(body).length;
-    if (String(len).length !== String(len - body).length) len++;
-    total += len;
-  }
-  return total;
-}
 
 function unsafePath(name: string): boolean {
   return name.startsWith('/') || name.includes('\\') || name.includes('\0') || /^[A-Za-z]:/.test(name) || name.split('/').some((s) => s === '..' || s === '.' || s === '');
