@@ -8,3 +8,5 @@ export * from './root.js';
 export * from './bundle-manifest.js';
 export * from './versioned-json.js';
 export * from './canonical-json.js';
+export * from './version-manifest.js';
+export * from './approval.js';

@@ -1,17 +1,69 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { actorFor, unlock, type Actor, type SigningActor } from '../registry/auth.js';
+import { openRegistry, type Registry } from '../registry/context.js';
+import { resolveHome } from '../registry/home.js';
 import { Output } from './output.js';
+import { passphrase } from './passphrase.js';
+
+interface Globals {
+  json?: boolean;
+  home?: string;
+  user?: string;
+}
+
+/** What a command's action gets: output, and the registry opened for reading or for a signed change. */
+export class CommandContext {
+  private opened: Registry | undefined;
+
+  constructor(
+    readonly out: Output,
+    private readonly globals: Globals,
+  ) {}
+
+  get home() {
+    return resolveHome(this.globals.home);
+  }
+
+  get userName(): string | undefined {
+    return this.globals.user ?? process.env.AIRLOCK_USER;
+  }
+
+  async registry(): Promise<Registry> {
+    this.opened ??= await openRegistry(this.home);
+    return this.opened;
+  }
+
+  async reader(): Promise<{ reg: Registry; actor: Actor }> {
+    const reg = await this.registry();
+    return { reg, actor: actorFor(reg, this.userName) };
+  }
+
+  /** The acting user's key, unlocked: every change is signed into the audit log by it. */
+  async writer(): Promise<{ reg: Registry; actor: SigningActor }> {
+    const reg = await this.registry();
+    actorFor(reg, this.userName);
+    return { reg, actor: await unlock(reg, this.userName, await passphrase(`Passphrase for ${this.userName}: `)) };
+  }
+
+  close(): void {
+    this.opened?.close();
+  }
+}
 
 /**
- * Wraps a command's action: builds the Output from the global --json flag, and turns any error into
- * a printed code and an exit code, so commands only parse, call a service and print.
+ * Wraps a command's action: builds the context from the global options, and turns any error into a
+ * printed code and an exit code, so commands only parse, call a service and print.
  */
-export function action<A extends unknown[]>(fn: (out: Output, ...args: A) => Promise<void>) {
+export function action<A extends unknown[]>(fn: (ctx: CommandContext, ...args: A) => Promise<void>) {
   return async function (this: Command, ...args: A): Promise<void> {
-    const out = new Output(Boolean(this.optsWithGlobals().json));
+    const globals = this.optsWithGlobals<Globals>();
+    const ctx = new CommandContext(new Output(Boolean(globals.json)), globals);
     try {
-      await fn(out, ...args);
+      await fn(ctx, ...args);
     } catch (err) {
-      process.exitCode = out.error(err);
+      process.exitCode = ctx.out.error(err);
+    } finally {
+      ctx.close();
     }
   };
 }
@@ -25,3 +77,5 @@ export function parseIntOption(name: string, min: number, max = Number.MAX_SAFE_
     return n;
   };
 }
+
+export const collect = (value: string, previous: string[]) => [...previous, value];

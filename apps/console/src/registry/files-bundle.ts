@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import {
   AirlockError,
   sha256Hex,
@@ -12,6 +12,8 @@ import {
   type BundleManifestInput,
 } from '@airlock/shared/common';
 import { ContentStore, openKey, readKeyFile, writeBundleFile, type BlobRef } from '@airlock/shared/node';
+import { isoSeconds } from './context.js';
+import { walkFiles } from './file-walk.js';
 import { readRootFile } from './trust-files.js';
 
 export interface FilesBundleInput {
@@ -37,38 +39,7 @@ export interface FilesBundleResult {
   manifest: BundleManifest;
 }
 
-interface InputFile {
-  path: string;
-  name: string;
-  size: number;
-}
 
-async function collect(inputs: string[]): Promise<InputFile[]> {
-  const files: InputFile[] = [];
-  const walk = async (path: string, base: string | null): Promise<void> => {
-    const st = await lstat(path).catch(() => {
-      throw new AirlockError('NOT_FOUND', `${path} does not exist.`);
-    });
-    if (st.isSymbolicLink()) throw new AirlockError('INVALID_INPUT', `${path} is a symbolic link; pass the file it points to.`);
-    if (st.isDirectory()) {
-      for (const entry of (await readdir(path)).sort()) await walk(join(path, entry), base ?? path);
-    } else if (st.isFile()) {
-      files.push({ path, name: base === null ? basename(path) : relative(base, path).split(sep).join('/'), size: st.size });
-    } else {
-      throw new AirlockError('INVALID_INPUT', `${path} is not a regular file or directory.`);
-    }
-  };
-  for (const input of inputs) await walk(input, null);
-  if (files.length === 0) throw new AirlockError('INVALID_INPUT', 'No files to bundle.');
-  const names = new Set<string>();
-  for (const f of files) {
-    if (names.has(f.name)) throw new AirlockError('INVALID_INPUT', `Two inputs are both named "${f.name}" in the bundle.`);
-    names.add(f.name);
-  }
-  return files;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
  * Builds a signed bundle straight from files on disk, without a registry: the files become one
@@ -80,7 +51,7 @@ export async function createBundleFromFiles(input: FilesBundleInput): Promise<Fi
     throw new AirlockError('INVALID_INPUT', `The key ${keyFile.keyid.slice(0, 12)}… is not a release key of root version ${root.version}.`);
   }
   const pair = await openKey(keyFile, input.passphrase);
-  const files = await collect(input.inputs);
+  const files = await walkFiles(input.inputs);
   const storeDir = await mkdtemp(join(tmpdir(), 'airlock-bundle-'));
   try {
     const store = await ContentStore.open(storeDir);
@@ -99,8 +70,8 @@ export async function createBundleFromFiles(input: FilesBundleInput): Promise<Fi
       bundleId: randomUUID(),
       channel: input.channel,
       sequence: input.sequence,
-      issuedAt: iso(now),
-      expiresAt: iso(now + input.expiresInDays * 24 * 3600 * 1000),
+      issuedAt: isoSeconds(new Date(now)),
+      expiresAt: isoSeconds(new Date(now + input.expiresInDays * 86_400_000)),
       targets: { ...(input.environment ? { environment: input.environment } : {}), hosts: input.hosts },
       slots: {
         [input.slot]: {

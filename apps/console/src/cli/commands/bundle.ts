@@ -7,7 +7,7 @@ import { verifyBundleFile } from '@airlock/shared/node';
 import { createBundleFromFiles } from '../../registry/files-bundle.js';
 import { readRootFile } from '../../registry/trust-files.js';
 import { passphrase } from '../passphrase.js';
-import { action, parseIntOption } from '../run.js';
+import { action, collect, parseIntOption } from '../run.js';
 
 interface CreateOptions {
   key: string;
@@ -26,8 +26,6 @@ interface CreateOptions {
   port: number;
   expiresDays: number;
 }
-
-const collectValues = (value: string, previous: string[]) => [...previous, value];
 
 export function summarize(manifest: BundleManifest) {
   return {
@@ -76,17 +74,17 @@ export function registerBundle(program: Command): void {
     .option('--channel <name>', 'deployment channel', 'default')
     .option('--sequence <n>', 'channel sequence number; hosts refuse anything not newer', parseIntOption('--sequence', 1), 1)
     .option('--env <name>', 'target environment')
-    .option('--host <id>', 'target host id (repeatable)', collectValues, [])
+    .option('--host <id>', 'target host id (repeatable)', collect, [])
     .option('--slot <name>', 'slot the release goes to', 'main')
     .option('--model <name>', 'model name', 'model')
     .option('--model-version <n>', 'model version number', parseIntOption('--model-version', 1), 1)
     .addOption(new Option('--kind <kind>', 'model kind').choices(MODEL_KINDS).default('other'))
     .option('--command <cmd>', 'runtime command on the host', 'node')
-    .option('--arg <arg>', 'runtime argument (repeatable)', collectValues, [])
+    .option('--arg <arg>', 'runtime argument (repeatable)', collect, [])
     .option('--port <port>', 'runtime port', parseIntOption('--port', 1, 65535), 8000)
     .option('--expires-days <days>', 'days until hosts refuse the bundle', parseIntOption('--expires-days', 1, 3650), 30)
     .action(
-      action(async (out, paths: string[], opts: CreateOptions) => {
+      action(async ({ out }, paths: string[], opts: CreateOptions) => {
         if (!opts.env && opts.host.length === 0) throw new AirlockError('USAGE', 'Name the targets: --env NAME and/or --host ID.');
         const pass = await passphrase('Passphrase for the release key: ');
         const bar = out.progress('bundle');
@@ -118,7 +116,7 @@ export function registerBundle(program: Command): void {
     .requiredOption('--root <file>', 'the root.json to trust')
     .option('--now <iso>', 'check expiry at this time instead of the clock')
     .action(
-      action(async (out, file: string, opts: { root: string; now?: string }) => {
+      action(async ({ out }, file: string, opts: { root: string; now?: string }) => {
         const nowMs = opts.now === undefined ? Date.now() : Date.parse(opts.now);
         if (Number.isNaN(nowMs)) throw new AirlockError('USAGE', `--now "${opts.now}" is not an ISO 8601 time.`);
         const { root } = await readRootFile(opts.root);

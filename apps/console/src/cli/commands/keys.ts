@@ -15,7 +15,7 @@ export function registerKeys(program: Command): void {
     .option('--expires-days <days>', 'how long the root stays valid', parseIntOption('--expires-days', 1, 3650), 365)
     .addHelpText('after', '\nThe passphrase comes from AIRLOCK_PASSPHRASE or is asked for on the terminal.')
     .action(
-      action(async (out, opts: { dir: string; name: string; expiresDays: number }) => {
+      action(async ({ out }, opts: { dir: string; name: string; expiresDays: number }) => {
         const pass = await passphrase('Passphrase for the new key: ', { confirm: true });
         const result = await initKeys({ dir: opts.dir, name: opts.name, passphrase: pass, expiresAt: iso(Date.now() + opts.expiresDays * 86_400_000) });
         out.result(result, () =>

@@ -1,0 +1,150 @@
+import { Option, type Command } from 'commander';
+import { MODEL_KINDS } from '@airlock/shared/common';
+import type { VersionState } from '../../registry/repos/version-status.js';
+import { importModel } from '../../registry/services/import.js';
+import { transitionVersion } from '../../registry/services/lifecycle.js';
+import { annotateModel, diffVersions, listModels, showModel, type VersionDetail } from '../../registry/services/models.js';
+import { table } from '../output.js';
+import { action, collect, parseIntOption } from '../run.js';
+
+function describeVersion(v: VersionDetail): string {
+  const m = v.manifest;
+  return [
+    `version  ${v.ref} (${m.model.kind})  ${v.state}${v.flag ? `  FLAGGED: ${v.flag}` : ''}`,
+    `digest   ${v.digest}`,
+    `created  ${v.createdAt} by ${v.createdBy}`,
+    m.licence ? `licence  ${m.licence}` : '',
+    '',
+    table(m.components, ['role', 'path', 'size', 'digest']),
+    '',
+    `dependencies ${JSON.stringify(m.dependencies)}`,
+    `config       ${JSON.stringify(m.config.defaults)}`,
+    `suites       ${Object.keys(m.evaluation.suites).join(', ') || '-'}`,
+    '',
+    v.evaluations.length ? table(v.evaluations.map((e) => ({ ...e, metrics: JSON.stringify(e.metrics) })), ['id', 'suite', 'metrics', 'source', 'recordedAt']) : 'no evaluations',
+  ]
+    .filter((l, i, all) => l !== '' || all[i - 1] !== '')
+    .join('\n');
+}
+
+export function registerModels(program: Command): void {
+  const model = program.command('model').description('models and their versions');
+  model
+    .command('import')
+    .description('import a file or directory as a new version (identical content returns the existing one)')
+    .argument('<path>', 'file or directory')
+    .requiredOption('--model <name>', 'model name')
+    .addOption(new Option('--kind <kind>', 'model kind (default: from airlock-model.json, else other)').choices(MODEL_KINDS))
+    .option('--manifest <file>', 'airlock-model.json (default: the one inside PATH)')
+    .action(
+      action(async (ctx, path: string, opts: { model: string; kind?: (typeof MODEL_KINDS)[number]; manifest?: string }) => {
+        const { reg, actor } = await ctx.writer();
+        const bar = ctx.out.progress('import');
+        const { created, version } = await importModel(reg, actor, {
+          path,
+          model: opts.model,
+          ...(opts.kind ? { kind: opts.kind } : {}),
+          ...(opts.manifest ? { manifestPath: opts.manifest } : {}),
+          onProgress: (d, t) => bar.update(d, t),
+        }).finally(() => bar.stop());
+        const out = { created, ref: `${version.model}@${version.number}`, digest: version.digest, state: version.state };
+        ctx.out.result(out, () => `${created ? 'imported' : 'exists  '} ${out.ref} ${out.digest} (${out.state})`);
+      }),
+    );
+  model
+    .command('list')
+    .description('list models, optionally by name prefix or tag')
+    .option('--prefix <prefix>', 'names starting with this')
+    .option('--tag <tag>', 'models with this tag')
+    .option('--limit <n>', 'at most this many', parseIntOption('--limit', 1, 100_000), 1000)
+    .action(
+      action(async (ctx, opts: { prefix?: string; tag?: string; limit: number }) => {
+        const { reg, actor } = await ctx.reader();
+        const rows = listModels(reg, actor, opts);
+        ctx.out.result(rows, () => table(rows, ['name', 'kind', 'versions', 'latest', 'tags']));
+      }),
+    );
+  model
+    .command('show')
+    .description('show a model (NAME) or one version in full (NAME@N)')
+    .argument('<ref>', 'NAME or NAME@N')
+    .action(
+      action(async (ctx, ref: string) => {
+        const { reg, actor } = await ctx.reader();
+        const shown = showModel(reg, actor, ref);
+        ctx.out.result(shown, () =>
+          shown.kind === 'version'
+            ? describeVersion(shown.version)
+            : [
+                `model    ${shown.model.name} (${shown.model.kind})${shown.model.tags.length ? `  tags ${shown.model.tags.join(', ')}` : ''}`,
+                shown.model.description ? `         ${shown.model.description}` : '',
+                '',
+                table(shown.versions, ['number', 'state', 'flag', 'createdAt', 'digest']),
+                '',
+                'active',
+                table(shown.active, ['environment', 'number', 'activated_at']),
+              ].join('\n'),
+        );
+      }),
+    );
+  model
+    .command('annotate')
+    .description("change a model's description or tags (audited)")
+    .argument('<name>', 'model name')
+    .option('--description <text>', 'new description')
+    .option('--tag <tag>', 'add a tag (repeatable)', collect, [])
+    .option('--untag <tag>', 'remove a tag (repeatable)', collect, [])
+    .action(
+      action(async (ctx, name: string, opts: { description?: string; tag: string[]; untag: string[] }) => {
+        const { reg, actor } = await ctx.writer();
+        const r = annotateModel(reg, actor, name, { ...(opts.description !== undefined ? { description: opts.description } : {}), addTags: opts.tag, removeTags: opts.untag });
+        ctx.out.result(r, () => `annotated ${r.name}: tags ${r.tags.join(', ') || '-'}`);
+      }),
+    );
+
+  const version = program.command('version').description('version lifecycle and comparison');
+  version
+    .command('diff')
+    .description('compare two versions: components, config schema, dependencies, metrics')
+    .argument('<a>', 'NAME@A')
+    .argument('<b>', 'NAME@B')
+    .action(
+      action(async (ctx, a: string, b: string) => {
+        const { reg, actor } = await ctx.reader();
+        const d = diffVersions(reg, actor, a, b);
+        const section = (title: string, c: { added: string[]; removed: string[]; changed: { key: string; from: unknown; to: unknown }[] }) =>
+          [
+            `${title}:`,
+            ...c.added.map((k) => `  + ${k}`),
+            ...c.removed.map((k) => `  - ${k}`),
+            ...c.changed.map((x) => `  ~ ${x.key}: ${JSON.stringify(x.from)} → ${JSON.stringify(x.to)}`),
+            ...(c.added.length + c.removed.length + c.changed.length === 0 ? ['  (same)'] : []),
+          ].join('\n');
+        ctx.out.result(d, () =>
+          [`${d.from} → ${d.to}`, section('components', d.components), section('config schema', d.configSchema), section('config defaults', d.configDefaults), section('dependencies', d.dependencies), section('metrics', d.metrics)].join('\n'),
+        );
+      }),
+    );
+  const states: [string, VersionState, string][] = [
+    ['validate', 'validated', 'mark a version validated (its components are re-checked)'],
+    ['deprecate', 'deprecated', 'mark a version deprecated'],
+    ['retire', 'retired', 'retire a deprecated version'],
+    ['quarantine', 'quarantined', 'quarantine a version (blocks promotion)'],
+    ['release', 'registered', 'release a version from quarantine (it must be validated again)'],
+    ['revoke', 'revoked', 'revoke a version for good; versions that depend on it are flagged'],
+  ];
+  for (const [verb, to, description] of states) {
+    version
+      .command(verb)
+      .description(description)
+      .argument('<ref>', 'NAME@N')
+      .option('--reason <text>', 'why (kept in the audit log)', '')
+      .action(
+        action(async (ctx, ref: string, opts: { reason: string }) => {
+          const { reg, actor } = await ctx.writer();
+          const r = await transitionVersion(reg, actor, ref, to, opts.reason);
+          ctx.out.result(r, () => [`${r.ref}: ${r.from} → ${r.to}`, ...r.flaggedDependents.map((d) => `flagged  ${d} (depends on it)`)].join('\n'));
+        }),
+      );
+  }
+}

@@ -1,0 +1,53 @@
+import { AirlockError, signerFromSecretKey, type Signer } from '@airlock/shared/common';
+import { openKey, parseKeyFile } from '@airlock/shared/node';
+import type { Registry } from './context.js';
+import { users, type Role, type UserRow } from './repos/users.js';
+
+/** Who is calling. Reads need only a known user; mutations need the user's key, unlocked. */
+export interface Actor {
+  user: UserRow;
+}
+export interface SigningActor extends Actor {
+  signer: Signer;
+}
+
+/** Every call the registry offers that changes something, and the roles allowed to make it. */
+export const PERMISSIONS = {
+  'user.add': ['admin'],
+  'model.import': ['admin', 'ml-engineer'],
+  'model.annotate': ['admin', 'ml-engineer'],
+  'version.lifecycle': ['admin', 'ml-engineer'],
+  'version.quarantine': ['admin', 'operator', 'approver'],
+  'version.revoke': ['admin'],
+  'env.create': ['admin'],
+  'env.configure': ['admin', 'operator'],
+  'eval.record': ['admin', 'ml-engineer'],
+  'promote.request': ['admin', 'ml-engineer'],
+  'promote.withdraw': ['admin', 'ml-engineer'],
+  'promote.decide': ['admin', 'approver'],
+  'rollback': ['admin', 'operator'],
+  'review.resolve': ['admin', 'approver', 'operator'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Permission = keyof typeof PERMISSIONS;
+
+export function authorize(actor: Actor, permission: Permission): void {
+  const allowed: readonly Role[] = PERMISSIONS[permission];
+  if (!actor.user.roles.some((r) => allowed.includes(r))) {
+    throw new AirlockError('FORBIDDEN', `${actor.user.name} (${actor.user.roles.join(', ')}) may not ${permission}; it needs one of: ${allowed.join(', ')}.`);
+  }
+}
+
+export function actorFor(reg: Registry, name: string | undefined): Actor {
+  if (!name) throw new AirlockError('UNAUTHENTICATED', 'Name the acting user with --user or AIRLOCK_USER.');
+  const user = users.byName(reg.db, name);
+  if (!user) throw new AirlockError('UNAUTHENTICATED', `There is no user "${name}" in this registry.`);
+  if (user.disabled_at) throw new AirlockError('UNAUTHENTICATED', `User "${name}" was disabled at ${user.disabled_at}.`);
+  return { user };
+}
+
+/** Unlocks the acting user's key with their passphrase: the proof of identity for every mutation. */
+export async function unlock(reg: Registry, name: string | undefined, passphrase: string): Promise<SigningActor> {
+  const actor = actorFor(reg, name);
+  const pair = await openKey(parseKeyFile(actor.user.key_file, `key of ${actor.user.name}`), passphrase);
+  return { ...actor, signer: signerFromSecretKey(pair.secretKey) };
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { AirlockError } from '@airlock/shared/common';
+
+export const ThresholdSchema = z
+  .strictObject({
+    metric: z.string().min(1),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    /** higher is better: no more than this far below the environment's active version */
+    maxDrop: z.number().min(0).optional(),
+    /** lower is better: no more than this far above the environment's active version */
+    maxRise: z.number().min(0).optional(),
+  })
+  .refine((t) => t.min !== undefined || t.max !== undefined || t.maxDrop !== undefined || t.maxRise !== undefined, 'a threshold sets min, max, maxDrop or maxRise');
+
+/** What a version must show before it may become active in an environment. */
+export const PolicySchema = z.strictObject({
+  requiredSuites: z.array(z.strictObject({ suite: z.string().min(1), thresholds: z.array(ThresholdSchema).default([]) })).default([]),
+  approvals: z.int().min(0).max(10).default(1),
+  requirePreviousTier: z.boolean().default(false),
+  requestTtlHours: z.int().min(1).max(24 * 365).default(168),
+});
+export type Policy = z.infer<typeof PolicySchema>;
+
+export function parsePolicy(json: unknown, what = 'policy'): Policy {
+  const parsed = PolicySchema.safeParse(json);
+  if (!parsed.success) throw new AirlockError('INVALID_INPUT', `The ${what} is invalid: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export const SecretNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'a secret name is a letter or _ then letters, digits or _');

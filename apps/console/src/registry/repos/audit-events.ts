@@ -1,0 +1,26 @@
+import { sql } from '../db/sql.js';
+import type { Db } from '../db/database.js';
+
+export interface AuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+  key_id: string;
+  signature: string;
+}
+
+export const auditEvents = {
+  insert: (db: Db, e: AuditRow) =>
+    db.run(sql`INSERT INTO audit_events (seq, at, actor, action, subject, details, prev_hash, hash, key_id, signature)
+               VALUES (${e.seq}, ${e.at}, ${e.actor}, ${e.action}, ${e.subject}, ${e.details}, ${e.prev_hash}, ${e.hash}, ${e.key_id}, ${e.signature})`),
+  last: (db: Db) => db.get<AuditRow>(sql`SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1`),
+  page: (db: Db, afterSeq: number, limit: number) => db.all<AuditRow>(sql`SELECT * FROM audit_events WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`),
+  recent: (db: Db, filter: { subject?: string; actor?: string; limit: number }) =>
+    db.all<AuditRow>(sql`SELECT * FROM audit_events WHERE (${filter.subject ?? null} IS NULL OR subject = ${filter.subject ?? null})
+      AND (${filter.actor ?? null} IS NULL OR actor = ${filter.actor ?? null}) ORDER BY seq DESC LIMIT ${filter.limit}`),
+};

@@ -1,0 +1,51 @@
+import { sql } from '../db/sql.js';
+import type { Db } from '../db/database.js';
+
+export const PROMOTION_STATES = [
+  'requested', 'gates_failed', 'awaiting_approval', 'approved', 'active', 'superseded', 'rolled_back', 'rejected', 'withdrawn', 'expired',
+] as const;
+export type PromotionState = (typeof PROMOTION_STATES)[number];
+
+export interface PromotionRow {
+  id: number;
+  version_id: number;
+  env_id: number;
+  state: PromotionState;
+  evidence: string;
+  evidence_digest: string;
+  break_glass: number;
+  requested_by: number;
+  requested_at: string;
+  updated_at: string;
+}
+
+export interface PromotionView extends PromotionRow {
+  model: string;
+  number: number;
+  digest: string;
+  environment: string;
+  requester: string;
+}
+
+const VIEW = sql`SELECT p.*, m.name AS model, v.number AS number, v.digest AS digest, e.name AS environment, u.name AS requester
+  FROM promotions p JOIN versions v ON v.id = p.version_id JOIN models m ON m.id = v.model_id
+  JOIN environments e ON e.id = p.env_id JOIN users u ON u.id = p.requested_by`;
+
+export const promotions = {
+  insert(db: Db, p: Omit<PromotionRow, 'id'>): number {
+    return Number(
+      db.run(sql`INSERT INTO promotions (version_id, env_id, state, evidence, evidence_digest, break_glass, requested_by, requested_at, updated_at)
+                 VALUES (${p.version_id}, ${p.env_id}, ${p.state}, ${p.evidence}, ${p.evidence_digest}, ${p.break_glass}, ${p.requested_by}, ${p.requested_at}, ${p.updated_at})`).lastInsertRowid,
+    );
+  },
+  setState: (db: Db, id: number, state: PromotionState, at: string) => db.run(sql`UPDATE promotions SET state = ${state}, updated_at = ${at} WHERE id = ${id}`),
+  byId: (db: Db, id: number) => db.get<PromotionView>(sql`${VIEW} WHERE p.id = ${id}`),
+  list: (db: Db, filter: { env?: string; model?: string; open?: boolean } = {}) =>
+    db.all<PromotionView>(sql`${VIEW} WHERE (${filter.env ?? null} IS NULL OR e.name = ${filter.env ?? null})
+      AND (${filter.model ?? null} IS NULL OR m.name = ${filter.model ?? null})
+      AND (${filter.open ? 1 : 0} = 0 OR p.state IN ('requested', 'awaiting_approval', 'approved'))
+      ORDER BY p.id DESC LIMIT 500`),
+  /** Open requests for the same version in the same environment. */
+  openFor: (db: Db, versionId: number, envId: number) =>
+    db.all<PromotionRow>(sql`SELECT * FROM promotions WHERE version_id = ${versionId} AND env_id = ${envId} AND state IN ('requested', 'awaiting_approval', 'approved')`),
+};

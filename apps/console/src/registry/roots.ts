@@ -1,0 +1,33 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AirlockError, openInitialRoot, parseEnvelope, utf8Encode, type Envelope, type Root } from '@airlock/shared/common';
+import { writeFileAtomic } from '@airlock/shared/node';
+import type { Home } from './home.js';
+
+const ROOT_FILE = /^([1-9][0-9]*)\.root\.json$/;
+
+/** Every root version this registry has signed, oldest first. */
+export async function readRoots(home: Home): Promise<{ root: Root; envelope: Envelope }[]> {
+  const names = (await readdir(home.roots).catch(() => [] as string[])).filter((n) => ROOT_FILE.test(n));
+  const roots = await Promise.all(
+    names.map(async (n) => {
+      const envelope = parseEnvelope(utf8Encode(await readFile(join(home.roots, n), 'utf8')), `root ${n}`);
+      return { root: openInitialRoot(envelope), envelope };
+    }),
+  );
+  return roots.sort((a, b) => a.root.version - b.root.version);
+}
+
+export async function currentRoot(home: Home): Promise<{ root: Root; envelope: Envelope }> {
+  const roots = await readRoots(home);
+  const latest = roots.at(-1);
+  if (!latest) throw new AirlockError('REGISTRY_NOT_FOUND', `No root of trust in ${home.roots}: run \`airlock init\`.`);
+  return latest;
+}
+
+export async function writeRoot(home: Home, root: Root, envelope: Envelope): Promise<string> {
+  await mkdir(home.roots, { recursive: true });
+  const path = join(home.roots, `${root.version}.root.json`);
+  await writeFileAtomic(path, `${JSON.stringify(envelope, null, 2)}\n`, { exclusive: true });
+  return path;
+}

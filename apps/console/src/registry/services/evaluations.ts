@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { AirlockError, canonicalJson, sha256Hex, utf8Encode } from '@airlock/shared/common';
+import { authorize, type SigningActor } from '../auth.js';
+import { mutate } from '../audit.js';
+import type { Registry } from '../context.js';
+import { components } from '../repos/components.js';
+import { evaluations } from '../repos/evaluations.js';
+import { versions } from '../repos/versions.js';
+import { manifestOf } from './models.js';
+import { refOf, resolveVersion } from './refs.js';
+
+export const ResultsSchema = z.strictObject({
+  metrics: z.record(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), z.number().refine(Number.isFinite, 'a metric is a finite number')).refine((m) => Object.keys(m).length > 0, 'at least one metric'),
+  dataset: z.strictObject({ name: z.string().min(1), digest: z.string().optional() }).optional(),
+  notes: z.string().max(10_000).optional(),
+});
+export type Results = z.infer<typeof ResultsSchema>;
+
+const SUITE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export function parseResults(json: unknown, what: string): Results {
+  const parsed = ResultsSchema.safeParse(json);
+  if (!parsed.success) throw new AirlockError('INVALID_INPUT', `${what} is not an evaluation result: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Records results for a version and suite, bound to the version's digest. */
+export function recordEvaluation(reg: Registry, actor: SigningActor, ref: string, suite: string, resultsJson: unknown, source: 'record' | 'run' = 'record') {
+  if (!SUITE.test(suite)) throw new AirlockError('INVALID_INPUT', `"${suite}" is not a suite name: lower-case letters, digits and ._-.`);
+  const results = parseResults(resultsJson, 'The results');
+  const v = resolveVersion(reg, ref);
+  return mutate(reg, actor, 'eval.record', () => {
+    const resultsDigest = `sha256:${sha256Hex(utf8Encode(canonicalJson(results)))}`;
+    const id = evaluations.insert(reg.db, {
+      version_id: v.id,
+      version_digest: v.digest,
+      suite,
+      metrics: canonicalJson(results.metrics),
+      results_digest: resultsDigest,
+      source,
+      recorded_at: reg.now(),
+      recorded_by: actor.user.id,
+    });
+    return {
+      result: { id, version: refOf(v), digest: v.digest, suite, metrics: results.metrics, resultsDigest, source },
+      audit: { action: 'eval.record', subject: `version:${refOf(v)}`, details: { suite, metrics: results.metrics, resultsDigest, source } },
+    };
+  });
+}
+
+/**
+ * Runs the suite the version declares, in a directory holding the version's files (hard links into the
+ * blob store) with MODEL_DIR and MODEL_CONFIG set, and records the metrics its last stdout line prints.
+ */
+export async function runEvaluation(reg: Registry, actor: SigningActor, ref: string, suite: string) {
+  authorize(actor, 'eval.record');
+  const v = resolveVersion(reg, ref);
+  const manifest = manifestOf(versions.byId(reg.db, v.id)!);
+  const spec = manifest.evaluation.suites[suite];
+  if (!spec) {
+    const known = Object.keys(manifest.evaluation.suites);
+    throw new AirlockError('NOT_FOUND', `${refOf(v)} declares no suite "${suite}"${known.length ? `; it declares ${known.join(', ')}` : ''}.`);
+  }
+  const dir = join(reg.home.dir, 'tmp', `${process.pid}-eval-${randomBytes(6).toString('hex')}`);
+  try {
+    for (const c of components.of(reg.db, v.id)) {
+      await mkdir(dirname(join(dir, c.path)), { recursive: true });
+      await link(reg.store.pathOf(c.digest), join(dir, c.path));
+    }
+    const configPath = join(dir, '.airlock-config.json');
+    await writeFile(configPath, JSON.stringify(manifest.config.defaults));
+    const stdout = await runCommand(spec.command, spec.args, { cwd: dir, timeoutMs: spec.timeoutMs, env: { MODEL_DIR: dir, MODEL_CONFIG: configPath } }, `${refOf(v)} suite ${suite}`);
+    const last = stdout.trim().split('\n').at(-1) ?? '';
+    let json: unknown;
+    try {
+      json = JSON.parse(last);
+    } catch {
+      throw new AirlockError('EVAL_FAILED', `Suite ${suite} did not print a JSON result as its last line (got "${last.slice(0, 200)}").`);
+    }
+    return recordEvaluation(reg, actor, refOf(v), suite, json, 'run');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function runCommand(command: string, args: string[], opts: { cwd: string; timeoutMs: number; env: Record<string, string> }, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-1_000_000)));
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new AirlockError('EVAL_FAILED', `Cannot start ${command} for ${what}: ${err.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') reject(new AirlockError('EVAL_FAILED', `${what} ran past its ${opts.timeoutMs} ms timeout and was stopped.`));
+      else if (code !== 0) reject(new AirlockError('EVAL_FAILED', `${what} exited with ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      else resolve(stdout);
+    });
+  });
+}

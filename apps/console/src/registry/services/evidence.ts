@@ -1,0 +1,136 @@
+import { canonicalJson, sha256Hex, utf8Encode, type Digest } from '@airlock/shared/common';
+import { assertConfig, resolveConfig } from '../config-schema.js';
+import type { Registry } from '../context.js';
+import { parsePolicy, type Policy } from '../policy.js';
+import { activations } from '../repos/activations.js';
+import { components } from '../repos/components.js';
+import { dependencies } from '../repos/dependencies.js';
+import { environments, type EnvironmentRow } from '../repos/environments.js';
+import { evaluations } from '../repos/evaluations.js';
+import { overlays } from '../repos/overlays.js';
+import { users } from '../repos/users.js';
+import { versions, type VersionView } from '../repos/versions.js';
+import { manifestOf } from './models.js';
+import { refOf } from './refs.js';
+
+export interface Gate {
+  gate: string;
+  passed: boolean;
+  detail: string;
+}
+
+/** Everything a promotion decision rests on. Deterministic in registry state, so it can be re-derived and compared. */
+export interface Evidence {
+  schema: 'airlock.evidence/v1';
+  version: { model: string; number: number; digest: string; createdBy: string };
+  environment: { name: string; tier: number };
+  policy: Policy;
+  active: { number: number; digest: string } | null;
+  evaluations: { suite: string; id: number; resultsDigest: string; metrics: Record<string, number> }[];
+  config: { overlay: Record<string, unknown>; resolved: Record<string, unknown> };
+  gates: Gate[];
+}
+
+export const evidenceDigest = (e: Evidence): Digest => `sha256:${sha256Hex(utf8Encode(canonicalJson(e)))}`;
+
+/** Blob-store check for the integrity gate; async, so it runs before the transaction that uses it. */
+export async function checkIntegrity(reg: Registry, versionId: number): Promise<Gate> {
+  const missing: string[] = [];
+  for (const c of components.of(reg.db, versionId)) {
+    const ok = (await reg.store.has(c.digest)) && (await reg.store.size(c.digest)) === c.size;
+    if (!ok) missing.push(c.path);
+  }
+  return missing.length === 0
+    ? { gate: 'integrity', passed: true, detail: 'every component is in the blob store with its declared size' }
+    : { gate: 'integrity', passed: false, detail: `missing or damaged: ${missing.join(', ')}` };
+}
+
+function thresholdGates(suite: string, policy: Policy['requiredSuites'][number], metrics: Record<string, number>, baseline: Record<string, number> | null): Gate[] {
+  return policy.thresholds.map((t) => {
+    const value = metrics[t.metric];
+    const name = `evaluation:${suite}:${t.metric}`;
+    if (value === undefined) return { gate: name, passed: false, detail: `${suite} reports no metric "${t.metric}"` };
+    const problems: string[] = [];
+    if (t.min !== undefined && value < t.min) problems.push(`${value} < min ${t.min}`);
+    if (t.max !== undefined && value > t.max) problems.push(`${value} > max ${t.max}`);
+    const base = baseline?.[t.metric];
+    if (base !== undefined && t.maxDrop !== undefined && value < base - t.maxDrop) problems.push(`${value} is more than ${t.maxDrop} below the active version's ${base}`);
+    if (base !== undefined && t.maxRise !== undefined && value > base + t.maxRise) problems.push(`${value} is more than ${t.maxRise} above the active version's ${base}`);
+    const relative = (t.maxDrop !== undefined || t.maxRise !== undefined) && base === undefined ? ' (no active baseline to compare with)' : '';
+    return { gate: name, passed: problems.length === 0, detail: problems.length ? problems.join('; ') : `${value} meets the threshold${relative}` };
+  });
+}
+
+/** Evaluates every gate of the environment's policy for this version. */
+export function computeEvidence(reg: Registry, v: VersionView, env: EnvironmentRow, integrity: Gate): Evidence {
+  const policy = parsePolicy(JSON.parse(env.policy));
+  const manifest = manifestOf(v);
+  const current = activations.current(reg.db, env.id, v.model_id);
+  const active = current ? versions.byId(reg.db, current.version_id)! : null;
+  const gates: Gate[] = [];
+
+  gates.push(
+    v.state === 'validated'
+      ? { gate: 'lifecycle', passed: true, detail: 'validated' }
+      : { gate: 'lifecycle', passed: false, detail: `${refOf(v)} is ${v.state}; only validated versions are promoted` },
+  );
+  gates.push(integrity);
+  gates.push(
+    active?.id === v.id
+      ? { gate: 'not_active', passed: false, detail: `${refOf(v)} is already active in ${env.name}` }
+      : { gate: 'not_active', passed: true, detail: active ? `replaces ${refOf(active)}` : 'first version in this environment' },
+  );
+
+  const blocked: string[] = v.flag ? [v.flag] : [];
+  for (const d of dependencies.of(reg.db, v.id)) {
+    const dep = versions.byDigest(reg.db, d.digest);
+    if (dep && (dep.state === 'revoked' || dep.state === 'quarantined')) blocked.push(`${d.kind} ${refOf(dep)} is ${dep.state}`);
+    else if (!dep && d.kind === 'base_model') blocked.push(`base model ${d.digest} is not in this registry`);
+  }
+  gates.push({ gate: 'dependencies', passed: blocked.length === 0, detail: blocked.length ? blocked.join('; ') : 'every governed dependency is in good standing' });
+
+  const evals: Evidence['evaluations'] = [];
+  for (const req of policy.requiredSuites) {
+    const e = evaluations.latest(reg.db, v.id, v.digest, req.suite);
+    if (!e) {
+      gates.push({ gate: `evaluation:${req.suite}`, passed: false, detail: `no ${req.suite} results for ${refOf(v)}` });
+      continue;
+    }
+    const metrics = JSON.parse(e.metrics) as Record<string, number>;
+    evals.push({ suite: req.suite, id: e.id, resultsDigest: e.results_digest, metrics });
+    const baseEval = active ? evaluations.latest(reg.db, active.id, active.digest, req.suite) : undefined;
+    gates.push({ gate: `evaluation:${req.suite}`, passed: true, detail: `results ${e.results_digest.slice(0, 19)}…` });
+    gates.push(...thresholdGates(req.suite, req, metrics, baseEval ? (JSON.parse(baseEval.metrics) as Record<string, number>) : null));
+  }
+
+  if (policy.requirePreviousTier) {
+    const lower = environments.list(reg.db).filter((e) => e.tier < env.tier).map((e) => e.tier);
+    const previous = lower.length ? Math.max(...lower) : null;
+    gates.push(
+      previous === null || activations.everInTier(reg.db, v.id, previous)
+        ? { gate: 'previous_tier', passed: true, detail: previous === null ? 'no lower tier exists' : `was active in tier ${previous}` }
+        : { gate: 'previous_tier', passed: false, detail: `${refOf(v)} has never been active in tier ${previous}` },
+    );
+  }
+
+  const overlayRow = overlays.get(reg.db, env.id, v.model_id);
+  const overlay = overlayRow ? (JSON.parse(overlayRow.config) as Record<string, unknown>) : {};
+  const resolved = resolveConfig(manifest.config.defaults, overlay);
+  try {
+    assertConfig(manifest.config.schema, resolved, `The resolved config for ${env.name}`);
+    gates.push({ gate: 'config', passed: true, detail: overlayRow ? 'overlay matches the config schema' : 'defaults (no overlay)' });
+  } catch (err) {
+    gates.push({ gate: 'config', passed: false, detail: (err as Error).message });
+  }
+
+  return {
+    schema: 'airlock.evidence/v1',
+    version: { model: v.model, number: v.number, digest: v.digest, createdBy: users.byId(reg.db, v.created_by)?.name ?? '?' },
+    environment: { name: env.name, tier: env.tier },
+    policy,
+    active: active ? { number: active.number, digest: active.digest } : null,
+    evaluations: evals,
+    config: { overlay, resolved },
+    gates,
+  };
+}

@@ -1,0 +1,126 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type {
+  MODEL_KINDS} from '@airlock/shared/common';
+import {
+  AirlockError,
+  ModelFileSchema,
+  ModelNameSchema,
+  canonicalJson,
+  roleOf,
+  versionDigest,
+  type Component,
+  type ModelFile,
+  type VersionManifest,
+} from '@airlock/shared/common';
+import { authorize, type SigningActor } from '../auth.js';
+import { mutate } from '../audit.js';
+import { assertConfig, assertConfigSchema } from '../config-schema.js';
+import type { Registry } from '../context.js';
+import { walkFiles } from '../file-walk.js';
+import { components } from '../repos/components.js';
+import { dependencies } from '../repos/dependencies.js';
+import { modelTags } from '../repos/model-tags.js';
+import { models } from '../repos/models.js';
+import { versionStatus } from '../repos/version-status.js';
+import { versions, type VersionView } from '../repos/versions.js';
+
+export const MODEL_FILE = 'airlock-model.json';
+
+export interface ImportInput {
+  path: string;
+  model: string;
+  kind?: (typeof MODEL_KINDS)[number];
+  /** airlock-model.json; by default the one inside PATH when PATH is a directory */
+  manifestPath?: string;
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+export interface ImportResult {
+  created: boolean;
+  version: VersionView;
+}
+
+async function readModelFile(path: string | undefined, dir: string): Promise<ModelFile> {
+  const candidate = path ?? join(dir, MODEL_FILE);
+  const text = await readFile(candidate, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (path === undefined && err.code === 'ENOENT') return null;
+    throw new AirlockError('NOT_FOUND', `Cannot read ${candidate}: ${err.message}`);
+  });
+  if (text === null) return ModelFileSchema.parse({});
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new AirlockError('INVALID_INPUT', `${candidate} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = ModelFileSchema.safeParse(json);
+  if (!parsed.success) throw new AirlockError('INVALID_INPUT', `${candidate} is invalid: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
+ * Imports a file or directory as a new version: every file is streamed into the blob store, the
+ * manifest is built and digested, and the version is registered in one transaction. The same content
+ * again returns the existing version; a failure registers nothing.
+ */
+export async function importModel(reg: Registry, actor: SigningActor, input: ImportInput): Promise<ImportResult> {
+  authorize(actor, 'model.import');
+  const name = ModelNameSchema.safeParse(input.model);
+  if (!name.success) throw new AirlockError('INVALID_INPUT', `Model name "${input.model}": ${name.error.issues[0]?.message}.`);
+  const isDir = (await stat(input.path).catch(() => null))?.isDirectory() ?? false;
+  const modelFile = await readModelFile(input.manifestPath, isDir ? input.path : '/nonexistent');
+  const kind = input.kind ?? modelFile.kind ?? 'other';
+  if (input.kind && modelFile.kind && input.kind !== modelFile.kind) {
+    throw new AirlockError('INVALID_INPUT', `--kind ${input.kind} contradicts "kind": "${modelFile.kind}" in ${MODEL_FILE}.`);
+  }
+  assertConfigSchema(modelFile.config.schema);
+  assertConfig(modelFile.config.schema, modelFile.config.defaults, 'config.defaults');
+  const files = await walkFiles([input.path], { exclude: (n) => isDir && n === MODEL_FILE });
+  for (const path of Object.keys(modelFile.roles)) {
+    if (!files.some((f) => f.name === path)) throw new AirlockError('INVALID_INPUT', `roles names "${path}", which is not among the imported files.`);
+  }
+
+  const bytesTotal = files.reduce((n, f) => n + f.size, 0);
+  let bytesDone = 0;
+  const comps: Component[] = [];
+  for (const f of files) {
+    const ref = await reg.store.putFile(f.path, { onBytes: (n) => input.onProgress?.((bytesDone += n), bytesTotal) });
+    comps.push({ role: roleOf(f.name, modelFile.roles), path: f.name, digest: ref.digest, size: ref.size });
+  }
+  comps.sort((a, b) => (a.path < b.path ? -1 : 1));
+  const { schema: _schema, kind: _kind, description, tags, roles: _roles, ...body } = modelFile;
+  const manifest: VersionManifest = { schema: 'airlock.version/v1', model: { name: input.model, kind }, components: comps, ...body };
+  const digest = versionDigest(manifest);
+
+  const existing = versions.byDigest(reg.db, digest);
+  if (existing) return { created: false, version: existing };
+  return mutate<ImportResult>(reg, actor, 'model.import', () => {
+    const again = versions.byDigest(reg.db, digest);
+    if (again) return { result: { created: false, version: again }, audit: null };
+    const now = reg.now();
+    let model = models.byName(reg.db, input.model);
+    if (model && model.kind !== kind) {
+      throw new AirlockError('CONFLICT', `Model "${input.model}" is a ${model.kind} model; this import says ${kind}.`);
+    }
+    if (!model) {
+      models.insert(reg.db, { name: input.model, kind, description: description ?? '', created_at: now, created_by: actor.user.id });
+      model = models.byName(reg.db, input.model)!;
+    }
+    for (const tag of tags) modelTags.add(reg.db, model.id, tag);
+    const number = versions.nextNumber(reg.db, model.id);
+    const id = versions.insert(reg.db, { model_id: model.id, number, digest, manifest: canonicalJson(manifest), created_at: now, created_by: actor.user.id });
+    versionStatus.insert(reg.db, id, 'registered', now);
+    for (const c of comps) components.insert(reg.db, id, c);
+    const deps = manifest.dependencies;
+    if (deps.baseModel) dependencies.insert(reg.db, id, 'base_model', deps.baseModel);
+    if (deps.packageLock) dependencies.insert(reg.db, id, 'package_lock', deps.packageLock);
+    for (const d of deps.datasets) dependencies.insert(reg.db, id, 'dataset', d.digest);
+    const version = versions.byId(reg.db, id)!;
+    return {
+      result: { created: true, version },
+      audit: { action: 'model.import', subject: `version:${input.model}@${number}`, details: { digest, kind, components: comps.length, bytes: bytesTotal } },
+    };
+  });
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { DigestSchema } from './digest.js';
+import { TimestampSchema } from './time.js';
+
+export const APPROVAL_SCHEMA = 'airlock.approval/v1';
+export const APPROVAL_PAYLOAD_TYPE = 'application/vnd.airlock.approval+json';
+
+/**
+ * An approver's signed decision on a promotion. It names the evidence digest, so any change of the
+ * evidence (another evaluation, another config, another version) voids it. Bundles carry these so that
+ * hosts can check the approver threshold themselves.
+ */
+export const ApprovalSchema = z.strictObject({
+  schema: z.literal(APPROVAL_SCHEMA),
+  promotion: z.int().min(1),
+  environment: z.string().min(1),
+  model: z.string().min(1),
+  version: z.int().min(1),
+  versionDigest: DigestSchema,
+  evidenceDigest: DigestSchema,
+  decision: z.enum(['approve', 'reject']),
+  approver: z.string().min(1),
+  at: TimestampSchema,
+});
+export type Approval = z.infer<typeof ApprovalSchema>;
