@@ -1,5 +1,5 @@
 import { AirlockError } from '@airlock/shared/common';
-import type { Permission, SigningActor } from '../auth.js';
+import { authorize, type Permission, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
 import type { Registry } from '../context.js';
 import { assertVersionTransition } from '../lifecycle.js';
@@ -25,6 +25,7 @@ const PERMISSION_FOR: Record<VersionState, Permission> = {
  * opens a review item for each.
  */
 export async function transitionVersion(reg: Registry, actor: SigningActor, ref: string, to: VersionState, reason: string) {
+  authorize(actor, PERMISSION_FOR[to]);
   const target = resolveVersion(reg, ref);
   if (to === 'validated') {
     for (const c of components.of(reg.db, target.id)) {
