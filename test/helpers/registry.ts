@@ -13,14 +13,14 @@ export const TINY_LLM = join(EXAMPLES, 'tiny-llm');
 export const PASSPHRASE = 'test-passphrase';
 
 /** One user per role, plus a second approver: enough to exercise every rule. */
-export const CAST: Record<string, Role[]> = {
+export const CAST = {
   alice: ['admin'],
   bob: ['ml-engineer'],
   carol: ['approver'],
   dave: ['approver'],
   olga: ['operator'],
   aud: ['auditor'],
-};
+} as const satisfies Record<string, readonly Role[]>;
 
 export interface TestRegistry {
   reg: Registry;
@@ -33,7 +33,7 @@ export async function makeRegistry(dir: string, opts: { clock?: () => Date } = {
   const { reg } = await initRegistry(home, { admin: 'alice', passphrase: PASSPHRASE, extraRootKeys: 0, rootThreshold: 1, rootExpiresDays: 365 }, opts.clock);
   const alice = await unlock(reg, 'alice', PASSPHRASE);
   for (const [name, roles] of Object.entries(CAST)) {
-    if (name !== 'alice') await addUser(reg, alice, { name, roles, passphrase: PASSPHRASE });
+    if (name !== 'alice') await addUser(reg, alice, { name, roles: [...roles], passphrase: PASSPHRASE });
   }
   const as = Object.fromEntries(await Promise.all(Object.keys(CAST).map(async (n) => [n, await unlock(reg, n, PASSPHRASE)] as const))) as TestRegistry['as'];
   return { reg, as };

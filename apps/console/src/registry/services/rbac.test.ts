@@ -50,7 +50,7 @@ const CALLS: [string, Role[], (a: SigningActor) => unknown][] = [
   ['review resolve', ['admin', 'approver', 'operator'], (a) => resolveReview(t.reg, a, 999, 'done')],
 ];
 
-const cases = CALLS.flatMap(([call, roles, fn]) => Object.entries(CAST).map(([user, userRoles]) => [call, user, userRoles.some((r) => roles.includes(r)), fn] as const));
+const cases = CALLS.flatMap(([call, roles, fn]) => Object.entries(CAST).map(([user, userRoles]) => [call, user, userRoles.some((r: Role) => roles.includes(r)), fn] as const));
 
 describe('every mutating call as every role', () => {
   it.each(cases)('%s as %s: allowed = %s', async (_call, user, allowed, fn) => {
