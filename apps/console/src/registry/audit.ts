@@ -89,8 +89,8 @@ export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) =
   let checked = 0;
   for (let page = auditEvents.page(reg.db, 0, 5000); page.length > 0; page = auditEvents.page(reg.db, page.at(-1)!.seq, 5000)) {
     for (const e of page) {
-      const bad = (problem: AuditProblem['problem'], message: string) => ({ checked, firstBad: { seq: e.seq, problem, message } });
-      if (e.seq !== expectedSeq) return bad('gap', `Event ${expectedSeq} is missing: the next event is ${e.seq}.`);
+      const bad = (problem: AuditProblem['problem'], message: string, seq = e.seq) => ({ checked, firstBad: { seq, problem, message } });
+      if (e.seq !== expectedSeq) return bad('gap', `Event ${expectedSeq} is missing: the next event is ${e.seq}.`, expectedSeq);
       if (e.prev_hash !== prevHash) return bad('chain', `Event ${e.seq} does not follow event ${e.seq - 1}: events were removed or reordered.`);
       const bytes = eventBytes(e);
       if (sha256Hex(bytes) !== e.hash) return bad('hash', `Event ${e.seq} was edited: its content no longer matches its hash.`);
