@@ -14,7 +14,7 @@ export function airlock(args: string[], opts: { env?: Record<string, string | un
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd,
-      env: { ...process.env, AIRLOCK_PASSPHRASE: 'test-passphrase', ...opts.env },
+      env: { ...process.env, AIRLOCK_PASSPHRASE: 'test-passphrase', AIRLOCK_NEW_PASSPHRASE: 'test-passphrase', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

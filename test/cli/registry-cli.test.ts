@@ -1,0 +1,111 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { commandPaths } from '../../apps/console/src/cli/program.js';
+import { airlock as run } from '../helpers/cli.js';
+import { CHURN, churnVariant, TINY_LLM } from '../helpers/registry.js';
+import { useSuiteTempDirs } from '../helpers/tmp.js';
+
+const suiteDir = useSuiteTempDirs();
+let home: string;
+const as = (user: string, args: string[]) => run(['--home', home, '--user', user, ...args]);
+const json = async (user: string, args: string[]) => {
+  const r = await as(user, ['--json', ...args]);
+  return { code: r.code, body: JSON.parse(r.stdout) as { ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } } };
+};
+
+beforeAll(async () => {
+  home = join(await suiteDir(), 'home');
+  expect((await run(['--home', home, 'init', '--admin', 'alice'])).code).toBe(0);
+  for (const [name, role] of [['bob', 'ml-engineer'], ['carol', 'approver'], ['olga', 'operator'], ['aud', 'auditor']]) {
+    const r = await as('alice', ['user', 'add', name!, '--role', role!]);
+    expect(r.code, r.stderr).toBe(0);
+  }
+});
+
+describe('airlock CLI: the registry journey', () => {
+  it('imports, evaluates, validates, promotes, approves, rolls back and verifies', async () => {
+    const imported = await json('bob', ['model', 'import', CHURN, '--model', 'churn']);
+    expect(imported.body.result).toMatchObject({ created: true, ref: 'churn@1', state: 'registered' });
+    expect((await json('bob', ['model', 'import', CHURN, '--model', 'churn'])).body.result).toMatchObject({ created: false, ref: 'churn@1' });
+    expect((await json('bob', ['model', 'import', TINY_LLM, '--model', 'tiny-llm'])).body.result).toMatchObject({ ref: 'tiny-llm@1' });
+
+    const ev = await json('bob', ['eval', 'run', 'churn@1', '--suite', 'holdout']);
+    expect(ev.code).toBe(0);
+    expect((ev.body.result as { metrics: { accuracy: number } }).metrics.accuracy).toBeGreaterThan(0.8);
+    expect((await as('bob', ['version', 'validate', 'churn@1'])).code).toBe(0);
+
+    const policy = join(home, '..', 'policy.json');
+    await writeFile(policy, JSON.stringify({ requiredSuites: [{ suite: 'holdout', thresholds: [{ metric: 'accuracy', min: 0.8 }] }], approvals: 1 }));
+    expect((await as('alice', ['env', 'create', 'prod', '--tier', '1', '--policy', policy])).code).toBe(0);
+
+    const req = await json('bob', ['promote', 'request', 'churn@1', '--env', 'prod']);
+    expect(req.body.result).toMatchObject({ promotion: { state: 'awaiting_approval' } });
+    const id = String((req.body.result as { promotion: { id: number } }).promotion.id);
+    const self = await as('bob', ['promote', 'approve', id]);
+    expect(self.code).toBe(1);
+    expect(self.stderr).toMatch(/^error FORBIDDEN: /);
+    expect((await json('carol', ['promote', 'approve', id])).body.result).toMatchObject({ promotion: { state: 'active' } });
+
+    const v2 = await json('bob', ['model', 'import', await churnVariant(await suiteDir(), 'cli'), '--model', 'churn']);
+    expect(v2.body.result).toMatchObject({ ref: 'churn@2' });
+    const failed = await as('bob', ['promote', 'request', 'churn@2', '--env', 'prod']);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/GATE_FAILED: .*lifecycle/);
+
+    const diff = await json('aud', ['version', 'diff', 'churn@1', 'churn@2']);
+    expect(diff.body.result).toMatchObject({ components: { added: ['NOTES.md'] } });
+
+    await as('bob', ['eval', 'run', 'churn@2', '--suite', 'holdout']);
+    await as('bob', ['version', 'validate', 'churn@2']);
+    const req2 = await json('bob', ['promote', 'request', 'churn@2', '--env', 'prod']);
+    await as('carol', ['promote', 'approve', String((req2.body.result as { promotion: { id: number } }).promotion.id)]);
+    const rb = await json('olga', ['rollback', 'churn', '--env', 'prod', '--reason', 'drill']);
+    expect(rb.body.result).toMatchObject({ promotion: { version: 'churn@1', state: 'active', breakGlass: true } });
+    const reviews = await json('aud', ['review', 'list']);
+    expect(reviews.body.result).toEqual([expect.objectContaining({ kind: 'rollback' })]);
+
+    expect((await as('aud', ['audit', 'verify'])).stdout).toMatch(/audit log intact: \d+ events/);
+    const verify = await as('aud', ['verify']);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/registry intact/);
+  });
+
+  it('two processes writing at once lose nothing and keep the chain intact', async () => {
+    await as('bob', ['model', 'import', CHURN, '--model', 'churn']);
+    const before = (await json('aud', ['audit', 'list', '--limit', '1'])).body.result as { seq: number }[];
+    const writer = async (tag: string) => {
+      for (let i = 0; i < 6; i++) {
+        const r = await as('bob', ['eval', 'record', 'churn@1', join(home, '..', 'r.json'), '--suite', `load-${tag}-${i}`]);
+        expect(r.code, r.stderr).toBe(0);
+      }
+    };
+    await writeFile(join(home, '..', 'r.json'), JSON.stringify({ metrics: { accuracy: 0.9 } }));
+    const variants = await Promise.all(['a', 'b'].map(async (v) => churnVariant(await suiteDir(), `race-${v}`)));
+    await Promise.all([writer('a'), writer('b'), ...variants.map((dir) => as('bob', ['model', 'import', dir, '--model', 'churn']))]);
+    const after = (await json('aud', ['audit', 'list', '--limit', '1'])).body.result as { seq: number }[];
+    expect(after[0]!.seq - before[0]!.seq).toBe(14);
+    const shown = (await json('aud', ['model', 'show', 'churn'])).body.result as { versions: { number: number }[] };
+    expect(shown.versions.map((v) => v.number)).toEqual([1, 2, 3, 4]);
+    expect((await as('aud', ['audit', 'verify'])).code).toBe(0);
+  }, 60_000);
+
+  it('names the acting user: unknown users and wrong passphrases are refused', async () => {
+    expect((await as('mallory', ['model', 'list'])).stderr).toMatch(/^error UNAUTHENTICATED/);
+    const wrong = await run(['--home', home, '--user', 'bob', 'model', 'annotate', 'churn', '--tag', 'x'], { env: { AIRLOCK_PASSPHRASE: 'guess' } });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/KEY_PASSPHRASE_WRONG/);
+    const noHome = await run(['--home', join(home, 'nope'), '--user', 'bob', 'model', 'list']);
+    expect(noHome.stderr).toMatch(/REGISTRY_NOT_FOUND/);
+  });
+
+  it('every command has --help', async () => {
+    const paths = commandPaths();
+    expect(paths.length).toBeGreaterThan(30);
+    const results = await Promise.all(paths.map((p) => run([...p, '--help'])));
+    results.forEach((r, i) => {
+      expect(r.code, paths[i]!.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: airlock /);
+    });
+  }, 60_000);
+});
