@@ -11,7 +11,7 @@ let home: string;
 const as = (user: string, args: string[]) => run(['--home', home, '--user', user, ...args]);
 const json = async (user: string, args: string[]) => {
   const r = await as(user, ['--json', ...args]);
-  return { code: r.code, body: JSON.parse(r.stdout) as { ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } } };
+  return { code: r.code, body: JSON.parse(r.stdout) as { ok: boolean; result?: unknown; error?: { code: string; message: string } } };
 };
 
 beforeAll(async () => {
