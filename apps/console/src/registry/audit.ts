@@ -15,7 +15,8 @@ import { auditEvents, type AuditRow } from './repos/audit-events.js';
 import { users } from './repos/users.js';
 
 export const AUDIT_PAYLOAD_TYPE = 'application/vnd.airlock.audit+json';
-const GENESIS = '0'.repeat(64);
+/** The previous-hash of the first event. */
+export const AUDIT_GENESIS = '0'.repeat(64);
 
 export interface AuditEntry {
   action: string;
@@ -24,29 +25,31 @@ export interface AuditEntry {
 }
 
 /** The exact bytes an audit event's hash and signature cover. */
-function eventBytes(e: Pick<AuditRow, 'seq' | 'at' | 'actor' | 'action' | 'subject' | 'details' | 'prev_hash'>): Uint8Array {
+function eventBytes(e: AuditDraft): Uint8Array {
   return utf8Encode(canonicalJson({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, subject: e.subject, details: JSON.parse(e.details), prev: e.prev_hash }));
+}
+
+export type AuditDraft = Pick<AuditRow, 'seq' | 'at' | 'actor' | 'action' | 'subject' | 'details' | 'prev_hash'>;
+
+/** Hashes an event and signs it (DSSE PAE over its canonical bytes) with the given signing function. */
+export function sealEvent(draft: AuditDraft, keyId: string, sign: (message: Uint8Array) => Uint8Array): AuditRow {
+  const bytes = eventBytes(draft);
+  return { ...draft, hash: sha256Hex(bytes), key_id: keyId, signature: toBase64(sign(pae(AUDIT_PAYLOAD_TYPE, bytes))) };
 }
 
 /** Appends one event, chained to the previous one and signed by the actor. Call inside a transaction. */
 function append(reg: Registry, actor: SigningActor, entry: AuditEntry): AuditRow {
   const last = auditEvents.last(reg.db);
-  const draft = {
+  const draft: AuditDraft = {
     seq: (last?.seq ?? 0) + 1,
     at: reg.now(),
     actor: actor.user.name,
     action: entry.action,
     subject: entry.subject,
     details: canonicalJson(entry.details ?? {}),
-    prev_hash: last?.hash ?? GENESIS,
+    prev_hash: last?.hash ?? AUDIT_GENESIS,
   };
-  const bytes = eventBytes(draft);
-  const row: AuditRow = {
-    ...draft,
-    hash: sha256Hex(bytes),
-    key_id: actor.signer.keyId,
-    signature: toBase64(signDetached(pae(AUDIT_PAYLOAD_TYPE, bytes), actor.signer.secretKey)),
-  };
+  const row = sealEvent(draft, actor.signer.keyId, (m) => signDetached(m, actor.signer.secretKey));
   auditEvents.insert(reg.db, row);
   return row;
 }
@@ -84,7 +87,7 @@ export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) =
     }
     return keys.get(keyId);
   };
-  let prevHash = GENESIS;
+  let prevHash = AUDIT_GENESIS;
   let expectedSeq = 1;
   let checked = 0;
   for (let page = auditEvents.page(reg.db, 0, 5000); page.length > 0; page = auditEvents.page(reg.db, page.at(-1)!.seq, 5000)) {
