@@ -10,3 +10,4 @@ export * from './versioned-json.js';
 export * from './canonical-json.js';
 export * from './version-manifest.js';
 export * from './approval.js';
+export * from './report.js';

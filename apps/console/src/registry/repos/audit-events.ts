@@ -1,4 +1,4 @@
-import { sql } from '../db/sql.js';
+import { join, sql, type Sql } from '../db/sql.js';
 import type { Db } from '../db/database.js';
 
 export interface AuditRow {
@@ -20,7 +20,12 @@ export const auditEvents = {
                VALUES (${e.seq}, ${e.at}, ${e.actor}, ${e.action}, ${e.subject}, ${e.details}, ${e.prev_hash}, ${e.hash}, ${e.key_id}, ${e.signature})`),
   last: (db: Db) => db.get<AuditRow>(sql`SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1`),
   page: (db: Db, afterSeq: number, limit: number) => db.all<AuditRow>(sql`SELECT * FROM audit_events WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`),
-  recent: (db: Db, filter: { subject?: string; actor?: string; limit: number }) =>
-    db.all<AuditRow>(sql`SELECT * FROM audit_events WHERE (${filter.subject ?? null} IS NULL OR subject = ${filter.subject ?? null})
-      AND (${filter.actor ?? null} IS NULL OR actor = ${filter.actor ?? null}) ORDER BY seq DESC LIMIT ${filter.limit}`),
+  /** Newest first; each filter is its own indexed condition (no `? IS NULL OR …`, which defeats the index). */
+  recent(db: Db, filter: { subject?: string; actor?: string; limit: number }): AuditRow[] {
+    const where: Sql[] = [];
+    if (filter.subject) where.push(sql`subject = ${filter.subject}`);
+    if (filter.actor) where.push(sql`actor = ${filter.actor}`);
+    const clause = where.length > 0 ? sql`WHERE ${join(where, ' AND ')}` : sql``;
+    return db.all<AuditRow>(sql`SELECT * FROM audit_events ${clause} ORDER BY seq DESC LIMIT ${filter.limit}`);
+  },
 };

@@ -1,0 +1,83 @@
+import {
+  AirlockError,
+  APPROVAL_PAYLOAD_TYPE,
+  ApprovalSchema,
+  roleKeys,
+  utf8Decode,
+  verifyEnvelope,
+  type BundleManifest,
+  type Root,
+} from '@airlock/shared/common';
+import type { ContentStore } from '@airlock/shared/node';
+import type { AgentConfig } from '../config.js';
+import type { Counters } from '../state/trust.js';
+
+export interface PolicyContext {
+  cfg: AgentConfig;
+  hostId: string;
+  counters: Counters;
+  store: ContentStore;
+  secret: (name: string) => string | undefined;
+}
+
+/** Distinct approver-role keys that signed an approval of exactly this version for this environment. */
+function approverCount(slot: BundleManifest['slots'][string], environment: string | undefined, root: Root): number {
+  const trust = roleKeys(root, 'approver');
+  const signers = new Set<string>();
+  for (const env of slot.approvals) {
+    try {
+      const { payload, signedBy } = verifyEnvelope(env, APPROVAL_PAYLOAD_TYPE, { ...trust, threshold: 1 }, 'approval');
+      const approval = ApprovalSchema.parse(JSON.parse(utf8Decode(payload)));
+      const matches = approval.decision === 'approve' && approval.versionDigest === slot.model.digest && (environment === undefined || approval.environment === environment);
+      if (matches) for (const k of signedBy) signers.add(k);
+    } catch {
+      // An approval that does not verify or does not match simply does not count.
+    }
+  }
+  return signers.size;
+}
+
+/**
+ * The host's own checks, run after signatures and expiry and before any blob is copied, in DESIGN §5
+ * order: channel sequence, targeting, floors, approvals; then what this host needs to run it.
+ */
+export function hostPolicy(ctx: PolicyContext) {
+  return async (m: BundleManifest, root: Root): Promise<void> => {
+    const last = ctx.counters.channels[m.channel] ?? 0;
+    if (m.sequence <= last) {
+      throw new AirlockError('BUNDLE_REPLAYED', `Bundle #${m.sequence} on channel ${m.channel} is not newer than #${last}, which this host already took.`);
+    }
+    if (m.targets.hosts.length > 0 && !m.targets.hosts.includes(ctx.hostId)) {
+      throw new AirlockError('NOT_TARGETED', `The bundle names hosts ${m.targets.hosts.join(', ')}; this is ${ctx.hostId}.`);
+    }
+    if (m.targets.environment !== undefined && m.targets.environment !== ctx.cfg.environment) {
+      throw new AirlockError('NOT_TARGETED', `The bundle is for environment ${m.targets.environment}; this host is in ${ctx.cfg.environment ?? 'no environment'}.`);
+    }
+    for (const name of Object.keys(m.slots)) {
+      if (!ctx.cfg.slots[name]) throw new AirlockError('NOT_TARGETED', `The bundle fills slot "${name}", which this host does not have.`);
+    }
+    for (const [name, slot] of Object.entries(m.slots)) {
+      const floor = ctx.counters.floors[name] ?? 0;
+      if (slot.model.version < floor) {
+        throw new AirlockError('BELOW_FLOOR', `${slot.model.name}@${slot.model.version} is below slot ${name}'s security floor (version ${floor}).`);
+      }
+    }
+    if (ctx.cfg.requireApprovals) {
+      const needed = root.roles.approver.threshold;
+      for (const [name, slot] of Object.entries(m.slots)) {
+        const got = approverCount(slot, m.targets.environment, root);
+        if (got < needed) throw new AirlockError('APPROVALS_INSUFFICIENT', `Slot ${name} carries ${got} valid approval(s) of ${slot.model.name}@${slot.model.version}; this host requires ${needed}.`);
+      }
+    }
+    for (const b of m.blobs) {
+      if (!b.included && !(await ctx.store.has(b.digest))) {
+        throw new AirlockError('BUNDLE_BLOB_MISSING', `The bundle leaves out blob ${b.digest}, which this host does not hold: export a full bundle.`);
+      }
+    }
+    for (const [name, slot] of Object.entries(m.slots)) {
+      for (const s of slot.secrets) {
+        if (ctx.secret(s) === undefined) throw new AirlockError('CONFIG_INVALID', `Slot ${name} needs secret ${s}, which is not defined on this host.`);
+      }
+    }
+  };
+}

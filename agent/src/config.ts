@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The agent's configuration: defaults < config file < AIRLOCK_AGENT_* environment. Validated as a whole;
+ * every problem is reported at once and the agent exits 2.
+ */
+const PortSchema = z.int().min(1).max(65535);
+
+export const SlotConfigSchema = z.strictObject({
+  /** loopback port of the slot's proxy, where clients send requests */
+  listen: PortSchema,
+  /** answer given when no release is healthy; default a 503 JSON body naming the slot and reason */
+  fallback: z.strictObject({ status: z.int().min(100).max(599), contentType: z.string().default('application/json'), body: z.string() }).optional(),
+});
+
+export const ConfigSchema = z.strictObject({
+  stateDir: z.string().min(1),
+  environment: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/).optional(),
+  sources: z
+    .strictObject({
+      dirs: z.array(z.string().min(1)).default([]),
+      /** removable and network media do not deliver change events: poll them */
+      pollIntervalMs: z.int().min(100).default(2000),
+      mirrors: z.array(z.url()).default([]),
+      mirrorIntervalMs: z.int().min(1000).default(60_000),
+    })
+    .default({ dirs: [], pollIntervalMs: 2000, mirrors: [], mirrorIntervalMs: 60_000 }),
+  slots: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/), SlotConfigSchema).default({}),
+  admin: z.strictObject({ listen: PortSchema.default(9410) }).default({ listen: 9410 }),
+  /** hosts in environments that require approvals check the approver threshold themselves */
+  requireApprovals: z.boolean().default(false),
+  keepReleases: z.int().min(2).max(50).default(3),
+  /** host-local secret values: a JSON object of NAME → value, readable by the agent only */
+  secretsFile: z.string().optional(),
+  statusIntervalMs: z.int().min(1000).default(60_000),
+  probeIntervalMs: z.int().min(50).default(1000),
+  /** minimum requests in probation before the error budget is judged */
+  probationMinRequests: z.int().min(1).default(20),
+});
+export type AgentConfig = z.infer<typeof ConfigSchema>;
+
+/** AIRLOCK_AGENT_* variables and where they land; lists are comma-separated. */
+const ENV: [string, (c: Record<string, unknown>, v: string) => void][] = [
+  ['AIRLOCK_AGENT_STATE_DIR', (c, v) => (c.stateDir = v)],
+  ['AIRLOCK_AGENT_ENVIRONMENT', (c, v) => (c.environment = v)],
+  ['AIRLOCK_AGENT_SOURCE_DIRS', (c, v) => (section(c, 'sources').dirs = v.split(',').filter(Boolean))],
+  ['AIRLOCK_AGENT_POLL_INTERVAL_MS', (c, v) => (section(c, 'sources').pollIntervalMs = Number(v))],
+  ['AIRLOCK_AGENT_MIRRORS', (c, v) => (section(c, 'sources').mirrors = v.split(',').filter(Boolean))],
+  ['AIRLOCK_AGENT_ADMIN_PORT', (c, v) => (section(c, 'admin').listen = Number(v))],
+  ['AIRLOCK_AGENT_REQUIRE_APPROVALS', (c, v) => (c.requireApprovals = v === 'true' || v === '1')],
+  ['AIRLOCK_AGENT_SECRETS_FILE', (c, v) => (c.secretsFile = v)],
+];
+
+function section(c: Record<string, unknown>, key: string): Record<string, unknown> {
+  const existing = c[key];
+  if (typeof existing === 'object' && existing !== null) return existing as Record<string, unknown>;
+  const created: Record<string, unknown> = {};
+  c[key] = created;
+  return created;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The agent configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export async function loadConfig(opts: { file?: string; overrides?: Record<string, unknown>; env?: NodeJS.ProcessEnv }): Promise<AgentConfig> {
+  const env = opts.env ?? process.env;
+  let fromFile: Record<string, unknown> = {};
+  if (opts.file) {
+    let text: string;
+    try {
+      text = await readFile(opts.file, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`cannot read ${opts.file}: ${(err as Error).message}`]);
+    }
+    try {
+      fromFile = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError([`${opts.file} is not valid JSON: ${(err as Error).message}`]);
+    }
+  }
+  const merged: Record<string, unknown> = structuredClone(fromFile);
+  for (const [name, apply] of ENV) {
+    const v = env[name];
+    if (v !== undefined) apply(merged, v);
+  }
+  Object.assign(merged, opts.overrides ?? {});
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  const cfg = parsed.data;
+  cfg.stateDir = resolve(cfg.stateDir);
+  cfg.sources.dirs = cfg.sources.dirs.map((d) => resolve(d));
+  const ports = [cfg.admin.listen, ...Object.values(cfg.slots).map((s) => s.listen)];
+  const dup = ports.find((p, i) => ports.indexOf(p) !== i);
+  if (dup !== undefined) throw new ConfigError([`port ${dup} is used twice (admin and slot ports must differ)`]);
+  return cfg;
+}

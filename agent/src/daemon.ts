@@ -1,0 +1,309 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { basename, join } from 'node:path';
+import type { FSWatcher } from 'chokidar';
+import { z } from 'zod';
+import { AirlockError, toErrorData, type HostStatus, type Receipt } from '@airlock/shared/common';
+import { ContentStore, verifyBundleFile, writeFileAtomic } from '@airlock/shared/node';
+import { hostPolicy } from './apply/policy.js';
+import { releaseId } from './apply/release.js';
+import { Slot, type JournalStep } from './apply/slot.js';
+import type { AgentConfig } from './config.js';
+import { serveControl } from './control/server.js';
+import { logger, type Logger } from './log.js';
+import { renderPrometheus } from './proxy/metrics.js';
+import { SlotProxy } from './proxy/slot-proxy.js';
+import { Outbox } from './reports/outbox.js';
+import { loadSecrets } from './secrets.js';
+import { pollMirror } from './sources/mirror.js';
+import { watchDirs } from './sources/watch.js';
+import { HostAuditLog } from './state/audit-log.js';
+import { loadIdentity, type Identity } from './state/identity.js';
+import { JsonFile } from './state/json-file.js';
+import { stateLayout, type StateLayout } from './state/layout.js';
+import { CountersStore, currentRoot, persistRoot } from './state/trust.js';
+
+const SeenSchema = z.strictObject({ files: z.array(z.string()) });
+const iso = (ms = Date.now()) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export interface DaemonOptions {
+  log?: Logger;
+  /** fault injection for crash tests: SIGKILL this process right after writing this journal step */
+  crashAtStep?: JournalStep;
+}
+
+/**
+ * The running agent: one proxy and one slot manager per configured slot, bundle sources, the loopback
+ * admin endpoint, the control socket, and the reports it signs. Applies run one at a time.
+ */
+export class Daemon {
+  private readonly slots = new Map<string, Slot>();
+  private readonly proxies = new Map<string, SlotProxy>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private watcher: FSWatcher | null = null;
+  private stopMirrors: (() => void)[] = [];
+  private admin: Server | undefined;
+  private control: { close(): Promise<void> } | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  private readonly seen: JsonFile<{ files: string[] }>;
+  private seenFiles = new Set<string>();
+  private auditReported = 0;
+  private readonly started = Date.now();
+
+  private constructor(
+    readonly cfg: AgentConfig,
+    readonly layout: StateLayout,
+    readonly identity: Identity,
+    private readonly counters: CountersStore,
+    private readonly store: ContentStore,
+    private readonly audit: HostAuditLog,
+    private readonly outbox: Outbox,
+    private readonly secret: (name: string) => string | undefined,
+    private readonly log: Logger,
+    private readonly opts: DaemonOptions,
+  ) {
+    this.seen = new JsonFile(layout.seen, SeenSchema, () => ({ files: [] }));
+  }
+
+  static async start(cfg: AgentConfig, opts: DaemonOptions = {}): Promise<Daemon> {
+    const layout = stateLayout(cfg.stateDir);
+    const identity = await loadIdentity(layout);
+    const log = opts.log ?? logger('agent');
+    const counters = await CountersStore.open(layout);
+    const store = await ContentStore.open(layout.store);
+    const audit = await HostAuditLog.open(layout.audit, identity.signer);
+    const outbox = new Outbox(layout, identity.hostId, identity.signer, counters);
+    const secret = await loadSecrets(cfg.secretsFile);
+    const d = new Daemon(cfg, layout, identity, counters, store, audit, outbox, secret, log, opts);
+    try {
+      await d.boot();
+    } catch (err) {
+      await d.stop();
+      throw err;
+    }
+    return d;
+  }
+
+  private async boot(): Promise<void> {
+    await currentRoot(this.layout);
+    this.seenFiles = new Set((await this.seen.read()).files);
+    for (const [name, sc] of Object.entries(this.cfg.slots)) {
+      const proxy = new SlotProxy(name, sc.listen, sc.fallback);
+      await proxy.listen();
+      this.proxies.set(name, proxy);
+      const slot = new Slot(name, {
+        cfg: this.cfg,
+        layout: this.layout,
+        store: this.store,
+        proxy,
+        log: this.log,
+        secret: this.secret,
+        audit: (action, detail) => this.audit.append(action, detail),
+        onStep: (step) => {
+          if (this.opts.crashAtStep === step) process.kill(process.pid, 'SIGKILL');
+        },
+      });
+      this.slots.set(name, slot);
+      await slot.recover();
+    }
+    this.admin = await this.serveAdmin();
+    this.control = await serveControl(this.layout.socket, this);
+    this.watcher = watchDirs(this.cfg.sources.dirs, this.cfg.sources.pollIntervalMs, (p) => void this.offer(p), this.log);
+    this.stopMirrors = this.cfg.sources.mirrors.map((url) => pollMirror(url, this.cfg.sources.mirrorIntervalMs, join(this.layout.dir, 'downloads'), (p) => void this.offer(p), this.log));
+    this.statusTimer = setInterval(() => void this.report().catch((err) => this.log('warn', 'status report failed', { error: String(err) })), this.cfg.statusIntervalMs);
+    this.statusTimer.unref();
+    await this.audit.append('agent.start', { hostId: this.identity.hostId, slots: [...this.slots.keys()] });
+    this.log('info', 'agent started', { hostId: this.identity.hostId, slots: [...this.slots.keys()], admin: this.cfg.admin.listen });
+  }
+
+  /** A file appeared in a source: apply it unless this exact file was already dealt with. */
+  private async offer(path: string): Promise<void> {
+    const s = await stat(path).catch(() => null);
+    if (!s) return;
+    const key = `${path}:${s.size}:${s.mtimeMs}`;
+    if (this.seenFiles.has(key)) return;
+    this.seenFiles.add(key);
+    await this.apply(path).catch((err) => this.log('error', 'apply failed', { path, error: String(err) }));
+    const files = [...this.seenFiles].slice(-1000);
+    await this.seen.write({ files });
+  }
+
+  /** Verifies and installs one bundle file; returns its receipt. Applies are serialized. */
+  apply(path: string): Promise<Receipt> {
+    const run = this.queue.then(() => this.applyNow(path));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(path: string): Promise<Receipt> {
+    const t0 = Date.now();
+    const stagingDir = join(this.layout.staging, randomBytes(8).toString('hex'));
+    let verified;
+    try {
+      verified = await verifyBundleFile(path, {
+        trust: { root: await currentRoot(this.layout), highWaterMs: this.counters.value.highWaterMs },
+        stagingDir,
+        accept: hostPolicy({ cfg: this.cfg, hostId: this.identity.hostId, counters: this.counters.value, store: this.store, secret: this.secret }),
+      });
+    } catch (err) {
+      const e = toErrorData(err);
+      await this.quarantine(path, e);
+      const receipt: Receipt = { bundleId: basename(path), outcome: 'refused', code: e.code, message: e.message, slots: [], timings: { verify: Date.now() - t0 } };
+      await this.audit.append('bundle.refused', { file: basename(path), code: e.code });
+      await this.outbox.write('receipt', receipt);
+      this.log('warn', 'bundle refused', { file: path, code: e.code, message: e.message });
+      return receipt;
+    }
+    const m = verified.manifest;
+    const timings: Record<string, number> = { verify: Date.now() - t0 };
+    for (const r of verified.newRoots) await persistRoot(this.layout, r.root, r.envelope);
+    await this.counters.update((c) => (c.highWaterMs = Math.max(c.highWaterMs, Date.parse(m.issuedAt))));
+    for (const b of verified.blobs) await this.store.adopt(verified.staging, b.digest);
+    await verified.discard();
+
+    let failure: { code?: string; message?: string } | null = null;
+    for (const [name, slotManifest] of Object.entries(m.slots)) {
+      const outcome = await this.slots.get(name)!.install({ id: releaseId(m.channel, m.sequence, slotManifest), bundleId: m.bundleId, channel: m.channel, sequence: m.sequence, slot: slotManifest, stagedAt: iso() });
+      for (const [k, v] of Object.entries(outcome.timings)) timings[`${name}.${k}`] = v;
+      if (outcome.outcome === 'rolled_back') failure ??= { ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.message ? { message: outcome.message } : {}) };
+      else await this.counters.update((c) => (c.floors[name] = Math.max(c.floors[name] ?? 0, slotManifest.securityFloor)));
+    }
+    await this.counters.update((c) => (c.channels[m.channel] = m.sequence));
+    await this.collectGarbage();
+    const receipt: Receipt = {
+      bundleId: m.bundleId,
+      channel: m.channel,
+      sequence: m.sequence,
+      outcome: failure ? 'rolled_back' : 'applied',
+      ...(failure ?? {}),
+      slots: Object.entries(m.slots).map(([slot, s]) => ({ slot, model: s.model.name, version: s.model.version, digest: s.model.digest })),
+      timings,
+    };
+    await this.audit.append(`bundle.${receipt.outcome}`, { bundleId: m.bundleId, channel: m.channel, sequence: m.sequence, ...(failure ?? {}) });
+    await this.outbox.write('receipt', receipt);
+    this.log(failure ? 'warn' : 'info', `bundle ${receipt.outcome}`, { bundleId: m.bundleId, sequence: m.sequence, ...(failure ?? {}) });
+    return receipt;
+  }
+
+  /** Verification only: the same checks as an apply, nothing installed, nothing kept. */
+  async verifyOnly(path: string) {
+    const verified = await verifyBundleFile(path, {
+      trust: { root: await currentRoot(this.layout), highWaterMs: this.counters.value.highWaterMs },
+      stagingDir: join(this.layout.staging, randomBytes(8).toString('hex')),
+      accept: hostPolicy({ cfg: this.cfg, hostId: this.identity.hostId, counters: this.counters.value, store: this.store, secret: this.secret }),
+    });
+    await verified.discard();
+    return { bundleId: verified.manifest.bundleId, channel: verified.manifest.channel, sequence: verified.manifest.sequence, slots: Object.keys(verified.manifest.slots) };
+  }
+
+  private async quarantine(path: string, error: { code: string; message: string }): Promise<void> {
+    await mkdir(this.layout.quarantine, { recursive: true });
+    const name = `${iso().replaceAll(':', '')}-${basename(path)}`;
+    await copyFile(path, join(this.layout.quarantine, name)).catch(() => undefined);
+    await writeFileAtomic(join(this.layout.quarantine, `${name}.why.json`), `${JSON.stringify({ file: path, ...error, at: iso() })}\n`);
+  }
+
+  private async collectGarbage(): Promise<void> {
+    const live = new Set<string>();
+    for (const s of this.slots.values()) for (const d of await s.liveDigests()) live.add(d);
+    await this.store.gc(live);
+  }
+
+  async rollback(slotName: string, to?: string) {
+    const slot = this.slots.get(slotName);
+    if (!slot) throw new AirlockError('NOT_FOUND', `There is no slot "${slotName}" on this host (slots: ${[...this.slots.keys()].join(', ')}).`);
+    const run = this.queue.then(() => slot.rollback(to, this.counters.value.floors[slotName] ?? 0));
+    this.queue = run.catch(() => undefined);
+    const r = await run;
+    await this.audit.append('slot.rollback', { slot: slotName, ...r });
+    const meta = slot.activeRelease!;
+    await this.outbox.write('receipt', { bundleId: meta.bundleId, channel: meta.channel, sequence: meta.sequence, outcome: 'rolled_back', code: 'MANUAL_ROLLBACK', message: `rolled back from ${r.from} to ${r.to}`, slots: [{ slot: slotName, model: meta.slot.model.name, version: meta.slot.model.version, digest: meta.slot.model.digest }], timings: { switch: r.ms } });
+    return r;
+  }
+
+  async status(): Promise<HostStatus> {
+    const digests: string[] = [];
+    for await (const d of this.store.list()) digests.push(d);
+    return {
+      slots: [...this.slots.values()].map((s) => {
+        const meta = s.activeRelease;
+        const proxy = this.proxies.get(s.name)!;
+        return {
+          slot: s.name,
+          model: meta?.slot.model.name ?? null,
+          version: meta?.slot.model.version ?? null,
+          digest: meta?.slot.model.digest ?? null,
+          release: meta?.id ?? null,
+          healthy: s.healthy,
+          state: s.state,
+          releases: s.releases,
+          requests: proxy.metrics.totals(),
+          latencyMs: { p50: proxy.metrics.percentileMs(50), p95: proxy.metrics.percentileMs(95), p99: proxy.metrics.percentileMs(99) },
+        };
+      }),
+      rootVersion: (await currentRoot(this.layout)).version,
+      highWater: this.counters.value.highWaterMs ? iso(this.counters.value.highWaterMs) : null,
+      channels: { ...this.counters.value.channels },
+      blobs: { count: digests.length, digests: digests as HostStatus['blobs']['digests'] },
+      uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
+    };
+  }
+
+  /** Writes a status report and the audit events not reported yet. */
+  async report(): Promise<string[]> {
+    const names = [await this.outbox.write('status', await this.status())];
+    const events = this.audit.tail(this.auditReported);
+    if (events.length > 0) {
+      names.push(await this.outbox.write('audit', { events: events.map(({ sig: _sig, ...e }) => e) }));
+      this.auditReported = events.at(-1)!.seq;
+    }
+    return names;
+  }
+
+  exportReports(dir: string): Promise<string[]> {
+    return this.outbox.exportTo(dir);
+  }
+
+  private serveAdmin(): Promise<Server> {
+    const server = createServer((req, res) => {
+      const json = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.url === '/healthz') return json(200, { ok: true, hostId: this.identity.hostId });
+      if (req.url === '/readyz') {
+        const notReady = [...this.slots.values()].filter((s) => !s.healthy).map((s) => s.name);
+        return json(notReady.length ? 503 : 200, { ready: notReady.length === 0, notReady });
+      }
+      if (req.url === '/metrics') {
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        const extra = ['# HELP airlock_agent_up Whether the agent is running.', '# TYPE airlock_agent_up gauge', 'airlock_agent_up 1'];
+        for (const [name, s] of this.slots) extra.push(`airlock_slot_healthy{slot="${name}"} ${s.healthy ? 1 : 0}`);
+        return res.end(renderPrometheus(new Map([...this.proxies].map(([n, p]) => [n, p.metrics])), extra));
+      }
+      json(404, { error: 'not found' });
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.cfg.admin.listen, '127.0.0.1', () => resolve(server));
+    });
+  }
+
+  /** Bounded and idempotent: stop taking work, close the endpoints, stop every runtime. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      clearInterval(this.statusTimer);
+      await this.watcher?.close();
+      for (const stopMirror of this.stopMirrors) stopMirror();
+      await this.control?.close();
+      await new Promise<void>((resolve) => (this.admin ? this.admin.close(() => resolve()) : resolve()));
+      this.admin?.closeAllConnections();
+      await Promise.all([...this.proxies.values()].map((p) => p.close()));
+      await Promise.all([...this.slots.values()].map((s) => s.stop()));
+      this.log('info', 'agent stopped');
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { toErrorData } from '@airlock/shared/common';
+import { ConfigError, loadConfig } from './config.js';
+import { callAgent } from './control/client.js';
+import { Daemon } from './daemon.js';
+import { writeEnrollment } from './enroll.js';
+import { initHost, parseLabels } from './init.js';
+import { JOURNAL_STEPS, type JournalStep } from './apply/slot.js';
+import { loadIdentity } from './state/identity.js';
+import { stateLayout } from './state/layout.js';
+import { AGENT_VERSION } from './version.js';
+
+interface Globals {
+  json?: boolean;
+  state?: string;
+  config?: string;
+}
+
+const print = (g: Globals, result: unknown, human: () => string) => process.stdout.write(g.json ? `${JSON.stringify({ ok: true, result }, null, 2)}\n` : `${human()}\n`);
+
+/** The state directory a command talks to: --state, else the config file's, else AIRLOCK_AGENT_STATE_DIR. */
+async function stateDirOf(g: Globals): Promise<string> {
+  if (g.state) return g.state;
+  return (await loadConfig({ ...(g.config ? { file: g.config } : {}) })).stateDir;
+}
+
+function action<A extends unknown[]>(fn: (g: Globals, ...args: A) => Promise<void>) {
+  return async function (this: Command, ...args: A) {
+    const g = this.optsWithGlobals<Globals>();
+    try {
+      await fn(g, ...args);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`${err.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const e = toErrorData(err);
+      if (g.json) process.stdout.write(`${JSON.stringify({ ok: false, error: e }, null, 2)}\n`);
+      else process.stderr.write(`error ${e.code}: ${e.message}\n`);
+      process.exitCode = e.code === 'USAGE' ? 2 : 1;
+    }
+  };
+}
+
+const program = new Command('airlock-agent')
+  .description('Airlock host agent: verifies, installs, health-checks, serves and reports on models')
+  .version(AGENT_VERSION)
+  .option('--json', 'print one JSON document on stdout instead of text')
+  .option('--state <dir>', 'state directory (default: from --config or AIRLOCK_AGENT_STATE_DIR)')
+  .option('--config <file>', 'agent configuration file (JSON)')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+program
+  .command('init')
+  .description('create the host key (0600) and install the trusted root')
+  .requiredOption('--root <file>', 'root.json from the registry, delivered out of band')
+  .option('--host-id <id>', 'host id (default: the host name)')
+  .option('--labels <k=v,...>', 'labels, e.g. site=plant-2,gpu=none')
+  .action(
+    action(async (g, opts: { root: string; hostId?: string; labels?: string }) => {
+      const layout = stateLayout(await stateDirOf(g));
+      const { identity, rootVersion } = await initHost(layout, { rootFile: opts.root, ...(opts.hostId ? { hostId: opts.hostId } : {}), labels: parseLabels(opts.labels) });
+      print(g, { hostId: identity.hostId, keyId: identity.keyId, rootVersion, state: layout.dir }, () => `initialised ${identity.hostId} in ${layout.dir} (key ${identity.keyId.slice(0, 16)}…, trusting root version ${rootVersion})`);
+    }),
+  );
+
+program
+  .command('enroll')
+  .description('write a signed enrollment request for the registry')
+  .requiredOption('--out <dir>', 'where to write <host>.enrollment.json (e.g. the USB stick)')
+  .action(
+    action(async (g, opts: { out: string }) => {
+      const identity = await loadIdentity(stateLayout(await stateDirOf(g)));
+      const path = await writeEnrollment(identity, opts.out);
+      print(g, { path, hostId: identity.hostId }, () => `wrote ${path}`);
+    }),
+  );
+
+program
+  .command('run')
+  .description('run the agent (the daemon): watch sources, apply bundles, serve, report')
+  .action(
+    action(async (g) => {
+      const cfg = await loadConfig({ ...(g.config ? { file: g.config } : {}), ...(g.state ? { overrides: { stateDir: g.state } } : {}) });
+      const crash = process.env.AIRLOCK_AGENT_FAULT_AT_STEP;
+      const daemon = await Daemon.start(cfg, crash && (JOURNAL_STEPS as readonly string[]).includes(crash) ? { crashAtStep: crash as JournalStep } : {});
+      let stopping = false;
+      const shutdown = () => {
+        if (stopping) return;
+        stopping = true;
+        const force = setTimeout(() => process.exit(1), 15_000);
+        force.unref();
+        void daemon.stop().then(() => process.exit(0));
+      };
+      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
+      await new Promise(() => undefined);
+    }),
+  );
+
+const remote = (name: string, description: string, build: (cmd: Command) => Command, call: (g: Globals, ...args: never[]) => Promise<[unknown, () => string]>) => {
+  build(program.command(name).description(description)).action(
+    action(async (g, ...args: unknown[]) => {
+      const [result, human] = await call(g, ...(args as never[]));
+      print(g, result, human);
+    }),
+  );
+};
+
+const socketOf = async (g: Globals) => stateLayout(await stateDirOf(g)).socket;
+
+remote('status', 'show slots, releases, health and counters of the running agent', (c) => c, async (g) => {
+  const s = await callAgent<{ slots: { slot: string; release: string | null; healthy: boolean; state: string; releases: string[] }[]; rootVersion: number; channels: Record<string, number> }>(await socketOf(g), { op: 'status' });
+  return [s, () => [...s.slots.map((x) => `slot ${x.slot}: ${x.release ?? 'no release'} ${x.healthy ? 'healthy' : 'NOT SERVING'} (${x.state}); kept ${x.releases.join(', ') || '-'}`), `root version ${s.rootVersion}; channels ${JSON.stringify(s.channels)}`].join('\n')];
+});
+remote('rollback', 'go back to a kept release of a slot (the previous good one by default)', (c) => c.argument('<slot>').option('--to <release>', 'release id (see status)'), async (g, slot: string, opts: { to?: string }) => {
+  const r = await callAgent<{ from: string; to: string; warm: boolean; ms: number }>(await socketOf(g), { op: 'rollback', slot, ...(opts.to ? { to: opts.to } : {}) });
+  return [r, () => `rolled back ${slot}: ${r.from} → ${r.to} (${r.warm ? 'warm' : 'cold'} switch in ${r.ms.toFixed(1)} ms)`];
+});
+remote('apply', 'verify and install a bundle file now', (c) => c.argument('<file>'), async (g, file: string) => {
+  const r = await callAgent<{ outcome: string; code?: string; message?: string }>(await socketOf(g), { op: 'apply', path: file });
+  if (r.outcome !== 'applied') process.exitCode = 1;
+  return [r, () => `${r.outcome}${r.code ? ` ${r.code}: ${r.message}` : ''}`];
+});
+remote('verify', "verify a bundle against this host's trust and policy without installing it", (c) => c.argument('<file>'), async (g, file: string) => {
+  const r = await callAgent<{ bundleId: string; sequence: number }>(await socketOf(g), { op: 'verify', path: file });
+  return [r, () => `verified bundle ${r.bundleId} (sequence ${r.sequence})`];
+});
+remote('report', 'write a status report (and the audit tail) to the outbox now', (c) => c, async (g) => {
+  const names = await callAgent<string[]>(await socketOf(g), { op: 'report' });
+  return [names, () => names.join('\n')];
+});
+remote('export-reports', 'copy the reports not exported yet to a folder (e.g. the USB stick)', (c) => c.requiredOption('--to <dir>', 'destination'), async (g, opts: { to: string }) => {
+  const names = await callAgent<string[]>(await socketOf(g), { op: 'export', to: opts.to });
+  return [names, () => `exported ${names.length} report(s) to ${opts.to}`];
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = err instanceof CommanderError ? (err.exitCode === 0 ? 0 : 2) : 1;
+}

@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ModelFileSchema,
+  roleOf,
+  signBundleManifest,
+  type BundleManifestInput,
+  type Envelope,
+  type Signer,
+} from '@airlock/shared/common';
+import type { ContentStore} from '@airlock/shared/node';
+import { writeBundleFile } from '@airlock/shared/node';
+import { freePort } from '../../agent/src/runtime/supervisor.js';
+import { callAgent } from '../../agent/src/control/client.js';
+import type { ControlRequest } from '../../agent/src/control/protocol.js';
+import { CHURN } from './registry.js';
+import { iso } from './trust.js';
+
+export const AGENT = fileURLToPath(new URL('../../agent/dist/airlock-agent.js', import.meta.url));
+export { freePort };
+
+type SlotInput = BundleManifestInput['slots'][string];
+
+/** A slot manifest for the classic example (or a copy of it), its files put into `store`. */
+export async function churnSlot(store: ContentStore, opts: { dir?: string; version?: number; health?: Partial<SlotInput['health']>; config?: Record<string, unknown>; floor?: number } = {}): Promise<SlotInput> {
+  const dir = opts.dir ?? CHURN;
+  const model = ModelFileSchema.parse(JSON.parse(await readFile(join(dir, 'airlock-model.json'), 'utf8')));
+  const { readdir } = await import('node:fs/promises');
+  const names = (await readdir(dir)).filter((n) => n !== 'airlock-model.json').sort();
+  const files = [];
+  for (const name of names) {
+    const ref = await store.putFile(join(dir, name));
+    files.push({ path: name, digest: ref.digest, size: ref.size, role: roleOf(name, model.roles) });
+  }
+  return {
+    model: { name: 'churn', kind: 'classic', version: opts.version ?? 1, digest: `sha256:${String(opts.version ?? 1).padStart(64, '0')}` },
+    files,
+    config: opts.config ?? model.config.defaults,
+    runtime: model.runtime!,
+    health: { ...model.health!, startTimeoutMs: 10_000, intervalMs: 50, probationMs: 1500, ...opts.health },
+    securityFloor: opts.floor ?? 0,
+  };
+}
+
+export interface BundleSpec {
+  slots: Record<string, SlotInput>;
+  sequence: number;
+  channel?: string;
+  environment?: string;
+  hosts?: string[];
+  issuedAt?: string;
+  expiresAt?: string;
+  omit?: string[];
+}
+
+/** Writes a signed bundle to `path` carrying the given roots. */
+export async function writeTestBundle(path: string, store: ContentStore, spec: BundleSpec, signers: Signer[], roots: Map<number, Envelope>): Promise<void> {
+  const blobs = new Map<string, { digest: `sha256:${string}`; size: number; included: boolean }>();
+  for (const s of Object.values(spec.slots)) for (const f of s.files) blobs.set(f.digest, { digest: f.digest as `sha256:${string}`, size: f.size, included: !spec.omit?.includes(f.digest) });
+  const now = Date.now();
+  const { envelope } = signBundleManifest(
+    {
+      schema: 'airlock.bundle/v1',
+      bundleId: `test-${spec.channel ?? 'prod'}-${spec.sequence}-${Math.random().toString(16).slice(2, 10)}`,
+      channel: spec.channel ?? 'prod',
+      sequence: spec.sequence,
+      issuedAt: spec.issuedAt ?? iso(now - 1000),
+      expiresAt: spec.expiresAt ?? iso(now + 86_400_000),
+      targets: { ...(spec.environment !== undefined ? { environment: spec.environment } : { environment: 'prod' }), hosts: spec.hosts ?? [] },
+      slots: spec.slots,
+      blobs: [...blobs.values()],
+    },
+    signers,
+  );
+  await writeBundleFile(path, { manifest: envelope, roots, store });
+}
+
+export interface RunningAgent {
+  proc: ChildProcess;
+  admin: number;
+  proxy: number;
+  stateDir: string;
+  logs: string[];
+  call<T = unknown>(req: ControlRequest): Promise<T>;
+  stop(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+/** Initialises (once) and starts a real agent process with one slot "main" watching `source`. */
+export async function startAgent(opts: { stateDir: string; rootFile: string; source?: string; hostId?: string; env?: Record<string, string>; config?: Record<string, unknown>; ports?: { admin: number; proxy: number } }): Promise<RunningAgent> {
+  const ports = opts.ports ?? { admin: await freePort(), proxy: await freePort() };
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(join(opts.stateDir, 'host.key'))) {
+    const init = spawn(process.execPath, [AGENT, '--state', opts.stateDir, 'init', '--root', opts.rootFile, '--host-id', opts.hostId ?? 'host-1'], { stdio: 'ignore' });
+    const code = await new Promise((r) => init.on('exit', r));
+    if (code !== 0) throw new Error(`agent init failed (${code})`);
+  }
+  const configFile = join(opts.stateDir, 'agent.json');
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      stateDir: opts.stateDir,
+      environment: 'prod',
+      sources: { dirs: opts.source ? [opts.source] : [], pollIntervalMs: 200 },
+      slots: { main: { listen: ports.proxy } },
+      admin: { listen: ports.admin },
+      probeIntervalMs: 100,
+      ...opts.config,
+    }),
+  );
+  const logs: string[] = [];
+  const proc = spawn(process.execPath, [AGENT, '--config', configFile, 'run'], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const up = await fetch(`http://127.0.0.1:${ports.admin}/healthz`).then((r) => r.ok, () => false);
+    if (up) break;
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`agent did not start: ${logs.join('')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const socket = join(opts.stateDir, 'agent.sock');
+  return {
+    proc,
+    admin: ports.admin,
+    proxy: ports.proxy,
+    stateDir: opts.stateDir,
+    logs,
+    exited,
+    call: (req) => callAgent(socket, req),
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Polls until `fn` returns a truthy value or the timeout passes. */
+export async function waitFor<T>(fn: () => Promise<T> | T, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function predict(port: number, record: Record<string, number>): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: JSON.stringify({ record }) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
