@@ -1,48 +1,103 @@
-import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ContentStore } from '@airlock/shared/node';
-import { churnSlot, predict, startAgent, waitFor, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
+import { churnSlot, churnVariantDir, loadLoop, predict, startAgent, waitFor, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
 import { useTempDirs } from '../helpers/tmp.js';
-import { makeTrust } from '../helpers/trust.js';
+import { makeTrust, type TrustFixture } from '../helpers/trust.js';
 
 const tempDir = useTempDirs();
 const agents: RunningAgent[] = [];
+let dir: string;
+let trust: TrustFixture;
+let store: ContentStore;
+let agent: RunningAgent;
+const roots = () => new Map([[1, trust.rootEnvelope]]);
+const HIGH_RISK = { tenure_months: 2, monthly_charges: 95, support_calls: 6, contract_annual: 0 };
+
+type Receipt = { outcome: string; code?: string; message?: string; timings: Record<string, number> };
+type Status = { slots: { release: string | null; healthy: boolean; state: string; releases: string[] }[]; rootVersion: number; channels: Record<string, number> };
+
+beforeEach(async () => {
+  dir = await tempDir();
+  trust = makeTrust();
+  await writeFile(join(dir, 'root.json'), JSON.stringify(trust.rootEnvelope));
+  store = await ContentStore.open(join(dir, 'registry-store'));
+});
 afterEach(async () => {
   await Promise.all(agents.splice(0).map((a) => a.stop()));
 });
 
-const HIGH_RISK = { tenure_months: 2, monthly_charges: 95, support_calls: 6, contract_annual: 0 };
+async function start(opts: Partial<Parameters<typeof startAgent>[0]> = {}) {
+  agent = await startAgent({ stateDir: join(dir, 'state'), rootFile: join(dir, 'root.json'), ...opts });
+  agents.push(agent);
+  return agent;
+}
+
+async function bundle(name: string, spec: Parameters<typeof writeTestBundle>[2], signers = trust.releaseSigners, carried = roots()): Promise<string> {
+  const path = join(dir, `${name}.airlock`);
+  await writeTestBundle(path, store, spec, signers, carried);
+  return path;
+}
+
+const apply = (path: string) => agent.call<Receipt>({ op: 'apply', path });
+const status = () => agent.call<Status>({ op: 'status' });
 
 describe('agent: verify, apply, serve', () => {
   it('applies a bundle dropped into its source folder and serves it through the slot proxy', async () => {
-    const dir = await tempDir();
-    const trust = makeTrust();
-    await writeFileSync(join(dir, 'root.json'), trust.rootEnvelope);
-    const store = await ContentStore.open(join(dir, 'registry-store'));
     const usb = join(dir, 'usb');
     await mkdir(usb);
-    const agent = await startAgent({ stateDir: join(dir, 'state'), rootFile: join(dir, 'root.json'), source: usb });
-    agents.push(agent);
-
+    await start({ source: usb });
     const before = await fetch(`http://127.0.0.1:${agent.proxy}/predict`, { method: 'POST', body: '{}' });
     expect(before.status).toBe(503);
     expect(await before.json()).toMatchObject({ error: 'unavailable', slot: 'main' });
-
-    const bundle = join(dir, 'b1.airlock');
-    await writeTestBundle(bundle, store, { slots: { main: await churnSlot(store) }, sequence: 1 }, trust.releaseSigners, new Map([[1, trust.rootEnvelope]]));
-    await copyFile(bundle, join(usb, 'b1.airlock'));
+    await writeFile(join(usb, '._b1.airlock'), 'mac junk');
+    await copyFile(await bundle('b1', { slots: { main: await churnSlot(store) }, sequence: 1 }), join(usb, 'b1.airlock'));
     await waitFor(async () => (await predict(agent.proxy, HIGH_RISK)).status === 200, 20_000, 'the slot to serve');
     expect((await predict(agent.proxy, HIGH_RISK)).body).toMatchObject({ label: 1 });
-    const status = await agent.call<{ slots: { release: string; healthy: boolean }[] }>({ op: 'status' });
-    expect(status.slots[0]).toMatchObject({ release: 'prod-1-churn-1', healthy: true });
-    const current = await readFile(join(agent.stateDir, 'slots/main/current/model.json'), 'utf8');
-    expect(JSON.parse(current).type).toBe('logistic_regression');
     await waitFor(async () => (await readdir(join(agent.stateDir, 'outbox')).catch(() => [])).some((n) => n.endsWith('-receipt.json')), 10_000, 'a receipt');
+    expect((await status()).slots[0]).toMatchObject({ release: 'prod-1-churn-1', healthy: true });
+    expect(JSON.parse(await readFile(join(agent.stateDir, 'slots/main/current/model.json'), 'utf8')).type).toBe('logistic_regression');
+    expect(await readdir(usb)).toEqual(['._b1.airlock', 'b1.airlock']);
+  }, 60_000);
+
+  it('never switches to a release that fails its health gate', async () => {
+    await start();
+    expect((await apply(await bundle('v1', { slots: { main: await churnSlot(store) }, sequence: 1 }))).outcome).toBe('applied');
+    const bad = await churnSlot(store, { dir: await churnVariantDir(dir, 'wrong', { goldenLabel: 0 }), version: 2 });
+    const load = loadLoop(agent.proxy);
+    const r = await apply(await bundle('v2', { slots: { main: bad }, sequence: 2 }));
+    const traffic = await load.stop();
+    expect(r).toMatchObject({ outcome: 'rolled_back', code: 'HEALTH_GATE_FAILED' });
+    expect(r.message).toMatch(/"label" is 1, expected 0/);
+    expect(traffic.failed).toBe(0);
+    expect((await status()).slots[0]).toMatchObject({ release: 'prod-1-churn-1', healthy: true, releases: ['prod-1-churn-1'] });
+    expect((await status()).channels).toEqual({ prod: 2 });
+  }, 60_000);
+
+  it('rolls back a release that crashes in probation, with no request lost during either switch', async () => {
+    await start();
+    await apply(await bundle('v1', { slots: { main: await churnSlot(store) }, sequence: 1 }));
+    const crashing = await churnSlot(store, { dir: await churnVariantDir(dir, 'crash', { serveAppend: 'setTimeout(() => process.exit(3), 700);' }), version: 2, health: { probationMs: 3000 } });
+    const load = loadLoop(agent.proxy);
+    const r = await apply(await bundle('v2', { slots: { main: crashing }, sequence: 2 }));
+    await new Promise((res) => setTimeout(res, 300));
+    const traffic = await load.stop();
+    expect(r).toMatchObject({ outcome: 'rolled_back', code: 'PROBATION_FAILED' });
+    expect(traffic.ok).toBeGreaterThan(50);
+    expect(traffic.statuses).toEqual({ '200': traffic.ok });
+    expect((await status()).slots[0]).toMatchObject({ release: 'prod-1-churn-1', healthy: true });
+  }, 60_000);
+
+  it('keeps the previous release warm and rolls back to it on command in milliseconds', async () => {
+    await start();
+    await apply(await bundle('v1', { slots: { main: await churnSlot(store, { config: { threshold: 0.5 } }) }, sequence: 1 }));
+    const v2 = await apply(await bundle('v2', { slots: { main: await churnSlot(store, { version: 2, config: { threshold: 0.99 } }) }, sequence: 2 }));
+    expect(v2.outcome).toBe('applied');
+    const r = await agent.call<{ from: string; to: string; warm: boolean; ms: number }>({ op: 'rollback', slot: 'main' });
+    expect(r).toMatchObject({ from: 'prod-2-churn-2', to: 'prod-1-churn-1', warm: true });
+    expect(r.ms).toBeLessThan(100);
+    const served = await fetch(`http://127.0.0.1:${agent.proxy}/healthz`).then((x) => x.json());
+    expect(served).toMatchObject({ threshold: 0.5 });
   }, 60_000);
 });
-
-async function writeFileSync(path: string, value: unknown) {
-  const { writeFile } = await import('node:fs/promises');
-  await writeFile(path, JSON.stringify(value));
-}

@@ -153,3 +153,44 @@ export async function predict(port: number, record: Record<string, number>): Pro
   const res = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: JSON.stringify({ record }) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
+
+/** A copy of the classic example with its serving script or model file changed, for failure drills. */
+export async function churnVariantDir(base: string, name: string, change: { serveAppend?: string; goldenLabel?: number }): Promise<string> {
+  const { cp, appendFile } = await import('node:fs/promises');
+  const dir = join(base, name);
+  await cp(CHURN, dir, { recursive: true });
+  if (change.serveAppend) await appendFile(join(dir, 'serve.mjs'), `\n${change.serveAppend}\n`);
+  if (change.goldenLabel !== undefined) {
+    const file = JSON.parse(await readFile(join(dir, 'airlock-model.json'), 'utf8'));
+    file.health.golden[0].expectJson.label = change.goldenLabel;
+    await writeFile(join(dir, 'airlock-model.json'), JSON.stringify(file));
+  }
+  return dir;
+}
+
+/** Sends requests through the proxy from `workers` loops until stopped; counts what did not come back 200. */
+export function loadLoop(port: number, workers = 4): { stop(): Promise<{ ok: number; failed: number; statuses: Record<string, number> }> } {
+  let running = true;
+  const result = { ok: 0, failed: 0, statuses: {} as Record<string, number> };
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) {
+      const status = await fetch(`http://127.0.0.1:${port}/predict`, { method: 'POST', body: JSON.stringify({ record: { tenure_months: 10, monthly_charges: 50, support_calls: 1, contract_annual: 0 } }) }).then(
+        async (r) => {
+          await r.arrayBuffer();
+          return String(r.status);
+        },
+        (e: Error) => `error:${e.message}`,
+      );
+      result.statuses[status] = (result.statuses[status] ?? 0) + 1;
+      if (status === '200') result.ok++;
+      else result.failed++;
+    }
+  });
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      return result;
+    },
+  };
+}

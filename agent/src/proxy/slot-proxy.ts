@@ -20,6 +20,9 @@ export interface TargetStats {
   errors: number;
 }
 
+const MAX_BUFFERED_BODY = 1024 * 1024;
+const RETRY_WAIT_MS = 250;
+
 /**
  * One listening port per slot, forwarding to the active runtime. Switching the target is a pointer
  * swap: requests already in flight finish on the old runtime, new ones go to the new one. With no
@@ -82,26 +85,51 @@ export class SlotProxy {
       req.resume();
       return;
     }
+    const declared = Number(req.headers['content-length'] ?? (req.headers['transfer-encoding'] ? Number.NaN : 0));
+    if (!(declared <= MAX_BUFFERED_BODY)) {
+      this.forward(req, res, target, null, (o) => (outcome = o), false);
+      return;
+    }
+    // Small bodies are buffered so that a request whose runtime died under it can be sent again to the
+    // release the slot switched back to: the client never sees the switch.
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => this.forward(req, res, target, Buffer.concat(chunks), (o) => (outcome = o), true));
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, body: Buffer | null, setOutcome: (o: Outcome) => void, mayRetry: boolean): void {
+    const stats = this.stats;
     stats.requests++;
     const upstream = request(
       { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers, agent: this.upstream },
       (up) => {
         const status = up.statusCode ?? 502;
-        outcome = `${Math.floor(status / 100)}xx` as Outcome;
+        setOutcome(`${Math.floor(status / 100)}xx` as Outcome);
         if (status >= 500) stats.errors++;
         res.writeHead(status, up.headers);
         up.pipe(res);
       },
     );
-    upstream.on('error', () => {
+    upstream.on('error', async () => {
       stats.errors++;
-      outcome = 'error';
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: 'upstream_failed', slot: this.slot, release: target.release }));
-      } else res.destroy();
+      setOutcome('error');
+      if (res.headersSent) return res.destroy();
+      const next = mayRetry && body !== null ? await this.awaitOtherTarget(target) : null;
+      if (next) return this.forward(req, res, next, body, setOutcome, false);
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'upstream_failed', slot: this.slot, release: target.release }));
     });
-    req.pipe(upstream);
+    if (body === null) req.pipe(upstream);
+    else upstream.end(body);
+  }
+
+  /** After a failed attempt: the target the slot switches to within a moment, if it switches at all. */
+  private async awaitOtherTarget(failed: ProxyTarget): Promise<ProxyTarget | null> {
+    for (let waited = 0; waited <= RETRY_WAIT_MS; waited += 5) {
+      if (this.target && this.target !== failed) return this.target;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return null;
   }
 
   async close(): Promise<void> {
