@@ -1,0 +1,115 @@
+import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  APPROVAL_PAYLOAD_TYPE,
+  buildRoot,
+  canonicalJson,
+  generateKeyPair,
+  signEnvelope,
+  signerFromSecretKey,
+  signRoot,
+  utf8Encode,
+  type Envelope,
+  type Signer,
+} from '@airlock/shared/common';
+import { ContentStore } from '@airlock/shared/node';
+import { churnSlot, startAgent, writeTestBundle, type BundleSpec, type RunningAgent } from '../helpers/agent.js';
+import { useSuiteTempDirs } from '../helpers/tmp.js';
+import { iso, makeTrust, YEAR_MS } from '../helpers/trust.js';
+
+const suiteDir = useSuiteTempDirs();
+const trust = makeTrust();
+const stranger = signerFromSecretKey(generateKeyPair().secretKey);
+let dir: string;
+let store: ContentStore;
+let agent: RunningAgent;
+let n = 0;
+
+type Receipt = { outcome: string; code?: string };
+
+/** An approval as the registry signs it, by an approver-role key of the root. */
+function approval(digest: string, signer: Signer = trust.rootSigners[0]!, environment = 'prod'): Envelope {
+  const payload = { schema: 'airlock.approval/v1', promotion: 1, environment, model: 'churn', version: 2, versionDigest: digest, evidenceDigest: `sha256:${'e'.repeat(64)}`, decision: 'approve', approver: 'carol', at: iso(Date.now()) };
+  return signEnvelope(APPROVAL_PAYLOAD_TYPE, utf8Encode(canonicalJson(payload)), [signer]);
+}
+
+async function apply(spec: Partial<BundleSpec> & { slots: BundleSpec['slots'] }, signers = trust.releaseSigners, roots = new Map([[1, trust.rootEnvelope]]), tamper?: (b: Buffer) => void): Promise<Receipt> {
+  const path = join(dir, `b${n++}.airlock`);
+  await writeTestBundle(path, store, { sequence: 10, ...spec }, signers, roots);
+  if (tamper) {
+    const bytes = await readFile(path);
+    tamper(bytes);
+    await writeFile(path, bytes);
+  }
+  return agent.call<Receipt>({ op: 'apply', path });
+}
+
+const state = async () => {
+  const { uptimeSeconds: _, ...status } = await agent.call<{ uptimeSeconds: number }>({ op: 'status' });
+  return { current: await readlink(join(agent.stateDir, 'slots/main/current')), status };
+};
+
+let slotV2: BundleSpec['slots'][string];
+
+beforeAll(async () => {
+  dir = await suiteDir();
+  await writeFile(join(dir, 'root.json'), JSON.stringify(trust.rootEnvelope));
+  store = await ContentStore.open(join(dir, 'store'));
+  agent = await startAgent({ stateDir: join(dir, 'state'), rootFile: join(dir, 'root.json'), config: { requireApprovals: true } });
+  const v2 = await churnSlot(store, { version: 2, floor: 2 });
+  slotV2 = { ...v2, approvals: [approval(v2.model.digest)] };
+  expect(await apply({ slots: { main: slotV2 }, sequence: 5 })).toMatchObject({ outcome: 'applied' });
+}, 60_000);
+afterAll(() => agent.stop());
+
+describe('agent refuses, and nothing changes', () => {
+  const cases: [string, () => Promise<Receipt>, string][] = [
+    ['a replayed bundle', () => apply({ slots: { main: slotV2 }, sequence: 5 }), 'BUNDLE_REPLAYED'],
+    ['an older bundle', () => apply({ slots: { main: slotV2 }, sequence: 4 }), 'BUNDLE_REPLAYED'],
+    ['an expired bundle', () => apply({ slots: { main: slotV2 }, issuedAt: iso(Date.now() - 20_000), expiresAt: iso(Date.now() - 10_000) }), 'BUNDLE_EXPIRED'],
+    ['a bundle for other hosts', () => apply({ slots: { main: slotV2 }, hosts: ['host-9'] }), 'NOT_TARGETED'],
+    ['a bundle for another environment', () => apply({ slots: { main: slotV2 }, environment: 'staging' }), 'NOT_TARGETED'],
+    ['a bundle for a slot this host lacks', () => apply({ slots: { other: slotV2 } }), 'NOT_TARGETED'],
+    ['a version below the security floor', async () => { const v1 = await churnSlot(store, { version: 1 }); return apply({ slots: { main: { ...v1, approvals: [approval(v1.model.digest)] } } }); }, 'BELOW_FLOOR'],
+    ['no approvals where approvals are required', () => apply({ slots: { main: { ...slotV2, approvals: [] } } }), 'APPROVALS_INSUFFICIENT'],
+    ['an approval of another version', () => apply({ slots: { main: { ...slotV2, approvals: [approval(`sha256:${'f'.repeat(64)}`)] } } }), 'APPROVALS_INSUFFICIENT'],
+    ['an approval by a key outside the approver role', () => apply({ slots: { main: { ...slotV2, approvals: [approval(slotV2.model.digest, stranger)] } } }), 'APPROVALS_INSUFFICIENT'],
+    ['an approval for another environment', () => apply({ slots: { main: { ...slotV2, approvals: [approval(slotV2.model.digest, trust.rootSigners[0], 'staging')] } } }), 'APPROVALS_INSUFFICIENT'],
+    ['a bundle signed by an unknown key', () => apply({ slots: { main: slotV2 } }, [stranger]), 'SIGNATURE_KEY_UNKNOWN'],
+    ['a tampered bundle', () => apply({ slots: { main: slotV2 } }, trust.releaseSigners, undefined, (b) => { b[b.length - 3000]! ^= 1; }), 'BLOB_DIGEST_MISMATCH'],
+    ['a slot that needs a secret this host lacks', () => apply({ slots: { main: { ...slotV2, secrets: ['DB_PASSWORD'] } } }), 'CONFIG_INVALID'],
+    ['a delta bundle leaving out a blob this host lacks', async () => {
+      const { cp, writeFile: wf } = await import('node:fs/promises');
+      const variant = join(dir, 'variant');
+      await cp((await import('../helpers/registry.js')).CHURN, variant, { recursive: true });
+      await wf(join(variant, 'extra.txt'), 'new file');
+      const s = await churnSlot(store, { dir: variant, version: 3 });
+      const extra = s.files.find((f) => f.path === 'extra.txt')!;
+      return apply({ slots: { main: { ...s, approvals: [approval(s.model.digest)] } }, omit: [extra.digest] });
+    }, 'BUNDLE_BLOB_MISSING'],
+  ];
+
+  it.each(cases)('%s → %s', async (_name, make, code) => {
+    const before = await state();
+    const quarantined = (await readdir(join(agent.stateDir, 'quarantine')).catch(() => [])).length;
+    expect(await make()).toMatchObject({ outcome: 'refused', code });
+    expect(await state()).toEqual(before);
+    expect((await readdir(join(agent.stateDir, 'quarantine'))).length).toBe(quarantined + 2);
+  }, 30_000);
+
+  it('follows a root rotation carried in a bundle, then refuses the retired release key', async () => {
+    const next = generateKeyPair();
+    const v2root = buildRoot({
+      version: 2,
+      expiresAt: iso(Date.now() + YEAR_MS),
+      keys: [...trust.rootKeys.map((k) => ({ publicKey: k.publicKey, roles: ['root', 'approver'] as const })), { publicKey: next.publicKey, roles: ['release'] }],
+    });
+    const roots = new Map([[1, trust.rootEnvelope], [2, signRoot(v2root, trust.rootSigners)]]);
+    const v4 = await churnSlot(store, { version: 4 });
+    const slot = { ...v4, approvals: [approval(v4.model.digest)] };
+    expect(await apply({ slots: { main: slot }, sequence: 20 }, [signerFromSecretKey(next.secretKey)], roots)).toMatchObject({ outcome: 'applied' });
+    expect((await agent.call<{ rootVersion: number }>({ op: 'status' })).rootVersion).toBe(2);
+    expect(await apply({ slots: { main: slot }, sequence: 21 }, trust.releaseSigners, roots)).toMatchObject({ outcome: 'refused', code: 'SIGNATURE_KEY_UNKNOWN' });
+  }, 30_000);
+});
