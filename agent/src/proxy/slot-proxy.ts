@@ -70,7 +70,6 @@ export class SlotProxy {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const started = process.hrtime.bigint();
     const target = this.target;
-    const stats = this.stats;
     this.metrics.inFlight++;
     let outcome: Outcome = 'error';
     res.on('close', () => {
