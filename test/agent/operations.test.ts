@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ENROLLMENT_PAYLOAD_TYPE,
+  EnrollmentSchema,
+  fromBase64,
+  keyIdOf,
+  parseEnvelope,
+  REPORT_PAYLOAD_TYPE,
+  ReportSchema,
+  utf8Decode,
+  utf8Encode,
+  verifyEnvelope,
+} from '@airlock/shared/common';
+import { ContentStore } from '@airlock/shared/node';
+import { AGENT, churnSlot, predict, startAgent, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
+import { useSuiteTempDirs } from '../helpers/tmp.js';
+import { makeTrust } from '../helpers/trust.js';
+
+const suiteDir = useSuiteTempDirs();
+const trust = makeTrust();
+let dir: string;
+let agent: RunningAgent;
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [AGENT, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d));
+    p.stderr.on('data', (d: Buffer) => (stderr += d));
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  dir = await suiteDir();
+  await writeFile(join(dir, 'root.json'), JSON.stringify(trust.rootEnvelope));
+  agent = await startAgent({ stateDir: join(dir, 'state'), rootFile: join(dir, 'root.json'), hostId: 'plant-2-gpu-1' });
+  const store = await ContentStore.open(join(dir, 'store'));
+  const path = join(dir, 'b.airlock');
+  await writeTestBundle(path, store, { slots: { main: await churnSlot(store) }, sequence: 1 }, trust.releaseSigners, new Map([[1, trust.rootEnvelope]]));
+  await agent.call({ op: 'apply', path });
+  for (let i = 0; i < 5; i++) await predict(agent.proxy, { tenure_months: 1, monthly_charges: 1, support_calls: 1, contract_annual: 0 });
+}, 60_000);
+afterAll(() => agent.stop());
+
+describe('agent operations', () => {
+  it('ships as one JS file that prints its help with only Node', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    for (const cmd of ['init', 'enroll', 'run', 'status', 'rollback', 'apply', 'verify', 'export-reports']) expect(r.stdout).toContain(cmd);
+    const source = await readFile(AGENT, 'utf8');
+    expect(source).not.toMatch(/require\(["'][^"']+\.node["']\)|better-sqlite3/);
+  });
+
+  it('keeps its host key readable by its owner only and its control socket likewise', async () => {
+    expect((await stat(join(agent.stateDir, 'host.key'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(agent.stateDir, 'agent.sock'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('exits 2 on a bad configuration, listing every problem', async () => {
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ stateDir: dir, slots: { main: { listen: 70000 }, Bad: { listen: 1 } }, keepReleases: 1, colour: 'red' }));
+    const r = await cli(['--config', bad, 'run']);
+    expect(r.code).toBe(2);
+    for (const field of ['slots.main.listen', 'slots.Bad', 'keepReleases', 'colour']) expect(r.stderr).toContain(field);
+    const envBad = await cli(['--config', join(dir, 'state/agent.json'), 'run'], { AIRLOCK_AGENT_ADMIN_PORT: 'nine' });
+    expect(envBad.code).toBe(2);
+    expect(envBad.stderr).toContain('admin.listen');
+  });
+
+  it('serves /healthz, /readyz and Prometheus /metrics on loopback', async () => {
+    expect((await fetch(`http://127.0.0.1:${agent.admin}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${agent.admin}/readyz`)).json()).toEqual({ ready: true, notReady: [] });
+    const metrics = await (await fetch(`http://127.0.0.1:${agent.admin}/metrics`)).text();
+    expect(metrics).toMatch(/^airlock_proxy_requests_total\{slot="main",version="churn@1",outcome="2xx"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^airlock_proxy_request_duration_seconds_bucket\{slot="main",le="\+Inf"\} \d+$/m);
+    expect(metrics).toMatch(/^airlock_proxy_request_duration_seconds_count\{slot="main"\} \d+$/m);
+    expect(metrics).toMatch(/^airlock_slot_healthy\{slot="main"\} 1$/m);
+    expect(metrics).toContain('# TYPE airlock_proxy_requests_total counter');
+  });
+
+  it('writes a signed enrollment request', async () => {
+    const r = await cli(['--state', agent.stateDir, '--json', 'enroll', '--out', join(dir, 'usb')]);
+    expect(r.code, r.stderr).toBe(0);
+    const env = parseEnvelope(utf8Encode(await readFile(join(dir, 'usb/plant-2-gpu-1.enrollment.json'), 'utf8')));
+    const claimed = EnrollmentSchema.parse(JSON.parse(utf8Decode(fromBase64(env.payload))));
+    const key = fromBase64(claimed.publicKey);
+    verifyEnvelope(env, ENROLLMENT_PAYLOAD_TYPE, { keys: new Map([[keyIdOf(key), key]]), keyIds: [keyIdOf(key)], threshold: 1 });
+    expect(claimed).toMatchObject({ hostId: 'plant-2-gpu-1', facts: { node: process.version, agent: '0.1.0' } });
+  });
+
+  it('exports signed receipts, status and the audit tail once each', async () => {
+    const enrollment = JSON.parse(utf8Decode(fromBase64(parseEnvelope(utf8Encode(await readFile(join(dir, 'usb/plant-2-gpu-1.enrollment.json'), 'utf8'))).payload)));
+    const key = fromBase64(enrollment.publicKey);
+    expect((await cli(['--state', agent.stateDir, 'report'])).code).toBe(0);
+    const out = join(dir, 'reports');
+    const first = await cli(['--state', agent.stateDir, '--json', 'export-reports', '--to', out]);
+    expect(first.code, first.stderr).toBe(0);
+    const names = (await readdir(out)).sort();
+    const kinds = [];
+    for (const n of names) {
+      const env = parseEnvelope(utf8Encode(await readFile(join(out, n), 'utf8')));
+      const { payload } = verifyEnvelope(env, REPORT_PAYLOAD_TYPE, { keys: new Map([[keyIdOf(key), key]]), keyIds: [keyIdOf(key)], threshold: 1 });
+      kinds.push(ReportSchema.parse(JSON.parse(utf8Decode(payload))).kind);
+    }
+    expect(kinds).toEqual(expect.arrayContaining(['receipt', 'status', 'audit']));
+    const again = await cli(['--state', agent.stateDir, '--json', 'export-reports', '--to', join(dir, 'reports-2')]);
+    expect(JSON.parse(again.stdout).result).toEqual([]);
+  });
+
+  it('answers status for scripts, and names a stopped agent', async () => {
+    const r = await cli(['--state', agent.stateDir, '--json', 'status']);
+    expect(JSON.parse(r.stdout).result.slots[0]).toMatchObject({ slot: 'main', release: 'prod-1-churn-1', healthy: true });
+    const none = await cli(['--state', join(dir, 'nowhere'), 'status']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^error AGENT_NOT_RUNNING/);
+  });
+});
