@@ -120,3 +120,11 @@ describe('agent operations', () => {
     expect(none.stderr).toMatch(/^error AGENT_NOT_RUNNING/);
   });
 });
+
+describe('shipped agent resources', () => {
+  it('the example configuration is valid', async () => {
+    const { loadConfig } = await import('../../agent/src/config.js');
+    const cfg = await loadConfig({ file: new URL('../../resources/agent/agent.example.json', import.meta.url).pathname, env: {} });
+    expect(Object.keys(cfg.slots)).toEqual(['churn', 'assistant']);
+  });
+});

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchAgent } from './agent.js';
 import { benchFoundation } from './foundation.js';
 import { buildWorker, RUNS } from './measure.js';
 import { benchRegistry } from './registry.js';
@@ -25,6 +26,10 @@ try {
   if (!only || only === 'registry') {
     print('registry queries (target: p95 < 20 ms each)');
     await benchRegistry(work, print);
+  }
+  if (!only || only === 'agent') {
+    print('agent (rollback and proxy, measured against the runtime called directly)');
+    await benchAgent(work, print);
   }
   console.log('\nsummary');
   for (const line of summary) console.log(line);
