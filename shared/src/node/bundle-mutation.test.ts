@@ -10,7 +10,11 @@ import { bundleBytes, makeTrust, manifestFor, putBytes } from '../../../test/hel
 
 const tempDir = useTempDirs();
 
-/** Byte ranges that are tar padding after each entry's data: the only bytes a flip may leave harmless. */
+/**
+ * Bytes that carry no information, the only ones a flip may leave harmless: the padding after each
+ * entry's data, and the two terminator bytes of each header's checksum field (six octal digits, then
+ * NUL and space, which readers stop at and the checksum itself does not cover).
+ */
 async function paddingRanges(bundle: Buffer): Promise<[number, number][]> {
   const ranges: [number, number][] = [];
   const ex = extract();
@@ -18,6 +22,7 @@ async function paddingRanges(bundle: Buffer): Promise<[number, number][]> {
     for await (const entry of ex) {
       const start = entry.offset + 512 + entry.header.size;
       ranges.push([start, entry.offset + 512 + Math.ceil(entry.header.size / 512) * 512]);
+      ranges.push([entry.offset + 154, entry.offset + 156]);
       entry.resume();
     }
   })();
