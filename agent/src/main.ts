@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { toErrorData } from '@airlock/shared/common';
+import { parseLabels, toErrorData } from '@airlock/shared/common';
 import { ConfigError, loadConfig } from './config.js';
 import { callAgent } from './control/client.js';
 import { Daemon } from './daemon.js';
 import { writeEnrollment } from './enroll.js';
-import { initHost, parseLabels } from './init.js';
+import { initHost } from './init.js';
 import { JOURNAL_STEPS, type JournalStep } from './apply/slot.js';
 import { loadIdentity } from './state/identity.js';
 import { stateLayout } from './state/layout.js';

@@ -63,6 +63,9 @@ export const ERROR_CODES = [
   'RUNTIME_FAILED',
   'AGENT_NOT_RUNNING',
   'NO_RELEASE',
+  'REPORT_INVALID',
+  'HOST_UNKNOWN',
+  'HOST_KEY_CHANGED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -11,3 +11,4 @@ export * from './canonical-json.js';
 export * from './version-manifest.js';
 export * from './approval.js';
 export * from './report.js';
+export * from './labels.js';

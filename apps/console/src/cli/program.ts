@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerBundle } from './commands/bundle.js';
 import { registerEnvironments } from './commands/environments.js';
 import { registerEvaluations } from './commands/evaluations.js';
+import { registerFleet } from './commands/fleet.js';
 import { registerKeys } from './commands/keys.js';
 import { registerModels } from './commands/models.js';
 import { registerOversight } from './commands/oversight.js';
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
   registerPromotions(program);
   registerOversight(program);
   registerKeys(program);
-  registerBundle(program);
+  registerFleet(program, registerBundle(program));
   return program;
 }
 

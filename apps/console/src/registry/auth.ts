@@ -27,6 +27,11 @@ export const PERMISSIONS = {
   'promote.decide': ['admin', 'approver'],
   'rollback': ['admin', 'operator'],
   'review.resolve': ['admin', 'approver', 'operator'],
+  'host.enroll': ['admin', 'operator'],
+  'host.revoke': ['admin'],
+  'deploy.create': ['admin', 'operator'],
+  'bundle.export': ['admin', 'operator'],
+  'reports.import': ['admin', 'operator'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

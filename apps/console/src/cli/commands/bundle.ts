@@ -61,7 +61,7 @@ function describe(summary: ReturnType<typeof summarize>): string {
   ].join('\n');
 }
 
-export function registerBundle(program: Command): void {
+export function registerBundle(program: Command): Command {
   const bundle = program.command('bundle').description('signed deployment bundles');
 
   bundle
@@ -136,4 +136,5 @@ export function registerBundle(program: Command): void {
         }
       }),
     );
+  return bundle;
 }

@@ -1,0 +1,149 @@
+import { readFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { AirlockError, parseLabels, utf8Encode } from '@airlock/shared/common';
+import { createDeployment, exportBundle, exportDepot, listDeployments } from '../../registry/services/deployments.js';
+import { fleet } from '../../registry/services/fleet.js';
+import { assignHost, enrollHost, listHosts, revokeHost } from '../../registry/services/hosts.js';
+import { importReports } from '../../registry/services/reports.js';
+import { table } from '../output.js';
+import { action, parseIntOption } from '../run.js';
+
+export function registerFleet(program: Command, bundle: Command): void {
+  const host = program.command('host').description('enrolled serving hosts');
+  host
+    .command('enroll')
+    .description("import a host's signed enrollment request (its signature is checked)")
+    .argument('<file>', '<host>.enrollment.json')
+    .action(
+      action(async (ctx, file: string) => {
+        const bytes = utf8Encode(await readFile(file, 'utf8').catch(() => {
+          throw new AirlockError('NOT_FOUND', `Cannot read ${file}.`);
+        }));
+        const { reg, actor } = await ctx.writer();
+        const r = enrollHost(reg, actor, bytes, file);
+        ctx.out.result(r, () => `${r.created ? 'enrolled' : 'refreshed'} ${r.hostId} (key ${r.keyId.slice(0, 16)}…)`);
+      }),
+    );
+  host
+    .command('assign')
+    .description('put a host in an environment')
+    .argument('<host>', 'host id')
+    .requiredOption('--env <env>', 'environment')
+    .option('--labels <k=v,...>', 'labels to set')
+    .action(
+      action(async (ctx, hostId: string, opts: { env: string; labels?: string }) => {
+        const { reg, actor } = await ctx.writer();
+        const r = assignHost(reg, actor, hostId, opts.env, parseLabels(opts.labels));
+        ctx.out.result(r, () => `${r.hostId} is in ${r.environment}`);
+      }),
+    );
+  host
+    .command('revoke')
+    .description("revoke a host's key (it must enroll again)")
+    .argument('<host>', 'host id')
+    .requiredOption('--reason <text>', 'why')
+    .action(
+      action(async (ctx, hostId: string, opts: { reason: string }) => {
+        const { reg, actor } = await ctx.writer();
+        ctx.out.result(revokeHost(reg, actor, hostId, opts.reason), () => `revoked ${hostId}`);
+      }),
+    );
+  host
+    .command('list')
+    .description('list enrolled hosts')
+    .action(
+      action(async (ctx) => {
+        const { reg, actor } = await ctx.reader();
+        const rows = listHosts(reg, actor);
+        ctx.out.result(rows, () => table(rows.map((r) => ({ ...r, labels: Object.entries(r.labels).map(([k, v]) => `${k}=${v}`) })), ['hostId', 'environment', 'labels', 'enrolledAt', 'lastSeen']));
+      }),
+    );
+
+  const deploy = program.command('deploy').description('deployments: an active version bound to hosts under a channel sequence');
+  deploy
+    .command('create')
+    .description("create a deployment of the environment's active version of a model")
+    .argument('<model>', 'model name')
+    .requiredOption('--env <env>', 'environment')
+    .option('--hosts <ids>', 'comma-separated host ids (default: every host in the environment)')
+    .option('--slot <slot>', 'slot on the hosts (default: the model name)')
+    .option('--floor <n>', 'security floor: hosts refuse versions below it afterwards', parseIntOption('--floor', 0), 0)
+    .action(
+      action(async (ctx, model: string, opts: { env: string; hosts?: string; slot?: string; floor: number }) => {
+        const { reg, actor } = await ctx.writer();
+        const r = createDeployment(reg, actor, { model, env: opts.env, floor: opts.floor, ...(opts.hosts ? { hosts: opts.hosts.split(',').filter(Boolean) } : {}), ...(opts.slot ? { slot: opts.slot } : {}) });
+        ctx.out.result(r, () => `deployment #${r.id}: ${r.version} → ${r.environment} (channel ${r.channel} #${r.sequence}, slot ${r.slot}) for ${r.hosts.join(', ') || 'every host in the environment'}; ${r.approvals} approval(s) carried`);
+      }),
+    );
+  deploy
+    .command('list')
+    .description('list deployments and their state per host')
+    .action(
+      action(async (ctx) => {
+        const { reg, actor } = await ctx.reader();
+        const rows = listDeployments(reg, actor);
+        ctx.out.result(rows, () => table(rows.map((r) => ({ ...r, hosts: r.hosts.map((h) => `${h.hostId}:${h.state}${h.code ? `(${h.code})` : ''}`) })), ['id', 'version', 'environment', 'sequence', 'createdAt', 'hosts']));
+      }),
+    );
+
+  bundle
+    .command('export')
+    .description("sign a deployment's bundle with your release key and write it to a folder")
+    .argument('<deployment>', 'deployment id')
+    .requiredOption('--out <dir>', 'destination folder (e.g. the USB stick)')
+    .addOption(new Option('--delta <mode>', 'auto: leave out blobs every targeted host reported holding').choices(['auto', 'none']).default('auto'))
+    .action(
+      action(async (ctx, id: string, opts: { out: string; delta: 'auto' | 'none' }) => {
+        const { reg, actor } = await ctx.writer();
+        const bar = ctx.out.progress('export');
+        const r = await exportBundle(reg, actor, parseIntOption('deployment id', 1)(id), opts.out, { delta: opts.delta, onProgress: (d, t) => bar.update(d, t) }).finally(() => bar.stop());
+        ctx.out.result(r, () => `wrote ${r.path} (${r.bytes} bytes; ${r.blobs - r.omitted} of ${r.blobs} blobs included; roots up to version ${r.rootVersion})`);
+      }),
+    );
+
+  program
+    .command('depot')
+    .description('static mirrors for agents polling over HTTP')
+    .command('export')
+    .description('write index.json and every deployment bundle to a folder any web server or share can serve')
+    .requiredOption('--out <dir>', 'destination folder')
+    .action(
+      action(async (ctx, opts: { out: string }) => {
+        const { reg, actor } = await ctx.writer();
+        const r = await exportDepot(reg, actor, opts.out);
+        ctx.out.result(r, () => `wrote ${r.bundles.length} bundle(s) and index.json to ${r.dir}`);
+      }),
+    );
+
+  program
+    .command('reports')
+    .description('signed reports from hosts')
+    .command('import')
+    .description('import the reports in a folder (verified against each host key; importing twice changes nothing)')
+    .argument('<dir>', 'folder of reports')
+    .action(
+      action(async (ctx, dir: string) => {
+        const { reg, actor } = await ctx.writer();
+        const r = await importReports(reg, actor, dir);
+        ctx.out.result(r, () => [`imported ${r.imported}, already had ${r.duplicates}, rejected ${r.rejected.length}; review items opened: ${r.reviews.length}`, ...r.rejected.map((x) => `rejected ${x.file}: ${x.code}: ${x.message}`)].join('\n'));
+        if (r.rejected.length > 0) process.exitCode = 1;
+      }),
+    );
+
+  program
+    .command('fleet')
+    .description('per host: environment, slots, active version, health, report age, pending deployments')
+    .option('--stale-after <minutes>', 'a host whose last report is older is stale', parseIntOption('--stale-after', 1), 60)
+    .action(
+      action(async (ctx, opts: { staleAfter: number }) => {
+        const { reg, actor } = await ctx.reader();
+        const rows = fleet(reg, actor, { staleAfterMinutes: opts.staleAfter });
+        ctx.out.result(rows, () =>
+          table(
+            rows.map((r) => ({ host: r.hostId, env: r.environment, slots: r.slots.map((s) => `${s.slot}=${s.version ?? '-'}${s.healthy ? '' : '(DOWN)'}`), health: r.health, age: r.ageMinutes === null ? 'never' : `${r.ageMinutes} min${r.stale ? ' STALE' : ''}`, pending: r.pendingDeployments })),
+            ['host', 'env', 'slots', 'health', 'age', 'pending'],
+          ),
+        );
+      }),
+    );
+}

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  AirlockError,
+  BundleManifestSchema,
+  canonicalJson,
+  parseEnvelope,
+  signBundleManifest,
+  utf8Encode,
+  type BundleManifest,
+  type BundleManifestInput,
+} from '@airlock/shared/common';
+import { writeBundleFile, writeFileAtomic } from '@airlock/shared/node';
+import { authorize, type Actor, type SigningActor } from '../auth.js';
+import { mutate } from '../audit.js';
+import { resolveConfig } from '../config-schema.js';
+import { isoSeconds, type Registry } from '../context.js';
+import { parsePolicy } from '../policy.js';
+import { activations } from '../repos/activations.js';
+import { approvals } from '../repos/approvals.js';
+import { channels } from '../repos/channels.js';
+import { deploymentHosts, deployments, type DeploymentRow } from '../repos/deployments.js';
+import { hosts } from '../repos/hosts.js';
+import { models } from '../repos/models.js';
+import { overlays } from '../repos/overlays.js';
+import { versions } from '../repos/versions.js';
+import { readRoots } from '../roots.js';
+import { requireEnvironment } from './environments.js';
+import { requireHost } from './hosts.js';
+import { manifestOf } from './models.js';
+import { refOf } from './refs.js';
+
+const BUNDLE_VALIDITY_DAYS = 30;
+
+/**
+ * A deployment binds the environment's active version of a model, its resolved config and its
+ * approvals to hosts, under the channel's next sequence. Its manifest is fixed here; export signs it.
+ */
+export function createDeployment(reg: Registry, actor: SigningActor, input: { model: string; env: string; hosts?: string[]; slot?: string; floor?: number }) {
+  return mutate(reg, actor, 'deploy.create', () => {
+    const env = requireEnvironment(reg, input.env);
+    const model = models.byName(reg.db, input.model);
+    if (!model) throw new AirlockError('NOT_FOUND', `There is no model "${input.model}".`);
+    const active = activations.current(reg.db, env.id, model.id);
+    if (!active) throw new AirlockError('NOT_FOUND', `No version of ${input.model} is active in ${input.env}: promote one first.`);
+    const v = versions.byId(reg.db, active.version_id)!;
+    const manifest = manifestOf(v);
+    if (!manifest.runtime || !manifest.health) throw new AirlockError('INVALID_INPUT', `${refOf(v)} declares no runtime and health spec in airlock-model.json, so hosts cannot run it.`);
+    const targets = input.hosts?.length ? input.hosts.map((h) => requireHost(reg, h)) : hosts.inEnv(reg.db, env.id);
+    const overlay = overlays.get(reg.db, env.id, model.id);
+    const approved = approvals.of(reg.db, active.promotion_id).filter((a) => a.decision === 'approve').map((a) => parseEnvelope(utf8Encode(a.envelope)));
+    const now = reg.now();
+    const sequence = channels.next(reg.db, env.name);
+    const slot = input.slot ?? model.name;
+    const bundle: BundleManifestInput = {
+      schema: 'airlock.bundle/v1',
+      bundleId: randomUUID(),
+      channel: env.name,
+      sequence,
+      issuedAt: now,
+      expiresAt: isoSeconds(new Date(Date.parse(now) + BUNDLE_VALIDITY_DAYS * 86_400_000)),
+      targets: { environment: env.name, hosts: input.hosts?.length ? targets.map((t) => t.host_id) : [] },
+      slots: {
+        [slot]: {
+          model: { name: model.name, kind: manifest.model.kind, version: v.number, digest: v.digest as `sha256:${string}` },
+          files: manifest.components.map((c) => ({ path: c.path, digest: c.digest, size: c.size, role: c.role })),
+          config: resolveConfig(manifest.config.defaults, overlay ? (JSON.parse(overlay.config) as Record<string, unknown>) : {}),
+          secrets: JSON.parse(env.secrets) as string[],
+          runtime: manifest.runtime,
+          health: manifest.health,
+          monitoring: manifest.monitoring,
+          approvals: approved,
+          securityFloor: input.floor ?? 0,
+        },
+      },
+      blobs: [...new Map(manifest.components.map((c) => [c.digest, { digest: c.digest, size: c.size, included: true }])).values()],
+    };
+    const parsed = BundleManifestSchema.parse(bundle);
+    const id = deployments.insert(reg.db, { env_id: env.id, version_id: v.id, slot, channel: env.name, sequence, bundle_id: parsed.bundleId, manifest: canonicalJson(parsed), created_at: now, created_by: actor.user.id });
+    for (const t of targets) deploymentHosts.insert(reg.db, id, t.id, now);
+    const quorum = parsePolicy(JSON.parse(env.policy)).approvals;
+    return {
+      result: { id, bundleId: parsed.bundleId, version: refOf(v), environment: env.name, channel: env.name, sequence, slot, hosts: targets.map((t) => t.host_id), approvals: approved.length, quorum },
+      audit: { action: 'deploy.create', subject: `deployment:${id}`, details: { version: refOf(v), digest: v.digest, environment: env.name, sequence, hosts: targets.map((t) => t.host_id) } },
+    };
+  });
+}
+
+function requireDeployment(reg: Registry, id: number): DeploymentRow {
+  const d = deployments.byId(reg.db, id);
+  if (!d) throw new AirlockError('NOT_FOUND', `There is no deployment #${id}.`);
+  return d;
+}
+
+/** Blobs every targeted host reported holding in its last status: a delta bundle leaves them out. */
+function heldByAllTargets(reg: Registry, d: DeploymentRow): Set<string> {
+  const targets = deploymentHosts.of(reg.db, d.id);
+  if (targets.length === 0) return new Set();
+  const inventories = targets.map((t) => {
+    const status = hosts.byHostId(reg.db, t.host_id)?.last_status;
+    return new Set<string>(status ? ((JSON.parse(status) as { blobs?: { digests?: string[] } }).blobs?.digests ?? []) : []);
+  });
+  return new Set([...inventories[0]!].filter((digest) => inventories.every((inv) => inv.has(digest))));
+}
+
+export const bundleFileName = (d: DeploymentRow, m: BundleManifest) => {
+  const s = m.slots[d.slot]!;
+  return `${d.channel}-${String(d.sequence).padStart(6, '0')}-${s.model.name}-${s.model.version}.airlock`;
+};
+
+/**
+ * Signs a deployment's manifest with the acting user's release key and writes the bundle, carrying
+ * every root version so that any host can walk its trust forward. `delta: 'auto'` leaves out blobs
+ * every targeted host already holds.
+ */
+export async function exportBundle(reg: Registry, actor: SigningActor, id: number, outDir: string, opts: { delta: 'auto' | 'none'; onProgress?: (done: number, total: number) => void }) {
+  authorize(actor, 'bundle.export');
+  const d = requireDeployment(reg, id);
+  const roots = await readRoots(reg.home);
+  const newest = roots.at(-1)!.root;
+  if (!newest.roles.release.keyids.includes(actor.signer.keyId)) {
+    throw new AirlockError('FORBIDDEN', `${actor.user.name}'s key is not a release key of root version ${newest.version}; bundles must be signed by one.`);
+  }
+  const base = BundleManifestSchema.parse(JSON.parse(d.manifest));
+  const held = opts.delta === 'auto' ? heldByAllTargets(reg, d) : new Set<string>();
+  const manifest = { ...base, blobs: base.blobs.map((b) => ({ ...b, included: !held.has(b.digest) })) };
+  const { envelope } = signBundleManifest(manifest, [actor.signer]);
+  await mkdir(outDir, { recursive: true });
+  const path = join(outDir, bundleFileName(d, manifest));
+  await writeBundleFile(path, { manifest: envelope, roots: new Map(roots.map((r) => [r.root.version, r.envelope])), store: reg.store }, (p) => opts.onProgress?.(p.bytesDone, p.bytesTotal));
+  const size = (await stat(path)).size;
+  const omitted = manifest.blobs.filter((b) => !b.included).length;
+  return mutate(reg, actor, 'bundle.export', () => ({
+    result: { deployment: id, path, bytes: size, blobs: manifest.blobs.length, omitted, rootVersion: newest.version },
+    audit: { action: 'bundle.export', subject: `deployment:${id}`, details: { bundleId: d.bundle_id, file: path, bytes: size, omitted } },
+  }));
+}
+
+/**
+ * A static mirror: every deployment's bundle (full) plus index.json, for any web server or share that
+ * agents poll over HTTP.
+ */
+export async function exportDepot(reg: Registry, actor: SigningActor, outDir: string) {
+  authorize(actor, 'bundle.export');
+  const bundles: { path: string; size: number }[] = [];
+  for (const d of [...deployments.list(reg.db)].reverse()) {
+    const r = await exportBundle(reg, actor, d.id, join(outDir, 'bundles'), { delta: 'none' });
+    bundles.push({ path: `bundles/${r.path.split('/').at(-1)}`, size: r.bytes });
+  }
+  await writeFileAtomic(join(outDir, 'index.json'), `${JSON.stringify({ schema: 'airlock.depot/v1', generatedAt: reg.now(), bundles }, null, 2)}\n`);
+  return { dir: outDir, bundles };
+}
+
+export function listDeployments(reg: Registry, _actor: Actor) {
+  return deployments.list(reg.db).map((d) => ({
+    id: d.id,
+    version: `${d.model}@${d.number}`,
+    environment: d.environment,
+    sequence: d.sequence,
+    bundleId: d.bundle_id,
+    createdAt: d.created_at,
+    hosts: deploymentHosts.of(reg.db, d.id).map((h) => ({ hostId: h.host_id, state: h.state, code: h.code })),
+  }));
+}
+

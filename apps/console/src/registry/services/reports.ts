@@ -1,0 +1,110 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  AirlockError,
+  fromBase64,
+  isAirlockError,
+  parseEnvelope,
+  REPORT_PAYLOAD_TYPE,
+  ReportSchema,
+  sha256Hex,
+  toErrorData,
+  utf8Decode,
+  utf8Encode,
+  verifyEnvelope,
+  type Report,
+} from '@airlock/shared/common';
+import { authorize, type SigningActor } from '../auth.js';
+import { mutate } from '../audit.js';
+import type { Registry } from '../context.js';
+import { deploymentHosts, deployments } from '../repos/deployments.js';
+import { hosts, type HostRow } from '../repos/hosts.js';
+import { reports } from '../repos/reports.js';
+import { reviews } from '../repos/reviews.js';
+
+export interface ImportSummary {
+  imported: number;
+  duplicates: number;
+  rejected: { file: string; code: string; message: string }[];
+  reviews: number[];
+}
+
+/** Verifies one report envelope against its host's enrolled key; nothing in it is trusted before. */
+function verifyReport(reg: Registry, bytes: Uint8Array, file: string): { report: Report; host: HostRow; digest: string } {
+  const env = parseEnvelope(bytes, `report ${file}`);
+  if (env.payloadType !== REPORT_PAYLOAD_TYPE) throw new AirlockError('REPORT_INVALID', `${file} is a "${env.payloadType}" envelope, not a report.`);
+  let claimed: { hostId?: unknown };
+  try {
+    claimed = JSON.parse(utf8Decode(fromBase64(env.payload))) as { hostId?: unknown };
+  } catch {
+    throw new AirlockError('REPORT_INVALID', `${file} does not carry a JSON report.`);
+  }
+  const host = typeof claimed.hostId === 'string' ? hosts.active(reg.db, claimed.hostId) : undefined;
+  if (!host) throw new AirlockError('HOST_UNKNOWN', `${file} claims to come from host "${String(claimed.hostId)}", which is not enrolled.`);
+  const key = fromBase64(host.public_key);
+  const { payload } = verifyEnvelope(env, REPORT_PAYLOAD_TYPE, { keys: new Map([[host.key_id, key]]), keyIds: [host.key_id], threshold: 1 }, `report ${file}`);
+  const parsed = ReportSchema.safeParse(JSON.parse(utf8Decode(payload)));
+  if (!parsed.success) throw new AirlockError('REPORT_INVALID', `${file} is not a valid report: ${parsed.error.issues[0]?.message}`);
+  return { report: parsed.data, host, digest: `sha256:${sha256Hex(payload)}` };
+}
+
+/** What a report changes: deployment state per host, host status and inventory, review items. */
+function applyReport(reg: Registry, actor: SigningActor, host: HostRow, report: Report, reviewIds: number[]): void {
+  const now = reg.now();
+  const openReview = (kind: string, detail: string) => reviewIds.push(reviews.open(reg.db, { kind, subject: `host:${host.host_id}`, detail, opened_at: now, opened_by: actor.user.id }));
+  if (report.kind === 'receipt') {
+    const r = report.body;
+    const d = deployments.byBundleId(reg.db, r.bundleId);
+    const state = r.outcome === 'applied' ? 'applied' : r.outcome === 'refused' ? 'refused' : 'rolled_back';
+    if (d) deploymentHosts.set(reg.db, d.id, host.id, state, r.code ?? null, now);
+    if (r.outcome !== 'applied') openReview(`host_${r.outcome}`, `${host.host_id} ${r.outcome.replace('_', ' ')} bundle ${r.bundleId}${d ? ` (deployment #${d.id})` : ''}: ${r.code ?? ''} ${r.message ?? ''}`.trim());
+    hosts.seen(reg.db, host.id, report.at, null);
+  } else if (report.kind === 'status') {
+    hosts.seen(reg.db, host.id, report.at, JSON.stringify(report.body));
+    for (const slot of report.body.slots) {
+      if (!slot.healthy) openReview('host_unhealthy', `${host.host_id} slot ${slot.slot} is not serving (${slot.release ?? 'no release'}).`);
+      else if (slot.digest) {
+        for (const d of deployments.list(reg.db)) {
+          const manifest = JSON.parse(d.manifest) as { slots: Record<string, { model: { digest: string } }> };
+          const target = deploymentHosts.of(reg.db, d.id).find((t) => t.host === host.id);
+          if (target && target.state === 'applied' && manifest.slots[slot.slot]?.model.digest === slot.digest) deploymentHosts.set(reg.db, d.id, host.id, 'healthy', null, now);
+        }
+      }
+    }
+  } else {
+    hosts.seen(reg.db, host.id, report.at, null);
+  }
+}
+
+/**
+ * Imports every report in a folder (e.g. the USB stick back from the hosts). Each is verified against
+ * its host's enrolled key and stored once by digest: importing the same stick again changes nothing.
+ */
+export async function importReports(reg: Registry, actor: SigningActor, dir: string): Promise<ImportSummary> {
+  authorize(actor, 'reports.import');
+  const files = (await readdir(dir).catch(() => {
+    throw new AirlockError('NOT_FOUND', `Cannot read the folder ${dir}.`);
+  })).filter((f) => f.endsWith('.json') && !f.endsWith('.enrollment.json')).sort();
+  const summary: ImportSummary = { imported: 0, duplicates: 0, rejected: [], reviews: [] };
+  for (const file of files) {
+    try {
+      const { report, host, digest } = verifyReport(reg, utf8Encode(await readFile(join(dir, file), 'utf8')), file);
+      mutate(reg, actor, 'reports.import', () => {
+        const clash = reports.bySeq(reg.db, host.id, report.seq);
+        if (clash && clash.digest !== digest) throw new AirlockError('REPORT_INVALID', `${file}: ${host.host_id} already reported #${report.seq} with other content.`);
+        if (!reports.insert(reg.db, { digest, host: host.id, seq: report.seq, kind: report.kind, at: report.at, body: JSON.stringify(report.body), imported_at: reg.now() })) {
+          summary.duplicates++;
+          return { result: undefined, audit: null };
+        }
+        applyReport(reg, actor, host, report, summary.reviews);
+        summary.imported++;
+        return { result: undefined, audit: { action: 'reports.import', subject: `host:${host.host_id}`, details: { seq: report.seq, kind: report.kind, digest } } };
+      });
+    } catch (err) {
+      if (!isAirlockError(err) && !(err instanceof SyntaxError)) throw err;
+      const e = toErrorData(err);
+      summary.rejected.push({ file, code: e.code, message: e.message });
+    }
+  }
+  return summary;
+}
