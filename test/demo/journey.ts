@@ -6,7 +6,7 @@
  * behaved as expected.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFile, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT, freePort } from '../helpers/agent.js';
