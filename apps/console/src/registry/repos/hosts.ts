@@ -23,7 +23,7 @@ export const hosts = {
   },
   /** The current (not revoked) host with this id. */
   active: (db: Db, hostId: string) => db.get<HostRow>(sql`SELECT * FROM hosts WHERE host_id = ${hostId} AND revoked_at IS NULL`),
-  byHostId: (db: Db, hostId: string) => db.get<HostRow>(sql`SELECT * FROM hosts WHERE host_id = ${hostId}`),
+  byHostId: (db: Db, hostId: string) => db.get<HostRow>(sql`SELECT * FROM hosts WHERE host_id = ${hostId} ORDER BY revoked_at IS NULL DESC, id DESC LIMIT 1`),
   inEnv: (db: Db, envId: number) => db.all<HostRow>(sql`SELECT * FROM hosts WHERE env_id = ${envId} AND revoked_at IS NULL ORDER BY host_id`),
   list: (db: Db) => db.all<HostRow & { environment: string | null }>(sql`SELECT h.*, e.name AS environment FROM hosts h LEFT JOIN environments e ON e.id = h.env_id WHERE h.revoked_at IS NULL ORDER BY h.host_id`),
   assign: (db: Db, id: number, envId: number, labels: string) => db.run(sql`UPDATE hosts SET env_id = ${envId}, labels = ${labels} WHERE id = ${id}`),

@@ -13,6 +13,10 @@ import { annotateModel } from './models.js';
 import { decidePromotion, requestPromotion, rollback, withdrawPromotion } from './promotions.js';
 import { resolveReview } from './reviews.js';
 import { addUser } from './users.js';
+import { createDeployment, exportBundle } from './deployments.js';
+import { assignHost, enrollHost, revokeHost } from './hosts.js';
+import { importReports } from './reports.js';
+import { enrollment, hostKey } from '../../../../../test/helpers/hosts.js';
 
 const suiteDir = useSuiteTempDirs();
 let t: TestRegistry;
@@ -48,6 +52,12 @@ const CALLS: [string, Role[], (a: SigningActor) => unknown][] = [
   ['promote reject', ['admin', 'approver'], (a) => decidePromotion(t.reg, a, 999, 'reject')],
   ['rollback', ['admin', 'operator'], (a) => rollback(t.reg, a, 'churn', 'prod', 'r')],
   ['review resolve', ['admin', 'approver', 'operator'], (a) => resolveReview(t.reg, a, 999, 'done')],
+  ['host enroll', ['admin', 'operator'], (a) => enrollHost(t.reg, a, enrollment(hostKey(`h${n++}`)))],
+  ['host assign', ['admin', 'operator'], (a) => assignHost(t.reg, a, 'no-such-host', 'prod')],
+  ['host revoke', ['admin'], (a) => revokeHost(t.reg, a, 'no-such-host', 'r')],
+  ['deploy create', ['admin', 'operator'], (a) => createDeployment(t.reg, a, { model: 'churn', env: 'prod' })],
+  ['bundle export', ['admin', 'operator'], (a) => exportBundle(t.reg, a, 999, other, { delta: 'none' })],
+  ['reports import', ['admin', 'operator'], (a) => importReports(t.reg, a, '/nonexistent')],
 ];
 
 const cases = CALLS.flatMap(([call, roles, fn]) => Object.entries(CAST).map(([user, userRoles]) => [call, user, userRoles.some((r: Role) => roles.includes(r)), fn] as const));

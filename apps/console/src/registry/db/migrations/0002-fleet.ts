@@ -8,7 +8,7 @@ export const m0002 = {
   up: `
 CREATE TABLE hosts (
   id INTEGER PRIMARY KEY,
-  host_id TEXT NOT NULL UNIQUE,
+  host_id TEXT NOT NULL,
   key_id TEXT NOT NULL,
   public_key TEXT NOT NULL,
   env_id INTEGER REFERENCES environments(id),
@@ -19,6 +19,7 @@ CREATE TABLE hosts (
   last_seen TEXT,
   last_status TEXT
 ) STRICT;
+CREATE UNIQUE INDEX hosts_one_active ON hosts(host_id) WHERE revoked_at IS NULL;
 CREATE TRIGGER hosts_key_fixed BEFORE UPDATE OF host_id, key_id, public_key, enrolled_at ON hosts
 BEGIN SELECT RAISE(ABORT, 'IMMUTABLE: a host''s id and key never change; revoke it and enroll again'); END;
 CREATE TRIGGER hosts_no_delete BEFORE DELETE ON hosts BEGIN SELECT RAISE(ABORT, 'IMMUTABLE: hosts are revoked, never deleted'); END;
