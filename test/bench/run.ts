@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchAgent } from './agent.js';
+import { benchFleet } from './fleet.js';
 import { benchFoundation } from './foundation.js';
 import { buildWorker, RUNS } from './measure.js';
 import { benchRegistry } from './registry.js';
@@ -30,6 +31,10 @@ try {
   if (!only || only === 'agent') {
     print('agent (rollback and proxy, measured against the runtime called directly)');
     await benchAgent(work, print);
+  }
+  if (!only || only === 'fleet') {
+    print('fleet (delta bundles and report round trip)');
+    await benchFleet(work, print);
   }
   console.log('\nsummary');
   for (const line of summary) console.log(line);
