@@ -86,25 +86,34 @@ export async function importReports(reg: Registry, actor: SigningActor, dir: str
     throw new AirlockError('NOT_FOUND', `Cannot read the folder ${dir}.`);
   })).filter((f) => f.endsWith('.json') && !f.endsWith('.enrollment.json')).sort();
   const summary: ImportSummary = { imported: 0, duplicates: 0, rejected: [], reviews: [] };
+  const verified: (ReturnType<typeof verifyReport> & { file: string })[] = [];
   for (const file of files) {
     try {
-      const { report, host, digest } = verifyReport(reg, utf8Encode(await readFile(join(dir, file), 'utf8')), file);
-      mutate(reg, actor, 'reports.import', () => {
-        const clash = reports.bySeq(reg.db, host.id, report.seq);
-        if (clash && clash.digest !== digest) throw new AirlockError('REPORT_INVALID', `${file}: ${host.host_id} already reported #${report.seq} with other content.`);
-        if (!reports.insert(reg.db, { digest, host: host.id, seq: report.seq, kind: report.kind, at: report.at, body: JSON.stringify(report.body), imported_at: reg.now() })) {
-          summary.duplicates++;
-          return { result: undefined, audit: null };
-        }
-        applyReport(reg, actor, host, report, summary.reviews);
-        summary.imported++;
-        return { result: undefined, audit: { action: 'reports.import', subject: `host:${host.host_id}`, details: { seq: report.seq, kind: report.kind, digest } } };
-      });
+      verified.push({ ...verifyReport(reg, utf8Encode(await readFile(join(dir, file), 'utf8')), file), file });
     } catch (err) {
       if (!isAirlockError(err) && !(err instanceof SyntaxError)) throw err;
       const e = toErrorData(err);
       summary.rejected.push({ file, code: e.code, message: e.message });
     }
   }
+  // One import is one change: every new report and its effects land together, under one audit event.
+  const digests: string[] = [];
+  mutate(reg, actor, 'reports.import', () => {
+    for (const { report, host, digest, file } of verified) {
+      const clash = reports.bySeq(reg.db, host.id, report.seq);
+      if (clash && clash.digest !== digest) {
+        summary.rejected.push({ file, code: 'REPORT_INVALID', message: `${host.host_id} already reported #${report.seq} with other content.` });
+        continue;
+      }
+      if (!reports.insert(reg.db, { digest, host: host.id, seq: report.seq, kind: report.kind, at: report.at, body: JSON.stringify(report.body), imported_at: reg.now() })) {
+        summary.duplicates++;
+        continue;
+      }
+      applyReport(reg, actor, host, report, summary.reviews);
+      digests.push(digest);
+      summary.imported++;
+    }
+    return { result: undefined, audit: digests.length ? { action: 'reports.import', subject: `folder:${dir}`, details: { reports: digests.length, digests, reviews: summary.reviews } } : null };
+  });
   return summary;
 }
