@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { parseLabels, toErrorData } from '@airlock/shared/common';
 import { ConfigError, loadConfig } from './config.js';
@@ -121,12 +122,12 @@ remote('rollback', 'go back to a kept release of a slot (the previous good one b
   return [r, () => `rolled back ${slot}: ${r.from} → ${r.to} (${r.warm ? 'warm' : 'cold'} switch in ${r.ms.toFixed(1)} ms)`];
 });
 remote('apply', 'verify and install a bundle file now', (c) => c.argument('<file>'), async (g, file: string) => {
-  const r = await callAgent<{ outcome: string; code?: string; message?: string }>(await socketOf(g), { op: 'apply', path: file });
+  const r = await callAgent<{ outcome: string; code?: string; message?: string }>(await socketOf(g), { op: 'apply', path: resolve(file) });
   if (r.outcome !== 'applied') process.exitCode = 1;
   return [r, () => `${r.outcome}${r.code ? ` ${r.code}: ${r.message}` : ''}`];
 });
 remote('verify', "verify a bundle against this host's trust and policy without installing it", (c) => c.argument('<file>'), async (g, file: string) => {
-  const r = await callAgent<{ bundleId: string; sequence: number }>(await socketOf(g), { op: 'verify', path: file });
+  const r = await callAgent<{ bundleId: string; sequence: number }>(await socketOf(g), { op: 'verify', path: resolve(file) });
   return [r, () => `verified bundle ${r.bundleId} (sequence ${r.sequence})`];
 });
 remote('report', 'write a status report (and the audit tail) to the outbox now', (c) => c, async (g) => {
@@ -134,7 +135,7 @@ remote('report', 'write a status report (and the audit tail) to the outbox now',
   return [names, () => names.join('\n')];
 });
 remote('export-reports', 'copy the reports not exported yet to a folder (e.g. the USB stick)', (c) => c.requiredOption('--to <dir>', 'destination'), async (g, opts: { to: string }) => {
-  const names = await callAgent<string[]>(await socketOf(g), { op: 'export', to: opts.to });
+  const names = await callAgent<string[]>(await socketOf(g), { op: 'export', to: resolve(opts.to) });
   return [names, () => `exported ${names.length} report(s) to ${opts.to}`];
 });
 

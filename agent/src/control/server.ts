@@ -1,9 +1,15 @@
 import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
-import { resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { AirlockError, toErrorData } from '@airlock/shared/common';
 import type { Daemon } from '../daemon.js';
 import { ControlRequestSchema, type ControlRequest } from './protocol.js';
+
+/** Paths cross the socket absolute: the agent's working directory is not the caller's. */
+function absolute(path: string): string {
+  if (!isAbsolute(path)) throw new AirlockError('USAGE', `The path "${path}" must be absolute.`);
+  return path;
+}
 
 function handle(d: Daemon, req: ControlRequest): Promise<unknown> {
   switch (req.op) {
@@ -12,13 +18,13 @@ function handle(d: Daemon, req: ControlRequest): Promise<unknown> {
     case 'rollback':
       return d.rollback(req.slot, req.to);
     case 'apply':
-      return d.apply(resolve(req.path));
+      return d.apply(absolute(req.path));
     case 'verify':
-      return d.verifyOnly(resolve(req.path));
+      return d.verifyOnly(absolute(req.path));
     case 'report':
       return d.report();
     case 'export':
-      return d.exportReports(resolve(req.to));
+      return d.exportReports(absolute(req.to));
   }
 }
 
