@@ -3,7 +3,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } 
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromBase64, generateKeyPair, pae, signEnvelope, signerFromSecretKey, utf8Encode, verifyDetached } from '@airlock/shared/common';
+import { fromBase64, generateKeyPair, pae, signDetached, signEnvelope, signerFromSecretKey, utf8Encode, verifyDetached } from '@airlock/shared/common';
 import { useTempDirs } from '../../../test/helpers/tmp.js';
 
 const tempDir = useTempDirs();
@@ -24,6 +24,23 @@ describe('Ed25519 interoperability', () => {
     const theirSig = sign(null, message, theirs.privateKey);
     expect(verifyDetached(message, theirSig, raw)).toBe(true);
     expect(verifyDetached(utf8Encode('other'), theirSig, raw)).toBe(false);
+  });
+
+  it('refuses a malleated signature (S + L) exactly as Node crypto does', () => {
+    const pair = generateKeyPair();
+    const sig = signDetached(message, pair.secretKey);
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    let s = 0n;
+    for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(sig[32 + i]!);
+    let t = s + L;
+    const malleated = new Uint8Array(sig);
+    for (let i = 0; i < 32; i++) {
+      malleated[32 + i] = Number(t & 0xffn);
+      t >>= 8n;
+    }
+    expect(verifyDetached(message, sig, pair.publicKey)).toBe(true);
+    expect(verify(null, message, nodePublicKey(pair.publicKey), malleated)).toBe(false);
+    expect(verifyDetached(message, malleated, pair.publicKey)).toBe(false);
   });
 
   it('our signatures verify with `openssl pkeyutl`, and OpenSSL signatures verify with ours', async () => {
