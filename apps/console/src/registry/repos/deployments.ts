@@ -39,5 +39,8 @@ export const deploymentHosts = {
   of: (db: Db, deploymentId: number) =>
     db.all<{ host_id: string; host: number; state: DeploymentHostState; code: string | null; updated_at: string }>(sql`SELECT h.host_id, dh.host, dh.state, dh.code, dh.updated_at
       FROM deployment_hosts dh JOIN hosts h ON h.id = dh.host WHERE dh.deployment_id = ${deploymentId} ORDER BY h.host_id`),
+  /** Deployments this host applied but has not yet been seen serving healthily. */
+  appliedFor: (db: Db, host: number) =>
+    db.all<{ deployment_id: number; manifest: string }>(sql`SELECT dh.deployment_id, d.manifest FROM deployment_hosts dh JOIN deployments d ON d.id = dh.deployment_id WHERE dh.host = ${host} AND dh.state = 'applied'`),
   pendingFor: (db: Db, host: number) => db.get<{ n: number }>(sql`SELECT count(*) AS n FROM deployment_hosts WHERE host = ${host} AND state = 'pending'`)!.n,
 };

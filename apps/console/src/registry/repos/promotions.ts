@@ -1,4 +1,4 @@
-import { sql } from '../db/sql.js';
+import { join, sql, type Sql } from '../db/sql.js';
 import type { Db } from '../db/database.js';
 
 export const PROMOTION_STATES = [
@@ -40,11 +40,13 @@ export const promotions = {
   },
   setState: (db: Db, id: number, state: PromotionState, at: string) => db.run(sql`UPDATE promotions SET state = ${state}, updated_at = ${at} WHERE id = ${id}`),
   byId: (db: Db, id: number) => db.get<PromotionView>(sql`${VIEW} WHERE p.id = ${id}`),
-  list: (db: Db, filter: { env?: string; model?: string; open?: boolean } = {}) =>
-    db.all<PromotionView>(sql`${VIEW} WHERE (${filter.env ?? null} IS NULL OR e.name = ${filter.env ?? null})
-      AND (${filter.model ?? null} IS NULL OR m.name = ${filter.model ?? null})
-      AND (${filter.open ? 1 : 0} = 0 OR p.state IN ('requested', 'awaiting_approval', 'approved'))
-      ORDER BY p.id DESC LIMIT 500`),
+  list(db: Db, filter: { env?: string; model?: string; open?: boolean } = {}): PromotionView[] {
+    const where: Sql[] = [];
+    if (filter.env) where.push(sql`e.name = ${filter.env}`);
+    if (filter.model) where.push(sql`m.name = ${filter.model}`);
+    if (filter.open) where.push(sql`p.state IN ('requested', 'awaiting_approval', 'approved')`);
+    return db.all<PromotionView>(sql`${VIEW} ${where.length ? sql`WHERE ${join(where, ' AND ')}` : sql``} ORDER BY p.id DESC LIMIT 500`);
+  },
   /** Open requests for the same version in the same environment. */
   openFor: (db: Db, versionId: number, envId: number) =>
     db.all<PromotionRow>(sql`SELECT * FROM promotions WHERE version_id = ${versionId} AND env_id = ${envId} AND state IN ('requested', 'awaiting_approval', 'approved')`),

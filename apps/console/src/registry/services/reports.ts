@@ -64,10 +64,9 @@ function applyReport(reg: Registry, actor: SigningActor, host: HostRow, report: 
     for (const slot of report.body.slots) {
       if (!slot.healthy) openReview('host_unhealthy', `${host.host_id} slot ${slot.slot} is not serving (${slot.release ?? 'no release'}).`);
       else if (slot.digest) {
-        for (const d of deployments.list(reg.db)) {
+        for (const d of deploymentHosts.appliedFor(reg.db, host.id)) {
           const manifest = JSON.parse(d.manifest) as { slots: Record<string, { model: { digest: string } }> };
-          const target = deploymentHosts.of(reg.db, d.id).find((t) => t.host === host.id);
-          if (target && target.state === 'applied' && manifest.slots[slot.slot]?.model.digest === slot.digest) deploymentHosts.set(reg.db, d.id, host.id, 'healthy', null, now);
+          if (manifest.slots[slot.slot]?.model.digest === slot.digest) deploymentHosts.set(reg.db, d.deployment_id, host.id, 'healthy', null, now);
         }
       }
     }
