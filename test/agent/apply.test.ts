@@ -100,4 +100,21 @@ describe('agent: verify, apply, serve', () => {
     const served = await fetch(`http://127.0.0.1:${agent.proxy}/healthz`).then((x) => x.json());
     expect(served).toMatchObject({ threshold: 0.5 });
   }, 60_000);
+
+  it('stop-start: stops the old runtime first, and starts it again when the new release fails its health gate', async () => {
+    await start();
+    const stopStart = async (opts: Parameters<typeof churnSlot>[1]) => {
+      const slot = await churnSlot(store, opts);
+      return { ...slot, runtime: { ...slot.runtime, strategy: 'stop-start' as const } };
+    };
+    expect((await apply(await bundle('v1', { slots: { main: await stopStart({}) }, sequence: 1 }))).outcome).toBe('applied');
+    const bad = await stopStart({ dir: await churnVariantDir(dir, 'wrong', { goldenLabel: 0 }), version: 2 });
+    const r = await apply(await bundle('v2', { slots: { main: bad }, sequence: 2 }));
+    expect(r).toMatchObject({ outcome: 'rolled_back', code: 'HEALTH_GATE_FAILED' });
+    await waitFor(async () => (await predict(agent.proxy, HIGH_RISK)).status === 200, 20_000, 'v1 to serve again');
+    expect((await status()).slots[0]).toMatchObject({ release: 'prod-1-churn-1', healthy: true });
+    const good = await apply(await bundle('v3', { slots: { main: await stopStart({ version: 3 }) }, sequence: 3 }));
+    expect(good.outcome).toBe('applied');
+    expect((await status()).slots[0]).toMatchObject({ release: 'prod-3-churn-3', healthy: true });
+  }, 60_000);
 });

@@ -201,7 +201,7 @@ export class Slot {
       mark('switched');
       this.state = 'probation';
       await this.step('probation', j);
-      const failure = await this.probation(next, old);
+      const failure = await this.probation(next, strategy === 'blue-green' ? old : null);
       if (failure) {
         mark('probation_failed');
         await next.runtime.stop();
@@ -230,14 +230,15 @@ export class Slot {
     await this.step('rolled_back', j);
   }
 
-  private async probation(next: Running, old: Running | null): Promise<string | null> {
+  /** `warm`: the previous release if it is still running (blue/green), to switch back to on a crash. */
+  private async probation(next: Running, warm: Running | null): Promise<string | null> {
     const spec = next.meta.slot.health;
     const until = Date.now() + spec.probationMs;
     let exited = false;
     // A crash switches back at once, from the exit event itself, not at the next poll.
     const onExit = () => {
       exited = true;
-      this.serve(old, `release ${next.meta.id} crashed in probation`);
+      this.serve(warm, `release ${next.meta.id} crashed in probation`);
     };
     next.runtime.once('exit', onExit);
     try {
