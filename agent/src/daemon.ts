@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { basename, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { z } from 'zod';
-import { AirlockError, toErrorData, type HostStatus, type Receipt } from '@airlock/shared/common';
+import { AirlockError, toErrorData, toTimestamp, type HostStatus, type Receipt } from '@airlock/shared/common';
 import { ContentStore, verifyBundleFile, writeFileAtomic } from '@airlock/shared/node';
 import { hostPolicy } from './apply/policy.js';
 import { releaseId } from './apply/release.js';
@@ -25,7 +25,6 @@ import { stateLayout, type StateLayout } from './state/layout.js';
 import { CountersStore, currentRoot, persistRoot } from './state/trust.js';
 
 const SeenSchema = z.strictObject({ files: z.array(z.string()) });
-const iso = (ms = Date.now()) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export interface DaemonOptions {
   log?: Logger;
@@ -165,7 +164,7 @@ export class Daemon {
 
     let failure: { code?: string; message?: string } | null = null;
     for (const [name, slotManifest] of Object.entries(m.slots)) {
-      const outcome = await this.slots.get(name)!.install({ id: releaseId(m.channel, m.sequence, slotManifest), bundleId: m.bundleId, channel: m.channel, sequence: m.sequence, slot: slotManifest, stagedAt: iso() });
+      const outcome = await this.slots.get(name)!.install({ id: releaseId(m.channel, m.sequence, slotManifest), bundleId: m.bundleId, channel: m.channel, sequence: m.sequence, slot: slotManifest, stagedAt: toTimestamp() });
       for (const [k, v] of Object.entries(outcome.timings)) timings[`${name}.${k}`] = v;
       if (outcome.outcome === 'rolled_back') failure ??= { ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.message ? { message: outcome.message } : {}) };
       else await this.counters.update((c) => (c.floors[name] = Math.max(c.floors[name] ?? 0, slotManifest.securityFloor)));
@@ -200,9 +199,9 @@ export class Daemon {
 
   private async quarantine(path: string, error: { code: string; message: string }): Promise<void> {
     await mkdir(this.layout.quarantine, { recursive: true });
-    const name = `${iso().replaceAll(':', '')}-${basename(path)}`;
+    const name = `${toTimestamp().replaceAll(':', '')}-${basename(path)}`;
     await copyFile(path, join(this.layout.quarantine, name)).catch(() => undefined);
-    await writeFileAtomic(join(this.layout.quarantine, `${name}.why.json`), `${JSON.stringify({ file: path, ...error, at: iso() })}\n`);
+    await writeFileAtomic(join(this.layout.quarantine, `${name}.why.json`), `${JSON.stringify({ file: path, ...error, at: toTimestamp() })}\n`);
   }
 
   private async collectGarbage(): Promise<void> {
@@ -244,7 +243,7 @@ export class Daemon {
         };
       }),
       rootVersion: (await currentRoot(this.layout)).version,
-      highWater: this.counters.value.highWaterMs ? iso(this.counters.value.highWaterMs) : null,
+      highWater: this.counters.value.highWaterMs ? toTimestamp(this.counters.value.highWaterMs) : null,
       channels: { ...this.counters.value.channels },
       blobs: { count: digests.length, digests: digests as HostStatus['blobs']['digests'] },
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),

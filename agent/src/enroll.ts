@@ -1,7 +1,7 @@
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ENROLLMENT_PAYLOAD_TYPE, ENROLLMENT_SCHEMA, EnrollmentSchema, signEnvelope, toBase64, utf8Encode } from '@airlock/shared/common';
+import { ENROLLMENT_PAYLOAD_TYPE, ENROLLMENT_SCHEMA, EnrollmentSchema, signEnvelope, toBase64, toTimestamp, utf8Encode } from '@airlock/shared/common';
 import { writeFileAtomic } from '@airlock/shared/node';
 import type { Identity } from './state/identity.js';
 import { AGENT_VERSION } from './version.js';
@@ -14,7 +14,7 @@ export async function writeEnrollment(identity: Identity, outDir: string): Promi
     publicKey: toBase64(identity.keyPair.publicKey),
     labels: identity.labels,
     facts: { os: `${platform()} ${release()}`, arch: arch(), cpus: Math.max(1, cpus().length), memoryBytes: totalmem(), node: process.version, agent: AGENT_VERSION },
-    at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    at: toTimestamp(),
   });
   await mkdir(outDir, { recursive: true });
   const path = join(outDir, `${identity.hostId}.enrollment.json`);

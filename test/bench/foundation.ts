@@ -3,13 +3,13 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildRoot, keyPairFromSeed, signerFromSecretKey, signRoot, toHex } from '@airlock/shared/common';
+import { buildRoot, keyPairFromSeed, signerFromSecretKey, signRoot, toHex, toTimestamp } from '@airlock/shared/common';
 import { best, fmt, makeFile, MiB, ours, SIZES, timed, type Measured } from './measure.js';
 
 export async function benchFoundation(work: string, worker: string, print: (line: string) => void): Promise<void> {
   const seed = randomBytes(32);
   const pair = keyPairFromSeed(seed);
-  const root = buildRoot({ version: 1, expiresAt: new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'), keys: [{ publicKey: pair.publicKey, roles: ['root', 'release', 'approver'] }] });
+  const root = buildRoot({ version: 1, expiresAt: toTimestamp(Date.now() + 86_400_000), keys: [{ publicKey: pair.publicKey, roles: ['root', 'release', 'approver'] }] });
   const rootFile = join(work, 'root.json');
   await writeFile(rootFile, JSON.stringify(signRoot(root, [signerFromSecretKey(pair.secretKey)])));
   const row = (size: number, name: string, mine: Measured, ref: number, refSync?: number) =>

@@ -3,15 +3,7 @@
  * { seconds, maxRssMiB, ... }.
  */
 import { readFile } from 'node:fs/promises';
-import {
-  fromHex,
-  keyPairFromSeed,
-  openInitialRoot,
-  parseEnvelope,
-  signBundleManifest,
-  signerFromSecretKey,
-  type Digest,
-} from '@airlock/shared/common';
+import { fromHex, keyPairFromSeed, openInitialRoot, parseEnvelope, signBundleManifest, signerFromSecretKey, toTimestamp, type Digest } from '@airlock/shared/common';
 import { ContentStore, verifyBundleFile, writeBundleFile } from '@airlock/shared/node';
 import { unlock } from '../../apps/console/src/registry/auth.js';
 import { resolveHome } from '../../apps/console/src/registry/home.js';
@@ -33,15 +25,14 @@ if (op === 'put') {
   const [storeDir, digest, size, out, seedHex] = args as [string, Digest, string, string, string];
   const store = await ContentStore.open(storeDir);
   const now = Date.now();
-  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const { envelope } = signBundleManifest(
     {
       schema: 'airlock.bundle/v1',
       bundleId: 'bench-000000000001',
       channel: 'bench',
       sequence: 1,
-      issuedAt: iso(now),
-      expiresAt: iso(now + 86_400_000),
+      issuedAt: toTimestamp(now),
+      expiresAt: toTimestamp(now + 86_400_000),
       targets: { environment: 'bench', hosts: [] },
       slots: {
         main: {

@@ -10,12 +10,13 @@ import {
   type Envelope,
   type KeyPair,
   type Root,
+  toTimestamp,
   type Signer,
 } from '@airlock/shared/common';
 import { writeBundle, type BlobRef, type ContentStore } from '@airlock/shared/node';
 
 export const YEAR_MS = 365 * 24 * 3600 * 1000;
-export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const iso = toTimestamp;
 
 export interface TrustFixture {
   rootKeys: KeyPair[];

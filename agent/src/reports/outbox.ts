@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { REPORT_PAYLOAD_TYPE, REPORT_SCHEMA, ReportSchema, signEnvelope, utf8Encode, type Report, type Signer } from '@airlock/shared/common';
+import { REPORT_PAYLOAD_TYPE, REPORT_SCHEMA, ReportSchema, signEnvelope, toTimestamp, utf8Encode, type Report, type Signer } from '@airlock/shared/common';
 import { writeFileAtomic } from '@airlock/shared/node';
 import { JsonFile } from '../state/json-file.js';
 import type { StateLayout } from '../state/layout.js';
@@ -28,7 +28,7 @@ export class Outbox {
     const next = this.chain.then(async () => {
       let seq = 0;
       await this.counters.update((c) => (seq = c.reportSeq += 1));
-      const report = ReportSchema.parse({ schema: REPORT_SCHEMA, kind, hostId: this.hostId, seq, at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), body });
+      const report = ReportSchema.parse({ schema: REPORT_SCHEMA, kind, hostId: this.hostId, seq, at: toTimestamp(), body });
       const envelope = signEnvelope(REPORT_PAYLOAD_TYPE, utf8Encode(JSON.stringify(report)), [this.signer]);
       await mkdir(this.layout.outbox, { recursive: true });
       const name = `${this.hostId}-${String(seq).padStart(8, '0')}-${kind}.json`;

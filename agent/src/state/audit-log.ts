@@ -1,5 +1,5 @@
 import { open, readFile } from 'node:fs/promises';
-import { canonicalJson, pae, sha256Hex, signDetached, toBase64, utf8Encode, type Signer } from '@airlock/shared/common';
+import { canonicalJson, pae, sha256Hex, signDetached, toBase64, toTimestamp, utf8Encode, type Signer } from '@airlock/shared/common';
 
 export interface HostAuditEvent {
   seq: number;
@@ -41,7 +41,7 @@ export class HostAuditLog {
   }
 
   async append(action: string, detail: Record<string, unknown>): Promise<HostAuditEvent> {
-    const body = { seq: (this.last?.seq ?? 0) + 1, at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), action, detail, prev: this.last?.hash ?? GENESIS };
+    const body = { seq: (this.last?.seq ?? 0) + 1, at: toTimestamp(), action, detail, prev: this.last?.hash ?? GENESIS };
     const bytes = utf8Encode(canonicalJson(body));
     const event = { ...body, hash: sha256Hex(bytes), sig: toBase64(signDetached(pae(TYPE, bytes), this.signer.secretKey)) };
     const fh = await open(this.path, 'a', 0o600);

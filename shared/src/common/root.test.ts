@@ -4,11 +4,11 @@ import { signEnvelope, signerFromSecretKey, type Envelope, type Signer } from '.
 import { generateKeyPair, type KeyPair } from './ed25519.js';
 import type { ErrorCode } from './errors.js';
 import { codeOf } from '../../../test/helpers/codes.js';
+import { toTimestamp as iso } from './time.js';
 import { buildRoot, openInitialRoot, ROOT_PAYLOAD_TYPE, signRoot, walkRootChain, type Root } from './root.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-26T00:00:00Z');
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 interface Generation {
   keys: KeyPair[];

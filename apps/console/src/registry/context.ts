@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { toTimestamp } from '@airlock/shared/common';
 import { ContentStore } from '@airlock/shared/node';
 import { openDatabase, type Db } from './db/database.js';
 import type { Home } from './home.js';
@@ -13,12 +14,10 @@ export interface Registry {
   close(): void;
 }
 
-export const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 export async function openRegistry(home: Home, opts: { create?: boolean; clock?: () => Date } = {}): Promise<Registry> {
   if (opts.create) await mkdir(home.dir, { recursive: true, mode: 0o700 });
   const db = openDatabase(home.db, { create: opts.create ?? false });
   const store = await ContentStore.open(home.dir);
   const clock = opts.clock ?? (() => new Date());
-  return { home, db, store, now: () => isoSeconds(clock()), close: () => db.close() };
+  return { home, db, store, now: () => toTimestamp(clock()), close: () => db.close() };
 }

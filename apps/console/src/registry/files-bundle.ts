@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
+import { toTimestamp,
   AirlockError,
   sha256Hex,
   signBundleManifest,
@@ -12,7 +12,6 @@ import {
   type BundleManifestInput,
 } from '@airlock/shared/common';
 import { ContentStore, openKey, readKeyFile, writeBundleFile, type BlobRef } from '@airlock/shared/node';
-import { isoSeconds } from './context.js';
 import { walkFiles } from './file-walk.js';
 import { readRootFile } from './trust-files.js';
 
@@ -70,8 +69,8 @@ export async function createBundleFromFiles(input: FilesBundleInput): Promise<Fi
       bundleId: randomUUID(),
       channel: input.channel,
       sequence: input.sequence,
-      issuedAt: isoSeconds(new Date(now)),
-      expiresAt: isoSeconds(new Date(now + input.expiresInDays * 86_400_000)),
+      issuedAt: toTimestamp(now),
+      expiresAt: toTimestamp(now + input.expiresInDays * 86_400_000),
       targets: { ...(input.environment ? { environment: input.environment } : {}), hosts: input.hosts },
       slots: {
         [input.slot]: {

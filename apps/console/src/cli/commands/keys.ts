@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
+import { toTimestamp } from '@airlock/shared/common';
 import { initKeys } from '../../registry/trust-setup.js';
 import { passphrase } from '../passphrase.js';
 import { action, parseIntOption } from '../run.js';
-
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function registerKeys(program: Command): void {
   const keys = program.command('keys').description('signing keys and the root of trust');
@@ -17,7 +16,7 @@ export function registerKeys(program: Command): void {
     .action(
       action(async ({ out }, opts: { dir: string; name: string; expiresDays: number }) => {
         const pass = await passphrase('Passphrase for the new key: ', { confirm: true });
-        const result = await initKeys({ dir: opts.dir, name: opts.name, passphrase: pass, expiresAt: iso(Date.now() + opts.expiresDays * 86_400_000) });
+        const result = await initKeys({ dir: opts.dir, name: opts.name, passphrase: pass, expiresAt: toTimestamp(Date.now() + opts.expiresDays * 86_400_000) });
         out.result(result, () =>
           [`key      ${result.keyPath} (id ${result.keyId})`, `root     ${result.rootPath} (version ${result.rootVersion}, expires ${result.expiresAt})`].join('\n'),
         );

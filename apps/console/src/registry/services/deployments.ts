@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
+import { toTimestamp,
   AirlockError,
   BundleManifestSchema,
   canonicalJson,
@@ -15,7 +15,7 @@ import { writeBundleFile, writeFileAtomic } from '@airlock/shared/node';
 import { authorize, type Actor, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
 import { resolveConfig } from '../config-schema.js';
-import { isoSeconds, type Registry } from '../context.js';
+import type { Registry } from '../context.js';
 import { parsePolicy } from '../policy.js';
 import { activations } from '../repos/activations.js';
 import { approvals } from '../repos/approvals.js';
@@ -59,7 +59,7 @@ export function createDeployment(reg: Registry, actor: SigningActor, input: { mo
       channel: env.name,
       sequence,
       issuedAt: now,
-      expiresAt: isoSeconds(new Date(Date.parse(now) + BUNDLE_VALIDITY_DAYS * 86_400_000)),
+      expiresAt: toTimestamp(Date.parse(now) + BUNDLE_VALIDITY_DAYS * 86_400_000),
       targets: { environment: env.name, hosts: input.hosts?.length ? targets.map((t) => t.host_id) : [] },
       slots: {
         [slot]: {

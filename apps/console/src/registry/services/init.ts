@@ -1,9 +1,9 @@
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AirlockError, buildRoot, generateKeyPair, keyIdOf, signerFromSecretKey, signRoot, toBase64, type KeyPair } from '@airlock/shared/common';
+import { toTimestamp, AirlockError, buildRoot, generateKeyPair, keyIdOf, signerFromSecretKey, signRoot, toBase64, type KeyPair } from '@airlock/shared/common';
 import { sealKey, writeKeyFile } from '@airlock/shared/node';
 import { mutate } from '../audit.js';
-import { isoSeconds, openRegistry, type Registry } from '../context.js';
+import { openRegistry, type Registry } from '../context.js';
 import type { Home } from '../home.js';
 import { writeRoot } from '../roots.js';
 import { users } from '../repos/users.js';
@@ -40,7 +40,7 @@ export async function initRegistry(home: Home, input: InitInput, clock: () => Da
   }
   const admin = generateKeyPair();
   const extras: KeyPair[] = Array.from({ length: input.extraRootKeys }, generateKeyPair);
-  const expiresAt = isoSeconds(new Date(clock().getTime() + input.rootExpiresDays * 86_400_000));
+  const expiresAt = toTimestamp(clock().getTime() + input.rootExpiresDays * 86_400_000);
   const root = buildRoot({
     version: 1,
     expiresAt,
