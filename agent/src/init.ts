@@ -1,16 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { AirlockError, openInitialRoot, parseEnvelope, utf8Encode } from '@airlock/shared/common';
+import { readRootFile } from '@airlock/shared/node';
 import { createIdentity, defaultHostId, type Identity } from './state/identity.js';
 import type { StateLayout } from './state/layout.js';
 import { CountersStore, persistRoot } from './state/trust.js';
 
 /** Creates the host key (0600) and installs the trusted root: the only root this host trusts out of band. */
 export async function initHost(layout: StateLayout, opts: { rootFile: string; hostId?: string; labels: Record<string, string> }): Promise<{ identity: Identity; rootVersion: number }> {
-  const text = await readFile(opts.rootFile, 'utf8').catch((err: Error) => {
-    throw new AirlockError('NOT_FOUND', `Cannot read ${opts.rootFile}: ${err.message}`);
-  });
-  const envelope = parseEnvelope(utf8Encode(text), `root file ${opts.rootFile}`);
-  const root = openInitialRoot(envelope);
+  const { root, envelope } = await readRootFile(opts.rootFile);
   const identity = await createIdentity(layout, opts.hostId ?? defaultHostId(), opts.labels);
   await persistRoot(layout, root, envelope);
   await (await CountersStore.open(layout)).update(() => undefined);

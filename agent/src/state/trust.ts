@@ -1,8 +1,8 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AirlockError, openInitialRoot, parseEnvelope, utf8Encode, type Envelope, type Root } from '@airlock/shared/common';
-import { writeFileAtomic } from '@airlock/shared/node';
+import { AirlockError, type Envelope, type Root } from '@airlock/shared/common';
+import { readRootFile, writeFileAtomic } from '@airlock/shared/node';
 import { JsonFile } from './json-file.js';
 import type { StateLayout } from './layout.js';
 
@@ -45,7 +45,7 @@ export async function currentRoot(layout: StateLayout): Promise<Root> {
   const names = (await readdir(layout.roots).catch(() => [] as string[])).filter((n) => ROOT_FILE.test(n));
   const newest = names.map((n) => Number(ROOT_FILE.exec(n)![1])).sort((a, b) => b - a)[0];
   if (newest === undefined) throw new AirlockError('NOT_FOUND', `No trusted root in ${layout.roots}: run \`airlock-agent init\`.`);
-  return openInitialRoot(parseEnvelope(utf8Encode(await readFile(join(layout.roots, `${newest}.root.json`), 'utf8')), 'trusted root'));
+  return (await readRootFile(join(layout.roots, `${newest}.root.json`))).root;
 }
 
 export async function persistRoot(layout: StateLayout, root: Root, envelope: Envelope): Promise<void> {

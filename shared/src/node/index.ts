@@ -4,3 +4,4 @@ export * from './key-file.js';
 export * from './bundle-layout.js';
 export * from './bundle-writer.js';
 export * from './bundle-reader.js';
+export * from './root-file.js';

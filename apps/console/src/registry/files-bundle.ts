@@ -11,9 +11,8 @@ import { toTimestamp,
   type BundleManifest,
   type BundleManifestInput,
 } from '@airlock/shared/common';
-import { ContentStore, openKey, readKeyFile, writeBundleFile, type BlobRef } from '@airlock/shared/node';
+import { ContentStore, openKey, readKeyFile, readRootFile, writeBundleFile, type BlobRef } from '@airlock/shared/node';
 import { walkFiles } from './file-walk.js';
-import { readRootFile } from './trust-files.js';
 
 export interface FilesBundleInput {
   /** files and directories; a directory contributes its files under their relative paths */

@@ -1,7 +1,7 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AirlockError, openInitialRoot, parseEnvelope, utf8Encode, type Envelope, type Root } from '@airlock/shared/common';
-import { writeFileAtomic } from '@airlock/shared/node';
+import { AirlockError, type Envelope, type Root } from '@airlock/shared/common';
+import { readRootFile, writeFileAtomic } from '@airlock/shared/node';
 import type { Home } from './home.js';
 
 const ROOT_FILE = /^([1-9][0-9]*)\.root\.json$/;
@@ -9,12 +9,7 @@ const ROOT_FILE = /^([1-9][0-9]*)\.root\.json$/;
 /** Every root version this registry has signed, oldest first. */
 export async function readRoots(home: Home): Promise<{ root: Root; envelope: Envelope }[]> {
   const names = (await readdir(home.roots).catch(() => [] as string[])).filter((n) => ROOT_FILE.test(n));
-  const roots = await Promise.all(
-    names.map(async (n) => {
-      const envelope = parseEnvelope(utf8Encode(await readFile(join(home.roots, n), 'utf8')), `root ${n}`);
-      return { root: openInitialRoot(envelope), envelope };
-    }),
-  );
+  const roots = await Promise.all(names.map((n) => readRootFile(join(home.roots, n))));
   return roots.sort((a, b) => a.root.version - b.root.version);
 }
 

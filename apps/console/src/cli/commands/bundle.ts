@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { AirlockError, MODEL_KINDS, type BundleManifest } from '@airlock/shared/common';
-import { verifyBundleFile } from '@airlock/shared/node';
+import { readRootFile, verifyBundleFile } from '@airlock/shared/node';
 import { createBundleFromFiles } from '../../registry/files-bundle.js';
-import { readRootFile } from '../../registry/trust-files.js';
 import { passphrase } from '../passphrase.js';
 import { action, collect, parseIntOption } from '../run.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { AirlockError, openInitialRoot, parseEnvelope, utf8Encode, type Envelope, type Root } from '@airlock/shared/common';
 
-/** Reads a root.json envelope and checks it is signed by its own root keys. */
+/** Reads a root.json envelope and checks it is signed by its own root keys (registry, agent and CLIs alike). */
 export async function readRootFile(path: string): Promise<{ root: Root; envelope: Envelope }> {
   let text: string;
   try {
