@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { z } from 'zod';
 import { AirlockError, toErrorData, toTimestamp, type HostStatus, type Receipt } from '@airlock/shared/common';
-import { ContentStore, verifyBundleFile, writeFileAtomic } from '@airlock/shared/node';
+import { ContentStore, verifyBundleFile, writeFileAtomic, type VerifyBundleOptions } from '@airlock/shared/node';
 import { hostPolicy } from './apply/policy.js';
 import { releaseId } from './apply/release.js';
 import { Slot, type JournalStep } from './apply/slot.js';
@@ -138,14 +138,10 @@ export class Daemon {
 
   private async applyNow(path: string): Promise<Receipt> {
     const t0 = Date.now();
-    const stagingDir = join(this.layout.staging, randomBytes(8).toString('hex'));
+    const stagingDir = this.newStagingDir();
     let verified;
     try {
-      verified = await verifyBundleFile(path, {
-        trust: { root: await currentRoot(this.layout), highWaterMs: this.counters.value.highWaterMs },
-        stagingDir,
-        accept: hostPolicy({ cfg: this.cfg, hostId: this.identity.hostId, counters: this.counters.value, store: this.store, secret: this.secret }),
-      });
+      verified = await verifyBundleFile(path, await this.verifyOptions(stagingDir));
     } catch (err) {
       const e = toErrorData(err);
       await this.quarantine(path, e);
@@ -186,13 +182,22 @@ export class Daemon {
     return receipt;
   }
 
+  private newStagingDir(): string {
+    return join(this.layout.staging, randomBytes(8).toString('hex'));
+  }
+
+  /** The trust and the host policy every verification on this host runs under. */
+  private async verifyOptions(stagingDir: string): Promise<VerifyBundleOptions> {
+    return {
+      trust: { root: await currentRoot(this.layout), highWaterMs: this.counters.value.highWaterMs },
+      stagingDir,
+      accept: hostPolicy({ cfg: this.cfg, hostId: this.identity.hostId, counters: this.counters.value, store: this.store, secret: this.secret }),
+    };
+  }
+
   /** Verification only: the same checks as an apply, nothing installed, nothing kept. */
   async verifyOnly(path: string) {
-    const verified = await verifyBundleFile(path, {
-      trust: { root: await currentRoot(this.layout), highWaterMs: this.counters.value.highWaterMs },
-      stagingDir: join(this.layout.staging, randomBytes(8).toString('hex')),
-      accept: hostPolicy({ cfg: this.cfg, hostId: this.identity.hostId, counters: this.counters.value, store: this.store, secret: this.secret }),
-    });
+    const verified = await verifyBundleFile(path, await this.verifyOptions(this.newStagingDir()));
     await verified.discard();
     return { bundleId: verified.manifest.bundleId, channel: verified.manifest.channel, sequence: verified.manifest.sequence, slots: Object.keys(verified.manifest.slots) };
   }
