@@ -1,5 +1,6 @@
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { endToEnd } from './hop-by-hop.js';
 import { SlotMetrics, type Outcome } from './metrics.js';
 
 export interface ProxyTarget {
@@ -99,17 +100,21 @@ export class SlotProxy {
   private forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, body: Buffer | null, setOutcome: (o: Outcome) => void, mayRetry: boolean): void {
     const stats = this.stats;
     stats.requests++;
+    // Our server has already answered any `Expect: 100-continue`; the runtime must not be asked again.
+    const { expect: _answered, ...headers } = endToEnd(req.headers);
     const upstream = request(
-      { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers: req.headers, agent: this.upstream },
+      { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers, agent: this.upstream },
       (up) => {
         const status = up.statusCode ?? 502;
         setOutcome(`${Math.floor(status / 100)}xx` as Outcome);
         if (status >= 500) stats.errors++;
-        res.writeHead(status, up.headers);
+        res.writeHead(status, endToEnd(up.headers));
         up.pipe(res);
       },
     );
+    res.on('close', () => res.writableFinished || upstream.destroy());
     upstream.on('error', async () => {
+      if (res.destroyed) return;
       stats.errors++;
       setOutcome('error');
       if (res.headersSent) return res.destroy();
