@@ -4,10 +4,11 @@ import { createServer, type Server } from 'node:http';
 import { basename, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { z } from 'zod';
-import { AirlockError, toErrorData, toTimestamp, type HostStatus, type Receipt } from '@airlock/shared/common';
+import { AirlockError, toErrorData, toTimestamp, type Envelope, type HostStatus, type Receipt, type RollbackAuthorisation } from '@airlock/shared/common';
 import { ContentStore, verifyBundleFile, writeFileAtomic, type VerifyBundleOptions } from '@airlock/shared/node';
+import { checkRollbackAuthorisation } from './apply/authorisation.js';
 import { hostPolicy } from './apply/policy.js';
-import { releaseId } from './apply/release.js';
+import { releaseId, type ReleaseMeta } from './apply/release.js';
 import { Slot, type JournalStep } from './apply/slot.js';
 import type { AgentConfig } from './config.js';
 import { serveControl } from './control/server.js';
@@ -215,16 +216,36 @@ export class Daemon {
     await this.store.gc(live);
   }
 
-  async rollback(slotName: string, to?: string) {
+  async rollback(slotName: string, to?: string, authorisation?: Envelope) {
     const slot = this.slots.get(slotName);
     if (!slot) throw new AirlockError('NOT_FOUND', `There is no slot "${slotName}" on this host (slots: ${[...this.slots.keys()].join(', ')}).`);
-    const run = this.queue.then(() => slot.rollback(to, this.counters.value.floors[slotName] ?? 0));
+    const root = authorisation ? await currentRoot(this.layout) : undefined;
+    let used: RollbackAuthorisation | undefined;
+    const authorise = authorisation
+      ? (target: ReleaseMeta['slot']['model']) => {
+          const c = this.counters.value;
+          const context = { root: root!, hostId: this.identity.hostId, environment: this.cfg.environment, slot: slotName, used: c.usedAuthorisations, clockMs: Date.now(), highWaterMs: c.highWaterMs };
+          used = checkRollbackAuthorisation(authorisation, target, context);
+        }
+      : undefined;
+    const run = this.queue.then(() => slot.rollback(to, this.counters.value.floors[slotName] ?? 0, authorise));
     this.queue = run.catch(() => undefined);
     const r = await run;
-    await this.audit.append('slot.rollback', { slot: slotName, ...r });
+    if (used) {
+      const a = used;
+      await this.counters.update((c) => {
+        const now = Date.now();
+        for (const [id, expires] of Object.entries(c.usedAuthorisations)) if (expires <= now) delete c.usedAuthorisations[id];
+        c.usedAuthorisations[a.id] = Date.parse(a.expiresAt);
+        c.highWaterMs = Math.max(c.highWaterMs, Date.parse(a.issuedAt));
+      });
+    }
+    const by = used ? { authorisation: used.id, issuedBy: used.issuedBy, reason: used.reason } : {};
+    await this.audit.append('slot.rollback', { slot: slotName, ...r, ...by });
     const meta = slot.activeRelease!;
-    await this.outbox.write('receipt', { bundleId: meta.bundleId, channel: meta.channel, sequence: meta.sequence, outcome: 'rolled_back', code: 'MANUAL_ROLLBACK', message: `rolled back from ${r.from} to ${r.to}`, slots: [{ slot: slotName, model: meta.slot.model.name, version: meta.slot.model.version, digest: meta.slot.model.digest }], timings: { switch: r.ms } });
-    return r;
+    const message = `rolled back from ${r.from} to ${r.to}${used ? ` below the floor, authorised by ${used.issuedBy} (${used.id}): ${used.reason}` : ''}`;
+    await this.outbox.write('receipt', { bundleId: meta.bundleId, channel: meta.channel, sequence: meta.sequence, outcome: 'rolled_back', code: 'MANUAL_ROLLBACK', message, slots: [{ slot: slotName, model: meta.slot.model.name, version: meta.slot.model.version, digest: meta.slot.model.digest }], timings: { switch: r.ms } });
+    return { ...r, ...by };
   }
 
   async status(): Promise<HostStatus> {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { parseLabels, toErrorData } from '@airlock/shared/common';
+import { AirlockError, parseEnvelope, parseLabels, toErrorData } from '@airlock/shared/common';
 import { ConfigError, loadConfig } from './config.js';
 import { callAgent } from './control/client.js';
 import { Daemon } from './daemon.js';
@@ -113,14 +114,29 @@ const remote = (name: string, description: string, build: (cmd: Command) => Comm
 
 const socketOf = async (g: Globals) => stateLayout(await stateDirOf(g)).socket;
 
+const readAuthorisation = (path: string) =>
+  readFile(path).catch((err: NodeJS.ErrnoException) => {
+    throw new AirlockError(err.code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR', `Cannot read the rollback authorisation ${path}: ${err.message}`);
+  });
+
 remote('status', 'show slots, releases, health and counters of the running agent', (c) => c, async (g) => {
   const s = await callAgent<{ slots: { slot: string; release: string | null; healthy: boolean; state: string; releases: string[] }[]; rootVersion: number; channels: Record<string, number> }>(await socketOf(g), { op: 'status' });
   return [s, () => [...s.slots.map((x) => `slot ${x.slot}: ${x.release ?? 'no release'} ${x.healthy ? 'healthy' : 'NOT SERVING'} (${x.state}); kept ${x.releases.join(', ') || '-'}`), `root version ${s.rootVersion}; channels ${JSON.stringify(s.channels)}`].join('\n')];
 });
-remote('rollback', 'go back to a kept release of a slot (the previous good one by default)', (c) => c.argument('<slot>').option('--to <release>', 'release id (see status)'), async (g, slot: string, opts: { to?: string }) => {
-  const r = await callAgent<{ from: string; to: string; warm: boolean; ms: number }>(await socketOf(g), { op: 'rollback', slot, ...(opts.to ? { to: opts.to } : {}) });
-  return [r, () => `rolled back ${slot}: ${r.from} → ${r.to} (${r.warm ? 'warm' : 'cold'} switch in ${r.ms.toFixed(1)} ms)`];
-});
+remote(
+  'rollback',
+  'go back to a kept release of a slot (the previous good one by default)',
+  (c) =>
+    c
+      .argument('<slot>')
+      .option('--to <release>', 'release id (see status)')
+      .option('--authorisation <file>', "approvers' signed rollback authorisation, needed to go below the slot's security floor"),
+  async (g, slot: string, opts: { to?: string; authorisation?: string }) => {
+    const authorisation = opts.authorisation ? parseEnvelope(await readAuthorisation(opts.authorisation), `rollback authorisation ${opts.authorisation}`) : undefined;
+    const r = await callAgent<{ from: string; to: string; warm: boolean; ms: number; authorisation?: string }>(await socketOf(g), { op: 'rollback', slot, ...(opts.to ? { to: opts.to } : {}), ...(authorisation ? { authorisation } : {}) });
+    return [r, () => `rolled back ${slot}: ${r.from} → ${r.to} (${r.warm ? 'warm' : 'cold'} switch in ${r.ms.toFixed(1)} ms)${r.authorisation ? `, below the floor under authorisation ${r.authorisation}` : ''}`];
+  },
+);
 remote('apply', 'verify and install a bundle file now', (c) => c.argument('<file>'), async (g, file: string) => {
   const r = await callAgent<{ outcome: string; code?: string; message?: string }>(await socketOf(g), { op: 'apply', path: resolve(file) });
   if (r.outcome !== 'applied') process.exitCode = 1;

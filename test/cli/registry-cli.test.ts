@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commandPaths } from '../../apps/console/src/cli/program.js';
@@ -97,6 +97,18 @@ describe('airlock CLI: the registry journey', () => {
     expect(wrong.stderr).toMatch(/KEY_PASSPHRASE_WRONG/);
     const noHome = await run(['--home', join(home, 'nope'), '--user', 'bob', 'model', 'list']);
     expect(noHome.stderr).toMatch(/REGISTRY_NOT_FOUND/);
+  });
+
+  it('writes a signed rollback authorisation for hosts, only for approvers', async () => {
+    const out = join(home, '..', 'rollback-churn-1.json');
+    const ok = await json('carol', ['authorise-rollback', 'churn@1', '--env', 'prod', '--reason', 'v2 mis-scores annual contracts', '--valid-for', '4', '--out', out]);
+    expect(ok.code).toBe(0);
+    expect(ok.body.result).toMatchObject({ model: 'churn', version: 1, slot: 'churn', targets: { environment: 'prod', hosts: [] }, issuedBy: 'carol', file: out });
+    const envelope = JSON.parse(await readFile(out, 'utf8')) as { payloadType: string; signatures: unknown[] };
+    expect(envelope).toMatchObject({ payloadType: 'application/vnd.airlock.rollback-authorisation+json', signatures: [expect.anything()] });
+    expect((await as('olga', ['authorise-rollback', 'churn@1', '--env', 'prod', '--reason', 'r', '--out', out])).stderr).toMatch(/^error FORBIDDEN/);
+    const usage = await as('carol', ['authorise-rollback', 'churn@1', '--env', 'prod', '--reason', 'r', '--valid-for', '0', '--out', out]);
+    expect([usage.code, usage.stderr]).toEqual([2, expect.stringMatching(/--valid-for must be a whole number from 1 to 720/)]);
   });
 
   it('every command has --help', async () => {

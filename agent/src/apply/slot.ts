@@ -279,9 +279,14 @@ export class Slot {
 
   /**
    * Manual rollback to a kept release (the previous good one by default). The warm standby switches in
-   * a pointer swap; any other release starts cold and must pass its health gate first.
+   * a pointer swap; any other release starts cold and must pass its health gate first. Below the floor
+   * only when `authorise` is given and accepts the target (it throws otherwise).
    */
-  async rollback(to: string | undefined, floor: number): Promise<{ from: string | null; to: string; warm: boolean; ms: number }> {
+  async rollback(
+    to: string | undefined,
+    floor: number,
+    authorise?: (target: ReleaseMeta['slot']['model']) => void,
+  ): Promise<{ from: string | null; to: string; warm: boolean; ms: number; belowFloor: boolean }> {
     const t0 = process.hrtime.bigint();
     if (this.state !== 'idle') throw new AirlockError('CONFLICT', `Slot ${this.name} is busy installing; try again when it is idle.`);
     const from = this.active;
@@ -290,9 +295,11 @@ export class Slot {
       throw new AirlockError('NO_RELEASE', to ? `Release ${to} is not a kept good release of slot ${this.name} (kept: ${this.good.join(', ') || 'none'}).` : `Slot ${this.name} has no earlier good release to roll back to.`);
     }
     const meta = this.standby?.meta.id === targetId ? this.standby.meta : await readReleaseMeta(this.paths.releases, targetId);
-    if (meta.slot.model.version < floor) {
-      throw new AirlockError('BELOW_FLOOR', `${meta.slot.model.name}@${meta.slot.model.version} is below slot ${this.name}'s security floor (${floor}); a signed rollback authorisation is needed.`);
+    const belowFloor = meta.slot.model.version < floor;
+    if (belowFloor && !authorise) {
+      throw new AirlockError('BELOW_FLOOR', `${meta.slot.model.name}@${meta.slot.model.version} is below slot ${this.name}'s security floor (${floor}); pass a signed rollback authorisation (--authorisation FILE).`);
     }
+    if (belowFloor) authorise!(meta.slot.model);
     const warm = this.standby?.meta.id === targetId;
     const next = warm ? this.standby! : await this.startRuntime(meta);
     this.serve(next);
@@ -302,7 +309,7 @@ export class Slot {
     this.active = next;
     await pointCurrent(this.paths.current, targetId);
     this.watchActive();
-    return { from: from?.meta.id ?? null, to: targetId, warm, ms };
+    return { from: from?.meta.id ?? null, to: targetId, warm, ms, belowFloor };
   }
 
   async stop(): Promise<void> {

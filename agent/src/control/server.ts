@@ -16,7 +16,7 @@ function handle(d: Daemon, req: ControlRequest): Promise<unknown> {
     case 'status':
       return d.status();
     case 'rollback':
-      return d.rollback(req.slot, req.to);
+      return d.rollback(req.slot, req.to, req.authorisation);
     case 'apply':
       return d.apply(absolute(req.path));
     case 'verify':

@@ -6,12 +6,16 @@ import { readRootFile, writeFileAtomic } from '@airlock/shared/node';
 import { JsonFile } from './json-file.js';
 import type { StateLayout } from './layout.js';
 
-/** What the agent must never forget: per-channel sequences, per-slot floors, the highest signed time. */
+/**
+ * What the agent must never forget: per-channel sequences, per-slot floors, the highest signed time,
+ * and the rollback authorisations it used (id → expiry; forgotten once expired, when they are void anyway).
+ */
 export const CountersSchema = z.strictObject({
   channels: z.record(z.string(), z.int()).default({}),
   floors: z.record(z.string(), z.int()).default({}),
   highWaterMs: z.number().default(0),
   reportSeq: z.int().default(0),
+  usedAuthorisations: z.record(z.string(), z.number()).default({}),
 });
 export type Counters = z.infer<typeof CountersSchema>;
 

@@ -66,6 +66,9 @@ export const ERROR_CODES = [
   'REPORT_INVALID',
   'HOST_UNKNOWN',
   'HOST_KEY_CHANGED',
+  'AUTHORISATION_INVALID',
+  'AUTHORISATION_EXPIRED',
+  'AUTHORISATION_USED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -10,5 +10,6 @@ export * from './versioned-json.js';
 export * from './canonical-json.js';
 export * from './version-manifest.js';
 export * from './approval.js';
+export * from './rollback-authorisation.js';
 export * from './report.js';
 export * from './labels.js';

@@ -26,6 +26,7 @@ export const PERMISSIONS = {
   'promote.withdraw': ['admin', 'ml-engineer'],
   'promote.decide': ['admin', 'approver'],
   'rollback': ['admin', 'operator'],
+  'rollback.authorise': ['admin', 'approver'],
   'review.resolve': ['admin', 'approver', 'operator'],
   'host.enroll': ['admin', 'operator'],
   'host.revoke': ['admin'],

@@ -1,4 +1,7 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { writeFileAtomic } from '@airlock/shared/node';
+import { authoriseRollback, MAX_VALID_HOURS } from '../../registry/services/rollback-authorisations.js';
 import { decidePromotion, listPromotions, requestPromotion, rollback, showPromotion, withdrawPromotion, type PromotionResult } from '../../registry/services/promotions.js';
 import type { CommandContext } from '../run.js';
 import { table } from '../output.js';
@@ -91,6 +94,33 @@ export function registerPromotions(program: Command): void {
         const { reg, actor } = await ctx.writer();
         const r = rollback(reg, actor, model, opts.env, opts.reason);
         ctx.out.result(r, () => `rolled back: ${r.promotion.version} is active in ${r.promotion.environment} (promotion #${r.promotion.id}); review item #${r.reviewId} opened`);
+      }),
+    );
+
+  program
+    .command('authorise-rollback')
+    .description("sign a one-time permission for hosts to roll a slot back to VERSION below its security floor (airlock-agent rollback --authorisation FILE)")
+    .argument('<version>', 'NAME@N: the version the hosts may go back to')
+    .option('--env <env>', 'hosts of this environment')
+    .option('--hosts <ids>', 'comma-separated host ids')
+    .option('--slot <slot>', 'slot on the hosts (default: the model name)')
+    .requiredOption('--reason <text>', 'why (signed into the authorisation and recorded)')
+    .option('--valid-for <hours>', 'hours until it expires', parseIntOption('--valid-for', 1, MAX_VALID_HOURS), 24)
+    .requiredOption('--out <file>', 'file to write the signed authorisation to')
+    .action(
+      action(async (ctx, version: string, opts: { env?: string; hosts?: string; slot?: string; reason: string; validFor: number; out: string }) => {
+        const { reg, actor } = await ctx.writer();
+        const { authorisation: a, envelope } = await authoriseRollback(reg, actor, {
+          version,
+          reason: opts.reason,
+          validHours: opts.validFor,
+          ...(opts.env ? { env: opts.env } : {}),
+          ...(opts.hosts ? { hosts: opts.hosts.split(',').filter(Boolean) } : {}),
+          ...(opts.slot ? { slot: opts.slot } : {}),
+        });
+        await writeFileAtomic(resolve(opts.out), `${JSON.stringify(envelope, null, 2)}\n`, { mode: 0o644 });
+        const who = [...(a.targets.environment ? [`environment ${a.targets.environment}`] : []), ...(a.targets.hosts.length ? [`hosts ${a.targets.hosts.join(', ')}`] : [])].join(' and ');
+        ctx.out.result({ ...a, file: resolve(opts.out) }, () => `authorisation ${a.id}: ${who} may take slot ${a.slot} back to ${a.model}@${a.version} once, until ${a.expiresAt}; written to ${resolve(opts.out)}`);
       }),
     );
 }

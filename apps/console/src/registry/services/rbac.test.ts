@@ -16,6 +16,7 @@ import { addUser } from './users.js';
 import { createDeployment, exportBundle } from './deployments.js';
 import { assignHost, enrollHost, revokeHost } from './hosts.js';
 import { importReports } from './reports.js';
+import { authoriseRollback } from './rollback-authorisations.js';
 import { enrollment, hostKey } from '../../../../../test/helpers/hosts.js';
 
 const suiteDir = useSuiteTempDirs();
@@ -58,6 +59,7 @@ const CALLS: [string, Role[], (a: SigningActor) => unknown][] = [
   ['deploy create', ['admin', 'operator'], (a) => createDeployment(t.reg, a, { model: 'churn', env: 'prod' })],
   ['bundle export', ['admin', 'operator'], (a) => exportBundle(t.reg, a, 999, other, { delta: 'none' })],
   ['reports import', ['admin', 'operator'], (a) => importReports(t.reg, a, '/nonexistent')],
+  ['rollback authorise', ['admin', 'approver'], (a) => authoriseRollback(t.reg, a, { version: 'churn@1', env: 'prod', reason: 'r', validHours: 24 })],
 ];
 
 const cases = CALLS.flatMap(([call, roles, fn]) => Object.entries(CAST).map(([user, userRoles]) => [call, user, userRoles.some((r: Role) => roles.includes(r)), fn] as const));
