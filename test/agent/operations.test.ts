@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import {
   verifyEnvelope,
 } from '@airlock/shared/common';
 import { ContentStore } from '@airlock/shared/node';
-import { AGENT, churnSlot, predict, startAgent, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
+import { AGENT, agentCli, churnSlot, predict, startAgent, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
 import { useSuiteTempDirs } from '../helpers/tmp.js';
 import { makeTrust } from '../helpers/trust.js';
 
@@ -24,16 +23,6 @@ const trust = makeTrust();
 let dir: string;
 let agent: RunningAgent;
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [AGENT, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d));
-    p.stderr.on('data', (d: Buffer) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 beforeAll(async () => {
   dir = await suiteDir();
@@ -49,7 +38,7 @@ afterAll(() => agent.stop());
 
 describe('agent operations', () => {
   it('ships as one JS file that prints its help with only Node', async () => {
-    const r = await cli(['--help']);
+    const r = await agentCli(['--help']);
     expect(r.code).toBe(0);
     for (const cmd of ['init', 'enroll', 'run', 'status', 'rollback', 'apply', 'verify', 'export-reports']) expect(r.stdout).toContain(cmd);
     const source = await readFile(AGENT, 'utf8');
@@ -64,10 +53,10 @@ describe('agent operations', () => {
   it('exits 2 on a bad configuration, listing every problem', async () => {
     const bad = join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ stateDir: dir, slots: { main: { listen: 70000 }, Bad: { listen: 1 } }, keepReleases: 1, colour: 'red' }));
-    const r = await cli(['--config', bad, 'run']);
+    const r = await agentCli(['--config', bad, 'run']);
     expect(r.code).toBe(2);
     for (const field of ['slots.main.listen', 'slots.Bad', 'keepReleases', 'colour']) expect(r.stderr).toContain(field);
-    const envBad = await cli(['--config', join(dir, 'state/agent.json'), 'run'], { AIRLOCK_AGENT_ADMIN_PORT: 'nine' });
+    const envBad = await agentCli(['--config', join(dir, 'state/agent.json'), 'run'], { AIRLOCK_AGENT_ADMIN_PORT: 'nine' });
     expect(envBad.code).toBe(2);
     expect(envBad.stderr).toContain('admin.listen');
   });
@@ -84,7 +73,7 @@ describe('agent operations', () => {
   });
 
   it('writes a signed enrollment request', async () => {
-    const r = await cli(['--state', agent.stateDir, '--json', 'enroll', '--out', join(dir, 'usb')]);
+    const r = await agentCli(['--state', agent.stateDir, '--json', 'enroll', '--out', join(dir, 'usb')]);
     expect(r.code, r.stderr).toBe(0);
     const env = parseEnvelope(utf8Encode(await readFile(join(dir, 'usb/plant-2-gpu-1.enrollment.json'), 'utf8')));
     const claimed = EnrollmentSchema.parse(JSON.parse(utf8Decode(fromBase64(env.payload))));
@@ -96,9 +85,9 @@ describe('agent operations', () => {
   it('exports signed receipts, status and the audit tail once each', async () => {
     const enrollment = JSON.parse(utf8Decode(fromBase64(parseEnvelope(utf8Encode(await readFile(join(dir, 'usb/plant-2-gpu-1.enrollment.json'), 'utf8'))).payload)));
     const key = fromBase64(enrollment.publicKey);
-    expect((await cli(['--state', agent.stateDir, 'report'])).code).toBe(0);
+    expect((await agentCli(['--state', agent.stateDir, 'report'])).code).toBe(0);
     const out = join(dir, 'reports');
-    const first = await cli(['--state', agent.stateDir, '--json', 'export-reports', '--to', out]);
+    const first = await agentCli(['--state', agent.stateDir, '--json', 'export-reports', '--to', out]);
     expect(first.code, first.stderr).toBe(0);
     const names = (await readdir(out)).sort();
     const kinds = [];
@@ -108,14 +97,14 @@ describe('agent operations', () => {
       kinds.push(ReportSchema.parse(JSON.parse(utf8Decode(payload))).kind);
     }
     expect(kinds).toEqual(expect.arrayContaining(['receipt', 'status', 'audit']));
-    const again = await cli(['--state', agent.stateDir, '--json', 'export-reports', '--to', join(dir, 'reports-2')]);
+    const again = await agentCli(['--state', agent.stateDir, '--json', 'export-reports', '--to', join(dir, 'reports-2')]);
     expect(JSON.parse(again.stdout).result).toEqual([]);
   });
 
   it('answers status for scripts, and names a stopped agent', async () => {
-    const r = await cli(['--state', agent.stateDir, '--json', 'status']);
+    const r = await agentCli(['--state', agent.stateDir, '--json', 'status']);
     expect(JSON.parse(r.stdout).result.slots[0]).toMatchObject({ slot: 'main', release: 'prod-1-churn-1', healthy: true });
-    const none = await cli(['--state', join(dir, 'nowhere'), 'status']);
+    const none = await agentCli(['--state', join(dir, 'nowhere'), 'status']);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/^error AGENT_NOT_RUNNING/);
   });

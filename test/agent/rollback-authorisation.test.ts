@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ import {
   type Signer,
 } from '@airlock/shared/common';
 import { ContentStore } from '@airlock/shared/node';
-import { AGENT, churnSlot, startAgent, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
+import { agentCli, churnSlot, startAgent, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
 import { useSuiteTempDirs } from '../helpers/tmp.js';
 import { iso, makeTrust } from '../helpers/trust.js';
 
@@ -56,16 +55,7 @@ const rollback = (env?: Envelope, to?: string) =>
     (err: { code: string }) => err.code,
   );
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [AGENT, '--state', agent.stateDir, ...args]);
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d));
-    p.stderr.on('data', (d: Buffer) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => agentCli(['--state', agent.stateDir, ...args]);
 
 beforeAll(async () => {
   dir = await suiteDir();
