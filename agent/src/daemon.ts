@@ -221,25 +221,23 @@ export class Daemon {
     if (!slot) throw new AirlockError('NOT_FOUND', `There is no slot "${slotName}" on this host (slots: ${[...this.slots.keys()].join(', ')}).`);
     const root = authorisation ? await currentRoot(this.layout) : undefined;
     let used: RollbackAuthorisation | undefined;
+    // The authorisation is spent before the switch, so that no crash can leave it usable twice.
     const authorise = authorisation
-      ? (target: ReleaseMeta['slot']['model']) => {
-          const c = this.counters.value;
-          const context = { root: root!, hostId: this.identity.hostId, environment: this.cfg.environment, slot: slotName, used: c.usedAuthorisations, clockMs: Date.now(), highWaterMs: c.highWaterMs };
-          used = checkRollbackAuthorisation(authorisation, target, context);
+      ? async (target: ReleaseMeta['slot']['model']) => {
+          const { usedAuthorisations, highWaterMs } = this.counters.value;
+          const a = checkRollbackAuthorisation(authorisation, target, { root: root!, hostId: this.identity.hostId, environment: this.cfg.environment, slot: slotName, used: usedAuthorisations, clockMs: Date.now(), highWaterMs });
+          await this.counters.update((c) => {
+            const now = Date.now();
+            for (const [id, expires] of Object.entries(c.usedAuthorisations)) if (expires <= now) delete c.usedAuthorisations[id];
+            c.usedAuthorisations[a.id] = Date.parse(a.expiresAt);
+            c.highWaterMs = Math.max(c.highWaterMs, Date.parse(a.issuedAt));
+          });
+          used = a;
         }
       : undefined;
     const run = this.queue.then(() => slot.rollback(to, this.counters.value.floors[slotName] ?? 0, authorise));
     this.queue = run.catch(() => undefined);
     const r = await run;
-    if (used) {
-      const a = used;
-      await this.counters.update((c) => {
-        const now = Date.now();
-        for (const [id, expires] of Object.entries(c.usedAuthorisations)) if (expires <= now) delete c.usedAuthorisations[id];
-        c.usedAuthorisations[a.id] = Date.parse(a.expiresAt);
-        c.highWaterMs = Math.max(c.highWaterMs, Date.parse(a.issuedAt));
-      });
-    }
     const by = used ? { authorisation: used.id, issuedBy: used.issuedBy, reason: used.reason } : {};
     await this.audit.append('slot.rollback', { slot: slotName, ...r, ...by });
     const meta = slot.activeRelease!;

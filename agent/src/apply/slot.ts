@@ -280,12 +280,12 @@ export class Slot {
   /**
    * Manual rollback to a kept release (the previous good one by default). The warm standby switches in
    * a pointer swap; any other release starts cold and must pass its health gate first. Below the floor
-   * only when `authorise` is given and accepts the target (it throws otherwise).
+   * only when `authorise` is given and accepts the target (it rejects otherwise).
    */
   async rollback(
     to: string | undefined,
     floor: number,
-    authorise?: (target: ReleaseMeta['slot']['model']) => void,
+    authorise?: (target: ReleaseMeta['slot']['model']) => Promise<void>,
   ): Promise<{ from: string | null; to: string; warm: boolean; ms: number; belowFloor: boolean }> {
     const t0 = process.hrtime.bigint();
     if (this.state !== 'idle') throw new AirlockError('CONFLICT', `Slot ${this.name} is busy installing; try again when it is idle.`);
@@ -299,7 +299,7 @@ export class Slot {
     if (belowFloor && !authorise) {
       throw new AirlockError('BELOW_FLOOR', `${meta.slot.model.name}@${meta.slot.model.version} is below slot ${this.name}'s security floor (${floor}); pass a signed rollback authorisation (--authorisation FILE).`);
     }
-    if (belowFloor) authorise!(meta.slot.model);
+    if (belowFloor) await authorise!(meta.slot.model);
     const warm = this.standby?.meta.id === targetId;
     const next = warm ? this.standby! : await this.startRuntime(meta);
     this.serve(next);
