@@ -10,6 +10,7 @@ import { toTimestamp,
   utf8Encode,
   type BundleManifest,
   type BundleManifestInput,
+  type Envelope,
 } from '@airlock/shared/common';
 import { writeBundleFile, writeFileAtomic } from '@airlock/shared/node';
 import { authorize, type Actor, type SigningActor } from '../auth.js';
@@ -17,13 +18,14 @@ import { mutate } from '../audit.js';
 import { resolveConfig } from '../config-schema.js';
 import type { Registry } from '../context.js';
 import { parsePolicy } from '../policy.js';
-import { activations } from '../repos/activations.js';
+import { activations, type ActivationRow } from '../repos/activations.js';
 import { approvals } from '../repos/approvals.js';
 import { channels } from '../repos/channels.js';
 import { deploymentHosts, deployments, type DeploymentRow } from '../repos/deployments.js';
 import { hosts } from '../repos/hosts.js';
 import { models } from '../repos/models.js';
 import { overlays } from '../repos/overlays.js';
+import { promotions } from '../repos/promotions.js';
 import { versions } from '../repos/versions.js';
 import { readRoots } from '../roots.js';
 import { requireEnvironment } from './environments.js';
@@ -49,7 +51,7 @@ export function createDeployment(reg: Registry, actor: SigningActor, input: { mo
     if (!manifest.runtime || !manifest.health) throw new AirlockError('INVALID_INPUT', `${refOf(v)} declares no runtime and health spec in airlock-model.json, so hosts cannot run it.`);
     const targets = input.hosts?.length ? input.hosts.map((h) => requireHost(reg, h)) : hosts.inEnv(reg.db, env.id);
     const overlay = overlays.get(reg.db, env.id, model.id);
-    const approved = approvals.of(reg.db, active.promotion_id).filter((a) => a.decision === 'approve').map((a) => parseEnvelope(utf8Encode(a.envelope)));
+    const approved = carriedApprovals(reg, env.id, model.id, active);
     const now = reg.now();
     const sequence = channels.next(reg.db, env.name);
     const slot = input.slot ?? model.name;
@@ -85,6 +87,21 @@ export function createDeployment(reg: Registry, actor: SigningActor, input: { mo
       audit: { action: 'deploy.create', subject: `deployment:${id}`, details: { version: refOf(v), digest: v.digest, environment: env.name, sequence, hosts: targets.map((t) => t.host_id) } },
     };
   });
+}
+
+/**
+ * The signed approvals a deployment carries: those of the promotion that made the version active. A
+ * break-glass rollback has none of its own, so it carries the ones that made the same version active in
+ * this environment before; hosts accept them because they name this version's digest and environment.
+ */
+function carriedApprovals(reg: Registry, envId: number, modelId: number, active: ActivationRow): Envelope[] {
+  const approvedBy = (promotionId: number) => approvals.of(reg.db, promotionId).filter((a) => a.decision === 'approve');
+  let rows = approvedBy(active.promotion_id);
+  if (promotions.byId(reg.db, active.promotion_id)!.break_glass) {
+    const earlier = activations.history(reg.db, envId, modelId).filter((a) => a.id !== active.id && a.version_id === active.version_id);
+    rows = earlier.map((a) => approvedBy(a.promotion_id)).find((r) => r.length > 0) ?? [];
+  }
+  return rows.map((a) => parseEnvelope(utf8Encode(a.envelope)));
 }
 
 function requireDeployment(reg: Registry, id: number): DeploymentRow {

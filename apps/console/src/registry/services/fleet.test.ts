@@ -1,16 +1,18 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ApprovalSchema, BundleManifestSchema, fromBase64, utf8Decode } from '@airlock/shared/common';
 import { enrollment, hostKey, report, statusBody, type FakeHostKey } from '../../../../../test/helpers/hosts.js';
 import { churnVariant, makeRegistry, type TestRegistry } from '../../../../../test/helpers/registry.js';
 import { useSuiteTempDirs, useTempDirs } from '../../../../../test/helpers/tmp.js';
+import { deployments } from '../repos/deployments.js';
 import { createEnvironment } from './environments.js';
 import { createDeployment, exportBundle, listDeployments } from './deployments.js';
 import { fleet } from './fleet.js';
 import { assignHost, enrollHost, revokeHost } from './hosts.js';
 import { importModel } from './import.js';
 import { transitionVersion } from './lifecycle.js';
-import { requestPromotion } from './promotions.js';
+import { decidePromotion, requestPromotion, rollback } from './promotions.js';
 import { importReports } from './reports.js';
 import { listReviews } from './reviews.js';
 
@@ -100,5 +102,24 @@ describe('deployments, deltas and reports', () => {
     const d = createDeployment(t.reg, t.as.olga, { model: 'churn', env: 'prod' });
     await mkdir(join(await tempDir(), 'x'), { recursive: true });
     await expect(exportBundle(t.reg, t.as.bob, d.id, await tempDir(), { delta: 'none' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('a break-glass rollback carries the approvals that made the same version active before', async () => {
+    createEnvironment(t.reg, t.as.alice, { name: 'secure', tier: 1, policy: { approvals: 1 } });
+    const refs: string[] = [];
+    for (const tag of ['s1', 's2']) {
+      const { version } = await importModel(t.reg, t.as.bob, { path: await churnVariant(await suiteDir(), tag), model: 'scorer' });
+      const ref = `scorer@${version.number}`;
+      await transitionVersion(t.reg, t.as.bob, ref, 'validated', 'ok');
+      const req = await requestPromotion(t.reg, t.as.bob, ref, 'secure');
+      await decidePromotion(t.reg, t.as[tag === 's1' ? 'carol' : 'dave'], req.promotion.id, 'approve');
+      refs.push(ref);
+    }
+    rollback(t.reg, t.as.olga, 'scorer', 'secure', 'v2 mis-scores');
+    const d = createDeployment(t.reg, t.as.olga, { model: 'scorer', env: 'secure' });
+    expect(d).toMatchObject({ version: 'scorer@1', approvals: 1 });
+    const slot = BundleManifestSchema.parse(JSON.parse(deployments.byId(t.reg.db, d.id)!.manifest)).slots.scorer!;
+    const approval = ApprovalSchema.parse(JSON.parse(utf8Decode(fromBase64(slot.approvals[0]!.payload))));
+    expect(approval).toMatchObject({ approver: 'carol', environment: 'secure', versionDigest: slot.model.digest, decision: 'approve' });
   });
 });
