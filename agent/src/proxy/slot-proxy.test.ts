@@ -148,11 +148,13 @@ describe('slot proxy', () => {
   });
 
   it('lets a request in flight on the old runtime finish after a switch', async () => {
-    const slow = await runtime('r1', (_req, _body, res) => setTimeout(() => res.end('from r1'), 300));
+    let arrived!: () => void;
+    const atRuntime = new Promise<void>((r) => (arrived = r));
+    const slow = await runtime('r1', (_req, _body, res) => (arrived(), setTimeout(() => res.end('from r1'), 300)));
     const next = await runtime('r2', (_req, _body, res) => res.end('from r2'));
     const { proxy, port } = await proxyTo(slow);
     const inFlight = send(port, {});
-    await new Promise((r) => setTimeout(r, 50));
+    await atRuntime;
     proxy.setTarget(next);
     const third = await runtime('r3', (_req, _body, res) => res.end('from r3'));
     proxy.setTarget(third);
@@ -185,7 +187,8 @@ describe('slot proxy', () => {
     const { proxy, port } = await proxyTo(rt);
     await send(port, {});
     await send(port, { path: '/bad' });
-    await new Promise((r) => setTimeout(r, 20));
+    // A request is recorded when the proxy's response closes, a moment after the client has read it.
+    while (proxy.metrics.count < 2) await new Promise((r) => setTimeout(r, 5));
     expect(proxy.metrics.requests.get('r1|2xx')).toBe(1);
     expect(proxy.metrics.requests.get('r1|5xx')).toBe(1);
     expect(proxy.metrics.inFlight).toBe(0);
