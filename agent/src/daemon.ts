@@ -262,6 +262,7 @@ export class Daemon {
           healthy: s.healthy,
           state: s.state,
           releases: s.releases,
+          securityFloor: this.counters.value.floors[s.name] ?? 0,
           requests: proxy.metrics.totals(),
           latencyMs: { p50: proxy.metrics.percentileMs(50), p95: proxy.metrics.percentileMs(95), p99: proxy.metrics.percentileMs(99) },
         };

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { AirlockError, parseEnvelope, parseLabels, toErrorData } from '@airlock/shared/common';
+import { AirlockError, parseEnvelope, parseLabels, toErrorData, type HostStatus } from '@airlock/shared/common';
 import { ConfigError, loadConfig } from './config.js';
 import { callAgent } from './control/client.js';
 import { Daemon } from './daemon.js';
@@ -120,8 +120,8 @@ const readAuthorisation = (path: string) =>
   });
 
 remote('status', 'show slots, releases, health and counters of the running agent', (c) => c, async (g) => {
-  const s = await callAgent<{ slots: { slot: string; release: string | null; healthy: boolean; state: string; releases: string[] }[]; rootVersion: number; channels: Record<string, number> }>(await socketOf(g), { op: 'status' });
-  return [s, () => [...s.slots.map((x) => `slot ${x.slot}: ${x.release ?? 'no release'} ${x.healthy ? 'healthy' : 'NOT SERVING'} (${x.state}); kept ${x.releases.join(', ') || '-'}`), `root version ${s.rootVersion}; channels ${JSON.stringify(s.channels)}`].join('\n')];
+  const s = await callAgent<HostStatus>(await socketOf(g), { op: 'status' });
+  return [s, () => [...s.slots.map((x) => `slot ${x.slot}: ${x.release ?? 'no release'} ${x.healthy ? 'healthy' : 'NOT SERVING'} (${x.state}); kept ${x.releases.join(', ') || '-'}${x.securityFloor ? `; security floor ${x.securityFloor}` : ''}`), `root version ${s.rootVersion}; channels ${JSON.stringify(s.channels)}`].join('\n')];
 });
 remote(
   'rollback',

@@ -76,6 +76,7 @@ afterAll(() => agent?.stop());
 
 describe('rollback below a security floor', () => {
   it('is refused without an authorisation', async () => {
+    expect((await agent.call<{ slots: { securityFloor: number }[] }>({ op: 'status' })).slots[0]!.securityFloor).toBe(2);
     expect(await rollback()).toBe('BELOW_FLOOR');
     expect(await serving()).toBe(V2);
   });

@@ -40,7 +40,7 @@ export function report(h: FakeHostKey, kind: 'receipt' | 'status', body: Receipt
 
 export function statusBody(slot: { slot: string; model: string; version: number; digest: string; healthy: boolean }, digests: string[]): HostStatus {
   return {
-    slots: [{ ...slot, digest: slot.digest as `sha256:${string}`, release: `prod-1-${slot.model}-${slot.version}`, state: 'idle', releases: [], requests: {}, latencyMs: { p50: null, p95: null, p99: null } }],
+    slots: [{ ...slot, digest: slot.digest as `sha256:${string}`, release: `prod-1-${slot.model}-${slot.version}`, state: 'idle', releases: [], securityFloor: 0, requests: {}, latencyMs: { p50: null, p95: null, p99: null } }],
     rootVersion: 1,
     highWater: null,
     channels: {},

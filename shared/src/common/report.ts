@@ -49,6 +49,8 @@ export const SlotStatusSchema = z.strictObject({
   healthy: z.boolean(),
   state: z.string(),
   releases: z.array(z.string()),
+  /** the lowest model version the slot accepts without a rollback authorisation */
+  securityFloor: z.int().min(0).default(0),
   requests: z.record(z.string(), z.number()),
   latencyMs: z.strictObject({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
 });
