@@ -38,6 +38,8 @@ export const ConfigSchema = z.strictObject({
   probeIntervalMs: z.int().min(50).default(1000),
   /** minimum requests in probation before the error budget is judged */
   probationMinRequests: z.int().min(1).default(20),
+  /** how far ahead of this host's clock a signed document may be dated; later ones are refused */
+  maxClockSkewMs: z.int().min(0).default(24 * 3600 * 1000),
 });
 export type AgentConfig = z.infer<typeof ConfigSchema>;
 
@@ -51,6 +53,7 @@ const ENV: [string, (c: Record<string, unknown>, v: string) => void][] = [
   ['AIRLOCK_AGENT_ADMIN_PORT', (c, v) => (section(c, 'admin').listen = Number(v))],
   ['AIRLOCK_AGENT_REQUIRE_APPROVALS', (c, v) => (c.requireApprovals = v === 'true' || v === '1')],
   ['AIRLOCK_AGENT_SECRETS_FILE', (c, v) => (c.secretsFile = v)],
+  ['AIRLOCK_AGENT_MAX_CLOCK_SKEW_MS', (c, v) => (c.maxClockSkewMs = Number(v))],
 ];
 
 function section(c: Record<string, unknown>, key: string): Record<string, unknown> {

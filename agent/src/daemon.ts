@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { basename, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { z } from 'zod';
-import { AirlockError, toErrorData, toTimestamp, type Envelope, type HostStatus, type Receipt, type RollbackAuthorisation } from '@airlock/shared/common';
+import { AirlockError, newerHead, toErrorData, toTimestamp, type Envelope, type HostStatus, type Receipt, type RollbackAuthorisation } from '@airlock/shared/common';
 import { ContentStore, verifyBundleFile, writeFileAtomic, type VerifyBundleOptions } from '@airlock/shared/node';
 import { checkRollbackAuthorisation } from './apply/authorisation.js';
 import { hostPolicy } from './apply/policy.js';
@@ -155,7 +155,10 @@ export class Daemon {
     const m = verified.manifest;
     const timings: Record<string, number> = { verify: Date.now() - t0 };
     for (const r of verified.newRoots) await persistRoot(this.layout, r.root, r.envelope);
-    await this.counters.update((c) => (c.highWaterMs = Math.max(c.highWaterMs, Date.parse(m.issuedAt))));
+    await this.counters.update((c) => {
+      c.highWaterMs = Math.max(c.highWaterMs, Date.parse(m.issuedAt));
+      c.auditHead = newerHead(c.auditHead, m.auditHead);
+    });
     for (const b of verified.blobs) await this.store.adopt(verified.staging, b.digest);
     await verified.discard();
 
@@ -190,7 +193,7 @@ export class Daemon {
   /** The trust and the host policy every verification on this host runs under. */
   private async verifyOptions(stagingDir: string): Promise<VerifyBundleOptions> {
     return {
-      trust: { root: await currentRoot(this.layout), highWaterMs: this.counters.value.highWaterMs },
+      trust: { root: await currentRoot(this.layout), highWaterMs: this.counters.value.highWaterMs, maxSkewMs: this.cfg.maxClockSkewMs },
       stagingDir,
       accept: hostPolicy({ cfg: this.cfg, hostId: this.identity.hostId, counters: this.counters.value, store: this.store, secret: this.secret }),
     };
@@ -225,7 +228,7 @@ export class Daemon {
     const authorise = authorisation
       ? async (target: ReleaseMeta['slot']['model']) => {
           const { usedAuthorisations, highWaterMs } = this.counters.value;
-          const a = checkRollbackAuthorisation(authorisation, target, { root: root!, hostId: this.identity.hostId, environment: this.cfg.environment, slot: slotName, used: usedAuthorisations, clockMs: Date.now(), highWaterMs });
+          const a = checkRollbackAuthorisation(authorisation, target, { root: root!, hostId: this.identity.hostId, environment: this.cfg.environment, slot: slotName, used: usedAuthorisations, clockMs: Date.now(), highWaterMs, maxSkewMs: this.cfg.maxClockSkewMs });
           await this.counters.update((c) => {
             const now = Date.now();
             for (const [id, expires] of Object.entries(c.usedAuthorisations)) if (expires <= now) delete c.usedAuthorisations[id];
@@ -272,6 +275,7 @@ export class Daemon {
       channels: { ...this.counters.value.channels },
       blobs: { count: digests.length, digests: digests as HostStatus['blobs']['digests'] },
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
+      auditHead: this.counters.value.auditHead,
     };
   }
 

@@ -6,14 +6,14 @@ import { writeFileAtomic } from '@airlock/shared/node';
 import type { Identity } from './state/identity.js';
 import { AGENT_VERSION } from './version.js';
 
-/** A signed request to join the fleet: who this host is, its public key, labels and facts. */
-export async function writeEnrollment(identity: Identity, outDir: string): Promise<string> {
+/** A signed request to join the fleet: who this host is, its public key, labels, facts and the slots it runs. */
+export async function writeEnrollment(identity: Identity, outDir: string, slots?: string[]): Promise<string> {
   const enrollment = EnrollmentSchema.parse({
     schema: ENROLLMENT_SCHEMA,
     hostId: identity.hostId,
     publicKey: toBase64(identity.keyPair.publicKey),
     labels: identity.labels,
-    facts: { os: `${platform()} ${release()}`, arch: arch(), cpus: Math.max(1, cpus().length), memoryBytes: totalmem(), node: process.version, agent: AGENT_VERSION },
+    facts: { os: `${platform()} ${release()}`, arch: arch(), cpus: Math.max(1, cpus().length), memoryBytes: totalmem(), node: process.version, agent: AGENT_VERSION, ...(slots ? { slots } : {}) },
     at: toTimestamp(),
   });
   await mkdir(outDir, { recursive: true });

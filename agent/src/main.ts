@@ -76,7 +76,9 @@ program
   .action(
     action(async (g, opts: { out: string }) => {
       const identity = await loadIdentity(stateLayout(await stateDirOf(g)));
-      const path = await writeEnrollment(identity, opts.out);
+      // The slots come from the configuration; with --state alone the registry learns them from the first status report.
+      const slots = g.config ? Object.keys((await loadConfig({ file: g.config })).slots) : undefined;
+      const path = await writeEnrollment(identity, opts.out, slots);
       print(g, { path, hostId: identity.hostId }, () => `wrote ${path}`);
     }),
   );

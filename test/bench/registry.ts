@@ -7,8 +7,9 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { join } from 'node:path';
 import { canonicalJson, versionDigest, type VersionManifest } from '@airlock/shared/common';
 import { openKey, parseKeyFile } from '@airlock/shared/node';
-import { AUDIT_GENESIS, listAudit, sealEvent } from '../../apps/console/src/registry/audit.js';
-import { actorFor } from '../../apps/console/src/registry/auth.js';
+import { AUDIT_GENESIS, sealEvent } from '../../apps/console/src/registry/audit-event.js';
+import { listAudit, mutate } from '../../apps/console/src/registry/audit.js';
+import { actorFor, unlock } from '../../apps/console/src/registry/auth.js';
 import { resolveHome } from '../../apps/console/src/registry/home.js';
 import { auditEvents } from '../../apps/console/src/registry/repos/audit-events.js';
 import { components } from '../../apps/console/src/registry/repos/components.js';
@@ -31,13 +32,15 @@ export async function benchRegistry(work: string, print: (line: string) => void)
   const home = resolveHome(join(work, 'registry'));
   const { reg } = await initRegistry(home, { admin: 'bench', passphrase: 'bench', extraRootKeys: 0, rootThreshold: 1, rootExpiresDays: 1 });
   const actor = actorFor(reg, 'bench');
+  const signing = await unlock(reg, 'bench', 'bench');
   const pair = await openKey(parseKeyFile(actor.user.key_file), 'bench');
   const nodeKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, Buffer.from(pair.secretKey.subarray(0, 32))]), format: 'der', type: 'pkcs8' });
 
   const t0 = Date.now();
   const hex = (n: number) => n.toString(16).padStart(64, '0');
   for (let m = 0; m < MODELS; m++) {
-    reg.db.transaction(() => {
+    // Each model is one audited change, sealed like an import, so that verify holds the seeded rows too.
+    mutate(reg, signing, null, () => {
       const name = `model-${String(m).padStart(4, '0')}`;
       const modelId = models.insert(reg.db, { name, kind: m % 7 === 0 ? 'llm' : 'classic', description: `bench model ${m}`, created_at: reg.now(), created_by: actor.user.id });
       modelTags.add(reg.db, modelId, TAGS[m % TAGS.length]!);
@@ -48,6 +51,7 @@ export async function benchRegistry(work: string, print: (line: string) => void)
         versionStatus.insert(reg.db, id, 'registered', reg.now());
         for (const c of comps) components.insert(reg.db, id, c);
       }
+      return { result: undefined, audit: { action: 'bench.seed', subject: `model:${name}`, details: { versions: VERSIONS_PER_MODEL } } };
     });
   }
   const t1 = Date.now();
@@ -55,7 +59,7 @@ export async function benchRegistry(work: string, print: (line: string) => void)
   for (let start = prev.seq + 1; start <= AUDIT_EVENTS; start += 20_000) {
     reg.db.transaction(() => {
       for (let seq = start; seq < Math.min(start + 20_000, AUDIT_EVENTS + 1); seq++) {
-        const draft = { seq, at: reg.now(), actor: 'bench', action: 'model.annotate', subject: `model:model-${String(seq % MODELS).padStart(4, '0')}`, details: canonicalJson({ addTags: ['x'] }), prev_hash: prev.hash ?? AUDIT_GENESIS };
+        const draft = { seq, at: reg.now(), actor: 'bench', action: 'model.annotate', subject: `model:model-${String(seq % MODELS).padStart(4, '0')}`, details: canonicalJson({ addTags: ['x'] }), prev_hash: prev.hash ?? AUDIT_GENESIS, rows: '[]' };
         prev = sealEvent(draft, actor.user.key_id, (msg) => sign(null, msg, nodeKey));
         auditEvents.insert(reg.db, prev);
       }

@@ -99,6 +99,36 @@ describe('airlock CLI: the registry journey', () => {
     expect(noHome.stderr).toMatch(/REGISTRY_NOT_FOUND/);
   });
 
+  it('reads are authenticated like writes: no passphrase, no listing', async () => {
+    const noPass = await run(['--home', home, '--user', 'aud', 'model', 'list'], { env: { AIRLOCK_PASSPHRASE: undefined } });
+    expect([noPass.code, noPass.stderr]).toEqual([2, expect.stringMatching(/^error USAGE: A passphrase is needed/)]);
+    const wrong = await run(['--home', home, '--user', 'aud', 'audit', 'list'], { env: { AIRLOCK_PASSPHRASE: 'guess' } });
+    expect([wrong.code, wrong.stderr]).toEqual([1, expect.stringMatching(/^error KEY_PASSPHRASE_WRONG/)]);
+    expect(wrong.stdout).toBe('');
+    expect((await as('aud', ['model', 'list'])).code).toBe(0);
+  });
+
+  it('an auditor anchors the audit head on media; audit verify and verify check the log still reaches it', async () => {
+    const anchor = join(home, '..', 'anchor.json');
+    const made = await json('aud', ['audit', 'anchor', '--out', anchor]);
+    expect(made.code).toBe(0);
+    const head = (made.body.result as { head: { seq: number } }).head;
+    expect((await json('aud', ['audit', 'list', '--limit', '1'])).body.result).toEqual([expect.objectContaining({ seq: head.seq })]);
+    const again = await as('aud', ['audit', 'anchor', '--out', anchor]);
+    expect([again.code, again.stderr], 'an anchor file is never overwritten').toEqual([1, expect.stringMatching(/^error ALREADY_EXISTS/)]);
+    const checked = await as('aud', ['audit', 'verify', '--anchor', anchor]);
+    expect([checked.code, checked.stdout]).toEqual([0, expect.stringMatching(new RegExp(`head \\d+ .*reaches 1 anchor`))]);
+    expect((await as('aud', ['verify', '--anchor', anchor])).code).toBe(0);
+    const missing = await as('aud', ['audit', 'verify', '--anchor', join(home, 'nope.json')]);
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/^error IO_ERROR: Cannot read the anchor file/)]);
+  });
+
+  it('gc is for admins and says what it removed', async () => {
+    expect((await as('bob', ['gc'])).stderr).toMatch(/^error FORBIDDEN/);
+    const r = await json('alice', ['gc', '--min-age-minutes', '0']);
+    expect(r.body).toMatchObject({ ok: true, result: { removed: 0 } });
+  });
+
   it('writes a signed rollback authorisation for hosts, only for approvers', async () => {
     const out = join(home, '..', 'rollback-churn-1.json');
     const ok = await json('carol', ['authorise-rollback', 'churn@1', '--env', 'prod', '--reason', 'v2 mis-scores annual contracts', '--valid-for', '4', '--out', out]);

@@ -94,7 +94,7 @@ try {
     await writeFile(join(dir, `${id}.json`), JSON.stringify({ stateDir: state, environment: 'prod', sources: { dirs: [usb], pollIntervalMs: 300 }, slots: { churn: { listen: ports.proxy } }, admin: { listen: ports.admin }, requireApprovals: true, probeIntervalMs: 200, statusIntervalMs: 3_600_000 }));
     const proc = spawn(process.execPath, [AGENT, '--config', join(dir, `${id}.json`), 'run'], { stdio: 'ignore' });
     agents.push({ id, proc, state, ...ports });
-    agentCli(state, ['enroll', '--out', join(usb, 'enroll')]);
+    agentCli(state, ['--config', join(dir, `${id}.json`), 'enroll', '--out', join(usb, 'enroll')]);
   }
   for (const a of agents) await waitFor(`${a.id} to start`, () => fetch(`http://127.0.0.1:${a.admin}/healthz`).then((r) => r.ok));
   for (const a of agents) {

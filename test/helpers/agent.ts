@@ -48,8 +48,10 @@ export interface BundleSpec {
   slots: Record<string, SlotInput>;
   sequence: number;
   channel?: string;
-  environment?: string;
+  /** the targeted environment (default prod); null targets hosts only */
+  environment?: string | null;
   hosts?: string[];
+  auditHead?: { seq: number; hash: string };
   issuedAt?: string;
   expiresAt?: string;
   omit?: string[];
@@ -68,9 +70,10 @@ export async function writeTestBundle(path: string, store: ContentStore, spec: B
       sequence: spec.sequence,
       issuedAt: spec.issuedAt ?? iso(now - 1000),
       expiresAt: spec.expiresAt ?? iso(now + 86_400_000),
-      targets: { ...(spec.environment !== undefined ? { environment: spec.environment } : { environment: 'prod' }), hosts: spec.hosts ?? [] },
+      targets: { ...(spec.environment === null ? {} : { environment: spec.environment ?? 'prod' }), hosts: spec.hosts ?? [] },
       slots: spec.slots,
       blobs: [...blobs.values()],
+      ...(spec.auditHead ? { auditHead: spec.auditHead } : {}),
     },
     signers,
   );

@@ -25,8 +25,8 @@ export function hostKey(hostId: string): FakeHostKey {
   return { hostId, signer: signerFromSecretKey(pair.secretKey), publicKey: pair.publicKey, seq: 0 };
 }
 
-export function enrollment(h: FakeHostKey, signer: Signer = h.signer): Uint8Array {
-  const body = { schema: 'airlock.enrollment/v1', hostId: h.hostId, publicKey: toBase64(h.publicKey), labels: { site: 'test' }, facts: { os: 'linux', arch: 'x64', cpus: 2, memoryBytes: 1, node: process.version, agent: '0.1.0' }, at: iso(Date.now()) };
+export function enrollment(h: FakeHostKey, signer: Signer = h.signer, slots = ['churn']): Uint8Array {
+  const body = { schema: 'airlock.enrollment/v1', hostId: h.hostId, publicKey: toBase64(h.publicKey), labels: { site: 'test' }, facts: { os: 'linux', arch: 'x64', cpus: 2, memoryBytes: 1, node: process.version, agent: '0.1.0', slots }, at: iso(Date.now()) };
   return utf8Encode(JSON.stringify(signEnvelope(ENROLLMENT_PAYLOAD_TYPE, utf8Encode(JSON.stringify(body)), [signer])));
 }
 
@@ -46,5 +46,6 @@ export function statusBody(slot: { slot: string; model: string; version: number;
     channels: {},
     blobs: { count: digests.length, digests: digests as `sha256:${string}`[] },
     uptimeSeconds: 1,
+    auditHead: null,
   };
 }

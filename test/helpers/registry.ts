@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mutate } from '../../apps/console/src/registry/audit.js';
 import { unlock, type SigningActor } from '../../apps/console/src/registry/auth.js';
 import type { Registry } from '../../apps/console/src/registry/context.js';
 import { resolveHome } from '../../apps/console/src/registry/home.js';
@@ -46,4 +47,15 @@ export async function churnVariant(dir: string, tag: string): Promise<string> {
   await cp(CHURN, out, { recursive: true });
   await writeFile(join(out, 'NOTES.md'), `variant ${tag}\n`);
   return out;
+}
+
+/**
+ * Puts the registry into a state no service produces directly (a fixture), as an audited and sealed
+ * change by the admin, so that everything after it is checked exactly as in real use.
+ */
+export function arrange(t: TestRegistry, what: string, fn: () => void): void {
+  mutate(t.reg, t.as.alice, null, () => {
+    fn();
+    return { result: undefined, audit: { action: 'test.arrange', subject: 'test', details: { what } } };
+  });
 }

@@ -22,6 +22,8 @@ export interface AuthorisationContext {
   used: Record<string, number>;
   clockMs: number;
   highWaterMs: number;
+  /** how far ahead of the clock `issuedAt` may be; a later one would drag the high-water mark forward */
+  maxSkewMs: number;
 }
 
 /**
@@ -40,6 +42,9 @@ export function checkRollbackAuthorisation(envelope: Envelope, target: ReleaseMe
   });
   if (Date.parse(a.expiresAt) <= trustedNow(ctx.clockMs, ctx.highWaterMs)) {
     throw new AirlockError('AUTHORISATION_EXPIRED', `Rollback authorisation ${a.id} expired at ${a.expiresAt}; ask an approver for a new one.`);
+  }
+  if (Date.parse(a.issuedAt) > ctx.clockMs + ctx.maxSkewMs) {
+    throw new AirlockError('AUTHORISATION_INVALID', `Rollback authorisation ${a.id} is dated ${a.issuedAt}, ahead of this host's clock by more than the allowed skew. Check the clocks.`);
   }
   if (ctx.used[a.id] !== undefined) {
     throw new AirlockError('AUTHORISATION_USED', `Rollback authorisation ${a.id} was already used on this host; each one allows one rollback.`);

@@ -20,15 +20,24 @@ export interface PolicyContext {
   secret: (name: string) => string | undefined;
 }
 
-/** Distinct approver-role keys that signed an approval of exactly this version for this environment. */
-function approverCount(slot: BundleManifest['slots'][string], environment: string | undefined, root: Root): number {
+/**
+ * Distinct approver-role keys that signed an approval of exactly this model, version number and digest
+ * for this host's own environment. The bundle's targets are never what approvals are checked against:
+ * a bundle that names hosts by id could otherwise carry a staging approval onto a prod host.
+ */
+function approverCount(slot: BundleManifest['slots'][string], environment: string, root: Root): number {
   const trust = roleKeys(root, 'approver');
   const signers = new Set<string>();
   for (const env of slot.approvals) {
     try {
       const { payload, signedBy } = verifyEnvelope(env, APPROVAL_PAYLOAD_TYPE, { ...trust, threshold: 1 }, 'approval');
       const approval = ApprovalSchema.parse(JSON.parse(utf8Decode(payload)));
-      const matches = approval.decision === 'approve' && approval.versionDigest === slot.model.digest && (environment === undefined || approval.environment === environment);
+      const matches =
+        approval.decision === 'approve' &&
+        approval.environment === environment &&
+        approval.model === slot.model.name &&
+        approval.version === slot.model.version &&
+        approval.versionDigest === slot.model.digest;
       if (matches) for (const k of signedBy) signers.add(k);
     } catch {
       // An approval that does not verify or does not match simply does not count.
@@ -63,9 +72,14 @@ export function hostPolicy(ctx: PolicyContext) {
       }
     }
     if (ctx.cfg.requireApprovals) {
+      const environment = ctx.cfg.environment;
+      if (environment === undefined) {
+        throw new AirlockError('APPROVALS_INSUFFICIENT', 'This host requires approvals but has no environment configured, so no approval can be for it: set `environment` in its configuration.');
+      }
       const needed = root.roles.approver.threshold;
       for (const [name, slot] of Object.entries(m.slots)) {
-        const got = approverCount(slot, m.targets.environment, root);
+        // The version number is bound here too: the floor above compared the number the approvals sign.
+        const got = approverCount(slot, environment, root);
         if (got < needed) throw new AirlockError('APPROVALS_INSUFFICIENT', `Slot ${name} carries ${got} valid approval(s) of ${slot.model.name}@${slot.model.version}; this host requires ${needed}.`);
       }
     }

@@ -1,7 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AirlockError, type Envelope, type Root } from '@airlock/shared/common';
+import { AirlockError, AuditHeadSchema, type Envelope, type Root } from '@airlock/shared/common';
 import { readRootFile, writeFileAtomic } from '@airlock/shared/node';
 import { JsonFile } from './json-file.js';
 import type { StateLayout } from './layout.js';
@@ -16,6 +16,8 @@ export const CountersSchema = z.strictObject({
   highWaterMs: z.number().default(0),
   reportSeq: z.int().default(0),
   usedAuthorisations: z.record(z.string(), z.number()).default({}),
+  /** the newest registry audit head seen in a verified bundle, sent back in status reports */
+  auditHead: AuditHeadSchema.nullable().default(null),
 });
 export type Counters = z.infer<typeof CountersSchema>;
 

@@ -8,7 +8,10 @@ export const APPROVAL_PAYLOAD_TYPE = 'application/vnd.airlock.approval+json';
 /**
  * An approver's signed decision on a promotion. It names the evidence digest, so any change of the
  * evidence (another evaluation, another config, another version) voids it. Bundles carry these so that
- * hosts can check the approver threshold themselves.
+ * hosts can check the approver threshold themselves — and a host binds every field it relies on: an
+ * approval counts only for the host's own environment (never the bundle's targets) and only for
+ * exactly the slot's model name, version number and digest, so a relabelled version number cannot
+ * slip under a security floor (DESIGN §5, "bind what is checked").
  */
 export const ApprovalSchema = z.strictObject({
   schema: z.literal(APPROVAL_SCHEMA),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuditHeadSchema } from './audit-head.js';
 import { DigestSchema, SafeRelativePathSchema } from './digest.js';
 import { utf8Encode } from './bytes.js';
 import { EnvelopeSchema, signEnvelope, type Envelope, type Signer } from './dsse.js';
@@ -33,9 +34,9 @@ export const BundleFileSchema = z.strictObject({
 });
 
 export const RuntimeSpecSchema = z.strictObject({
-  command: z.string().min(1),
-  args: z.array(z.string()).default([]),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  command: z.string().min(1).max(1024),
+  args: z.array(z.string().max(4096)).max(256).default([]),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/), z.string().max(4096)).default({}),
   cwd: SafeRelativePathSchema.optional(),
   port: z.int().min(1).max(65535),
   strategy: z.enum(['blue-green', 'stop-start']).default('blue-green'),
@@ -44,7 +45,7 @@ export const RuntimeSpecSchema = z.strictObject({
 
 export const GoldenRequestSchema = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT']).default('POST'),
-  path: z.string().startsWith('/'),
+  path: z.string().startsWith('/').max(1024),
   body: z.unknown().optional(),
   expectStatus: z.int().min(100).max(599).default(200),
   /** every key given here must appear in the JSON response with an equal value */
@@ -52,10 +53,10 @@ export const GoldenRequestSchema = z.strictObject({
 });
 
 export const HealthSpecSchema = z.strictObject({
-  path: z.string().startsWith('/').default('/healthz'),
+  path: z.string().startsWith('/').max(1024).default('/healthz'),
   startTimeoutMs: z.int().min(100).default(30_000),
   intervalMs: z.int().min(10).default(250),
-  golden: z.array(GoldenRequestSchema).default([]),
+  golden: z.array(GoldenRequestSchema).max(64).default([]),
   probationMs: z.int().min(0).default(60_000),
   /** share of failed requests during probation that triggers rollback */
   errorBudget: z.number().min(0).max(1).default(0.05),
@@ -64,7 +65,8 @@ export const HealthSpecSchema = z.strictObject({
 export const MonitoringSpecSchema = z.strictObject({
   referenceProfile: DigestSchema.optional(),
   features: z
-    .array(z.strictObject({ name: z.string().min(1), pointer: z.string(), type: z.enum(['numeric', 'categorical', 'length']) }))
+    .array(z.strictObject({ name: z.string().min(1).max(128), pointer: z.string().max(1024), type: z.enum(['numeric', 'categorical', 'length']) }))
+    .max(256)
     .default([]),
 });
 
@@ -106,6 +108,8 @@ export const BundleManifestSchema = z
       .refine((t) => t.environment !== undefined || t.hosts.length > 0, 'a bundle targets an environment or named hosts'),
     slots: z.record(NameSchema, SlotSchema),
     blobs: z.array(BundleBlobSchema).max(BUNDLE_LIMITS.blobs),
+    /** the registry's audit head when it signed this bundle; hosts keep the newest and report it back */
+    auditHead: AuditHeadSchema.optional(),
   })
   .superRefine((m, ctx) => {
     if (Date.parse(m.expiresAt) <= Date.parse(m.issuedAt)) {

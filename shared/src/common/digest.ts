@@ -14,9 +14,13 @@ export function hexOfDigest(digest: string): string {
 
 const SEGMENT = /^[A-Za-z0-9._@+=-]+$/;
 
+/** The one rule for names of files inside versions and bundles, as a sentence for error messages. */
+export const FILE_NAME_RULE =
+  'names inside a version use only letters, digits and . _ @ + = - in "/"-separated parts (no spaces or control characters, no empty, "." or ".." parts), at most 255 characters a part and 1024 in all.';
+
 /**
- * A relative path that is safe to join under a directory on any OS: forward slashes, no empty,
- * "." or ".." segments, no absolute or drive prefix, printable ASCII only.
+ * A relative path that is safe to join under a directory on any OS and survives every later command:
+ * forward slashes, no empty, "." or ".." segments, no absolute or drive prefix, a small ASCII set.
  */
 export const SafeRelativePathSchema = z
   .string()

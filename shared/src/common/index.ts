@@ -12,4 +12,5 @@ export * from './version-manifest.js';
 export * from './approval.js';
 export * from './rollback-authorisation.js';
 export * from './report.js';
+export * from './audit-head.js';
 export * from './labels.js';

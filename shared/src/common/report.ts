@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuditHeadSchema } from './audit-head.js';
 import { DigestSchema } from './digest.js';
 import { TimestampSchema } from './time.js';
 
@@ -22,6 +23,8 @@ export const EnrollmentSchema = z.strictObject({
     memoryBytes: z.int().min(0),
     node: z.string(),
     agent: z.string(),
+    /** the slots this host's configuration declares: a deployment for another slot is refused before it travels */
+    slots: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/)).max(256).optional(),
   }),
   at: TimestampSchema,
 });
@@ -62,6 +65,8 @@ export const StatusSchema = z.strictObject({
   channels: z.record(z.string(), z.int()),
   blobs: z.strictObject({ count: z.int(), digests: z.array(DigestSchema) }),
   uptimeSeconds: z.number(),
+  /** the newest registry audit head this host saw in a signed bundle: proof of how far the registry's log reached */
+  auditHead: AuditHeadSchema.nullable().default(null),
 });
 
 export const AuditTailSchema = z.strictObject({

@@ -7,6 +7,12 @@ import { DigestSchema, SafeRelativePathSchema, type Digest } from './digest.js';
 export const VERSION_SCHEMA = 'airlock.version/v1';
 export const MODEL_FILE_SCHEMA = 'airlock.model/v1';
 
+/** Free text in a manifest: never empty, never unbounded. */
+export const text = (max: number) => z.string().min(1).max(max);
+
+/** `airlock-model.json` is read whole before it is parsed: larger files are refused unread. */
+export const MODEL_FILE_MAX_BYTES = 1024 * 1024;
+
 export const ModelNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a model name is 1–63 lower-case letters, digits or ._- starting with a letter or digit');
 
 export const ComponentSchema = z.strictObject({
@@ -18,23 +24,23 @@ export const ComponentSchema = z.strictObject({
 export type Component = z.infer<typeof ComponentSchema>;
 
 export const DependenciesSchema = z.strictObject({
-  runtime: z.strictObject({ name: z.string().min(1), version: z.string().min(1) }).optional(),
+  runtime: z.strictObject({ name: text(128), version: text(128) }).optional(),
   /** digest of the base model version this one builds on (adapters, fine-tunes) */
   baseModel: DigestSchema.optional(),
-  tokenizer: z.string().min(1).optional(),
-  datasets: z.array(z.strictObject({ name: z.string().min(1), digest: DigestSchema })).default([]),
+  tokenizer: text(256).optional(),
+  datasets: z.array(z.strictObject({ name: text(256), digest: DigestSchema })).max(1000).default([]),
   packageLock: DigestSchema.optional(),
 });
 
 export const LineageSchema = z.strictObject({
-  source: z.string().optional(),
-  trainingRun: z.string().optional(),
-  dataDigests: z.array(DigestSchema).default([]),
+  source: text(2048).optional(),
+  trainingRun: text(512).optional(),
+  dataDigests: z.array(DigestSchema).max(1000).default([]),
 });
 
 export const EvalSuiteSchema = z.strictObject({
-  command: z.string().min(1),
-  args: z.array(z.string()).default([]),
+  command: text(1024),
+  args: z.array(z.string().max(4096)).max(256).default([]),
   timeoutMs: z.int().min(100).max(24 * 3600 * 1000).default(600_000),
 });
 
@@ -49,7 +55,7 @@ const ManifestBody = {
   config: ConfigSpecSchema.default({ schema: { type: 'object' }, defaults: {} }),
   dependencies: DependenciesSchema.default({ datasets: [] }),
   lineage: LineageSchema.default({ dataDigests: [] }),
-  licence: z.string().min(1).optional(),
+  licence: text(1024).optional(),
   monitoring: MonitoringSpecSchema.default({ features: [] }),
   runtime: RuntimeSpecSchema.optional(),
   health: HealthSpecSchema.optional(),
@@ -64,7 +70,7 @@ export const ModelFileSchema = z.strictObject({
   schema: z.literal(MODEL_FILE_SCHEMA).default(MODEL_FILE_SCHEMA),
   kind: z.enum(MODEL_KINDS).optional(),
   description: z.string().max(10_000).optional(),
-  tags: z.array(z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,62}$/)).default([]),
+  tags: z.array(z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,62}$/)).max(64).default([]),
   roles: z.record(SafeRelativePathSchema, z.enum(COMPONENT_ROLES)).default({}),
   ...ManifestBody,
 });

@@ -12,6 +12,7 @@ import {
   parseBundleManifest,
   parseEnvelope,
   parseTimestamp,
+  toTimestamp,
   roleKeys,
   trustedNow,
   verifyEnvelope,
@@ -34,7 +35,11 @@ export interface BundleTrust {
   highWaterMs: number;
   /** wall clock (ms); defaults to Date.now() */
   nowMs?: number;
+  /** how far beyond the wall clock `issuedAt` may be (ms); a bundle dated later is refused. Default 24 h. */
+  maxSkewMs?: number;
 }
+
+export const DEFAULT_MAX_SKEW_MS = 24 * 3600 * 1000;
 
 export interface VerifyBundleOptions {
   trust: BundleTrust;
@@ -126,13 +131,19 @@ async function readEntries(
 
   const establishTrust = async () => {
     if (!manifestEnvelope) throw new AirlockError('BUNDLE_MANIFEST_NOT_FIRST', 'The bundle has no manifest.');
-    const now = trustedNow(opts.trust.nowMs ?? Date.now(), opts.trust.highWaterMs);
+    const clock = opts.trust.nowMs ?? Date.now();
+    const now = trustedNow(clock, opts.trust.highWaterMs);
     const chain = walkRootChain(opts.trust.root, rootEnvelopes, now);
     const root = chain.at(-1) ?? opts.trust.root;
     const { payload } = verifyEnvelope(manifestEnvelope, BUNDLE_PAYLOAD_TYPE, roleKeys(root, 'release'), 'bundle manifest');
     const manifest = parseBundleManifest(payload);
     if (parseTimestamp(manifest.expiresAt) <= now) {
       throw new AirlockError('BUNDLE_EXPIRED', `The bundle expired at ${manifest.expiresAt}. Export a fresh bundle from the console.`);
+    }
+    // A bundle dated ahead of this clock would drag the signed-time high-water mark forward and make
+    // honest bundles look expired: refuse it rather than believe it.
+    if (parseTimestamp(manifest.issuedAt) > clock + (opts.trust.maxSkewMs ?? DEFAULT_MAX_SKEW_MS)) {
+      throw new AirlockError('BUNDLE_FROM_FUTURE', `The bundle is dated ${manifest.issuedAt}, ahead of this host's clock (${toTimestamp(clock)}) by more than the allowed skew. Check the clocks of this host and of the registry.`);
     }
     await opts.accept?.(manifest, root);
     const included = new Map(manifest.blobs.filter((b) => b.included).map((b) => [b.digest, b]));

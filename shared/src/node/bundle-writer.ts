@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
-import { AirlockError, BUNDLE_PAYLOAD_TYPE, fromBase64, parseBundleManifest, utf8Encode, type Envelope } from '@airlock/shared/common';
+import { AirlockError, BUNDLE_PAYLOAD_TYPE, digestOfHex, fromBase64, parseBundleManifest, utf8Encode, type Envelope } from '@airlock/shared/common';
 import { fsyncDir } from './atomic-file.js';
 import { blobEntryName, ENTRY_DEFAULTS, MANIFEST_ENTRY, rootEntryName, type TarHeader } from './bundle-layout.js';
 import type { ContentStore } from './content-store.js';
@@ -54,12 +55,18 @@ export async function writeBundle(out: Writable, contents: BundleContents, onPro
     for (const b of blobs) {
       const header: TarHeader = { ...ENTRY_DEFAULTS, name: blobEntryName(b.digest), size: b.size, type: 'file' };
       if (b.size > USTAR_MAX_SIZE) header.pax = { size: String(b.size) };
+      // Every byte is read anyway: hash it on the way, so a store file that rotted since it was
+      // written stops the export instead of reaching a host that would refuse it.
+      const hash = createHash('sha256');
       const source = contents.store.open(b.digest);
-      source.on('data', (chunk) => {
+      source.on('data', (chunk: string | Buffer) => {
+        hash.update(chunk);
         bytesDone += chunk.length;
         onProgress?.({ bytesDone, bytesTotal });
       });
       await pipeline(source, tar.entry(header));
+      const actual = digestOfHex(hash.digest('hex'));
+      if (actual !== b.digest) throw new AirlockError('BLOB_DIGEST_MISMATCH', `Blob ${b.digest} in the store hashes to ${actual}: the store file is damaged. Run \`airlock verify\`; no bundle was written.`);
     }
     tar.finalize();
     await written;

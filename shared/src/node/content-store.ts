@@ -135,6 +135,11 @@ export class ContentStore {
     }
   }
 
+  /** Removes one blob (a no-op if it is not there). */
+  async remove(digest: string): Promise<void> {
+    await rm(this.pathOf(digest), { force: true });
+  }
+
   /** Removes every blob not in `live`; returns what it removed. */
   async gc(live: ReadonlySet<string>): Promise<{ removed: number; bytes: number }> {
     let removed = 0;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromBase64, generateKeyPair, pae, signDetached, signEnvelope, signerFromSecretKey, utf8Encode, verifyDetached } from '@airlock/shared/common';
 import { useTempDirs } from '../../../test/helpers/tmp.js';
+import { verifyDetachedNative } from './ed25519-native.js';
 
 const tempDir = useTempDirs();
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -41,6 +42,26 @@ describe('Ed25519 interoperability', () => {
     expect(verifyDetached(message, sig, pair.publicKey)).toBe(true);
     expect(verify(null, message, nodePublicKey(pair.publicKey), malleated)).toBe(false);
     expect(verifyDetached(message, malleated, pair.publicKey)).toBe(false);
+    expect(verifyDetachedNative(message, malleated, pair.publicKey)).toBe(false);
+  });
+
+  it('the native verifier decides exactly as the portable one: valid, another message, another key, a flipped bit, wrong lengths', () => {
+    const pair = generateKeyPair();
+    const other = generateKeyPair();
+    const sig = signDetached(message, pair.secretKey);
+    const flipped = new Uint8Array(sig);
+    flipped[5]! ^= 1;
+    const cases: [Uint8Array, Uint8Array, Uint8Array][] = [
+      [message, sig, pair.publicKey],
+      [utf8Encode('other'), sig, pair.publicKey],
+      [message, sig, other.publicKey],
+      [message, flipped, pair.publicKey],
+      [message, sig.subarray(0, 63), pair.publicKey],
+      [message, sig, pair.publicKey.subarray(0, 31)],
+      [message, new Uint8Array(64), new Uint8Array(32)],
+    ];
+    expect(cases.map(([m, s, k]) => verifyDetachedNative(m, s, k))).toEqual(cases.map(([m, s, k]) => verifyDetached(m, s, k)));
+    expect(cases.map(([m, s, k]) => verifyDetachedNative(m, s, k))).toEqual([true, false, false, false, false, false, false]);
   });
 
   it('our signatures verify with `openssl pkeyutl`, and OpenSSL signatures verify with ours', async () => {

@@ -5,3 +5,4 @@ export * from './bundle-layout.js';
 export * from './bundle-writer.js';
 export * from './bundle-reader.js';
 export * from './root-file.js';
+export * from './ed25519-native.js';

@@ -1,22 +1,20 @@
 import {
   AirlockError,
+  type AuditHead,
   canonicalJson,
   fromBase64,
   pae,
   sha256Hex,
   signDetached,
-  toBase64,
-  utf8Encode,
-  verifyDetached,
 } from '@airlock/shared/common';
+import { verifyDetachedNative } from '@airlock/shared/node';
 import { authorize, type Permission, type SigningActor } from './auth.js';
 import type { Registry } from './context.js';
+import { pendingChanges, keyText, takeSeals, type SealEntry } from './db/seals.js';
+import { AUDIT_GENESIS, AUDIT_PAYLOAD_TYPE, eventBytes, sealEvent, type AuditDraft } from './audit-event.js';
 import { auditEvents, type AuditRow } from './repos/audit-events.js';
+import { rowSeals } from './repos/row-seals.js';
 import { users } from './repos/users.js';
-
-export const AUDIT_PAYLOAD_TYPE = 'application/vnd.airlock.audit+json';
-/** The previous-hash of the first event. */
-export const AUDIT_GENESIS = '0'.repeat(64);
 
 export interface AuditEntry {
   action: string;
@@ -24,21 +22,8 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** The exact bytes an audit event's hash and signature cover. */
-function eventBytes(e: AuditDraft): Uint8Array {
-  return utf8Encode(canonicalJson({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, subject: e.subject, details: JSON.parse(e.details), prev: e.prev_hash }));
-}
-
-export type AuditDraft = Pick<AuditRow, 'seq' | 'at' | 'actor' | 'action' | 'subject' | 'details' | 'prev_hash'>;
-
-/** Hashes an event and signs it (DSSE PAE over its canonical bytes) with the given signing function. */
-export function sealEvent(draft: AuditDraft, keyId: string, sign: (message: Uint8Array) => Uint8Array): AuditRow {
-  const bytes = eventBytes(draft);
-  return { ...draft, hash: sha256Hex(bytes), key_id: keyId, signature: toBase64(sign(pae(AUDIT_PAYLOAD_TYPE, bytes))) };
-}
-
-/** Appends one event, chained to the previous one and signed by the actor. Call inside a transaction. */
-function append(reg: Registry, actor: SigningActor, entry: AuditEntry): AuditRow {
+/** Appends one event with the seals of the rows it wrote, chained to the previous one and signed by the actor. */
+function append(reg: Registry, actor: SigningActor, entry: AuditEntry, rows: SealEntry[]): AuditRow {
   const last = auditEvents.last(reg.db);
   const draft: AuditDraft = {
     seq: (last?.seq ?? 0) + 1,
@@ -48,67 +33,129 @@ function append(reg: Registry, actor: SigningActor, entry: AuditEntry): AuditRow
     subject: entry.subject,
     details: canonicalJson(entry.details ?? {}),
     prev_hash: last?.hash ?? AUDIT_GENESIS,
+    rows: canonicalJson(rows),
   };
   const row = sealEvent(draft, actor.signer.keyId, (m) => signDetached(m, actor.signer.secretKey));
   auditEvents.insert(reg.db, row);
+  for (const r of rows) rowSeals.set(reg.db, r.table, keyText(r.key), row.seq);
   return row;
 }
 
 /**
  * The one way the registry changes: check the permission, then run `fn` and record exactly one audit
- * event in the same transaction. If anything throws, neither the change nor its event exists. `fn`
- * returns `audit: null` only when it found, under the lock, that there was nothing to change.
+ * event in the same transaction, sealing every row `fn` wrote. If anything throws, neither the change
+ * nor its event exists. `fn` returns `audit: null` only when it found, under the lock, that there was
+ * nothing to change — and then it must not have written anything.
  */
 export function mutate<T>(reg: Registry, actor: SigningActor, permission: Permission | null, fn: () => { result: T; audit: AuditEntry | null }): T {
   if (permission) authorize(actor, permission);
   return reg.db.transaction(() => {
+    if (pendingChanges(reg.db) > 0) throw new AirlockError('INTERNAL', 'Rows were written outside an audited change; refusing to seal them.');
     const { result, audit } = fn();
-    if (audit) append(reg, actor, audit);
+    const rows = takeSeals(reg.db);
+    if (audit) append(reg, actor, audit, rows);
+    else if (rows.length > 0) throw new AirlockError('INTERNAL', `A change that reported nothing to audit wrote ${rows.length} row(s).`);
     return result;
   });
 }
 
 export interface AuditProblem {
   seq: number;
-  problem: 'hash' | 'chain' | 'gap' | 'signature' | 'unknown_key';
+  problem: 'hash' | 'chain' | 'gap' | 'signature' | 'unknown_key' | 'role';
   message: string;
+}
+
+interface KnownKey {
+  publicKey: Uint8Array;
+  roles: string[];
+}
+
+/**
+ * The keys events may be signed with, learned from the chain itself rather than from the users table:
+ * a user's key counts from the event that sealed their row (the first event introduces the admin who
+ * signs it), so an edited users table cannot make a forged event verify. Only an admin's event may
+ * introduce a user or change roles. Registries begun before seals existed (their first event seals
+ * nothing) fall back to the users table for keys the chain never introduced.
+ */
+class ChainKeys {
+  private readonly known = new Map<string, KnownKey>();
+  private legacy: boolean | undefined;
+
+  constructor(private readonly reg: Registry) {}
+
+  /** The key that must have signed `e`, or a reason there is none. */
+  keyFor(e: AuditRow): Uint8Array | undefined {
+    this.legacy ??= e.rows === '[]';
+    const own = e.seq === 1 ? usersSealed(e).find((u) => u.keyId === e.key_id) : undefined;
+    const known = this.known.get(e.key_id) ?? (own ? { publicKey: own.publicKey, roles: own.roles } : undefined);
+    if (known) return known.publicKey;
+    if (!this.legacy) return undefined;
+    const user = users.keyOf(this.reg.db, e.key_id);
+    return user ? fromBase64(user.public_key) : undefined;
+  }
+
+  /** After `e` verified: learns the users it sealed; returns a problem if its signer could not seal them. */
+  learn(e: AuditRow): string | null {
+    const sealed = usersSealed(e);
+    if (sealed.length === 0) return null;
+    const signer = this.known.get(e.key_id);
+    const mayManageUsers = e.seq === 1 || (signer ? signer.roles.includes('admin') : this.legacy);
+    for (const u of sealed) {
+      if (u.disabled) this.known.delete(u.keyId);
+      else this.known.set(u.keyId, { publicKey: u.publicKey, roles: u.roles });
+    }
+    return mayManageUsers ? null : `Event ${e.seq} adds a user or changes roles, but ${e.actor} was not an admin when it was signed.`;
+  }
+}
+
+/** The users rows an event sealed, with the columns that vouch for a key (each short enough to be sealed inline). */
+function usersSealed(e: AuditRow): { keyId: string; publicKey: Uint8Array; roles: string[]; disabled: boolean }[] {
+  if (e.rows === '[]') return [];
+  const out = [];
+  for (const r of JSON.parse(e.rows) as SealEntry[]) {
+    if (r.table !== 'users' || !r.row) continue;
+    const { key_id: keyId, public_key: publicKey, roles } = r.row;
+    if (typeof keyId !== 'string' || typeof publicKey !== 'string' || typeof roles !== 'string') continue;
+    try {
+      out.push({ keyId, publicKey: fromBase64(publicKey), roles: JSON.parse(roles) as string[], disabled: r.row.disabled_at !== null });
+    } catch {
+      // A seal that does not hold a key introduces none.
+    }
+  }
+  return out;
 }
 
 /**
  * Re-derives every event's hash, its link to the previous event, the sequence and the signature.
  * Reports the first event that does not hold; an edit, deletion or reordering all break one of these.
  */
-export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) => void): { checked: number; firstBad: AuditProblem | null } {
-  const keys = new Map<string, Uint8Array>();
-  const keyOf = (keyId: string) => {
-    if (!keys.has(keyId)) {
-      const user = users.byKeyId(reg.db, keyId);
-      if (user) keys.set(keyId, fromBase64(user.public_key));
-    }
-    return keys.get(keyId);
-  };
+export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) => void, visit?: (e: AuditRow) => void): { checked: number; firstBad: AuditProblem | null; head: AuditHead } {
+  const keys = new ChainKeys(reg);
   let prevHash = AUDIT_GENESIS;
   let expectedSeq = 1;
   let checked = 0;
   for (let page = auditEvents.page(reg.db, 0, 5000); page.length > 0; page = auditEvents.page(reg.db, page.at(-1)!.seq, 5000)) {
     for (const e of page) {
-      const bad = (problem: AuditProblem['problem'], message: string, seq = e.seq) => ({ checked, firstBad: { seq, problem, message } });
+      const bad = (problem: AuditProblem['problem'], message: string, seq = e.seq) => ({ checked, firstBad: { seq, problem, message }, head: { seq: expectedSeq - 1, hash: prevHash } });
       if (e.seq !== expectedSeq) return bad('gap', `Event ${expectedSeq} is missing: the next event is ${e.seq}.`, expectedSeq);
       if (e.prev_hash !== prevHash) return bad('chain', `Event ${e.seq} does not follow event ${e.seq - 1}: events were removed or reordered.`);
       const bytes = eventBytes(e);
       if (sha256Hex(bytes) !== e.hash) return bad('hash', `Event ${e.seq} was edited: its content no longer matches its hash.`);
-      const key = keyOf(e.key_id);
-      if (!key) return bad('unknown_key', `Event ${e.seq} is signed by a key no user holds.`);
-      if (!verifyDetached(pae(AUDIT_PAYLOAD_TYPE, bytes), fromBase64(e.signature), key)) {
+      const key = keys.keyFor(e);
+      if (!key) return bad('unknown_key', `Event ${e.seq} is signed by a key no earlier event introduced.`);
+      if (!verifyDetachedNative(pae(AUDIT_PAYLOAD_TYPE, bytes), fromBase64(e.signature), key)) {
         return bad('signature', `Event ${e.seq} does not carry a valid signature of ${e.actor}.`);
       }
+      const roleProblem = keys.learn(e);
+      if (roleProblem) return bad('role', roleProblem);
+      visit?.(e);
       prevHash = e.hash;
       expectedSeq++;
       checked++;
     }
     onProgress?.(checked);
   }
-  return { checked, firstBad: null };
+  return { checked, firstBad: null, head: { seq: expectedSeq - 1, hash: prevHash } };
 }
 
 export function assertAuditChain(reg: Registry): number {

@@ -1,6 +1,7 @@
 import { AirlockError, signerFromSecretKey, type Signer } from '@airlock/shared/common';
 import { openKey, parseKeyFile } from '@airlock/shared/node';
 import type { Registry } from './context.js';
+import { SealCheck } from './integrity/seals-check.js';
 import { users, type Role, type UserRow } from './repos/users.js';
 
 /** Who is calling. Reads need only a known user; mutations need the user's key, unlocked. */
@@ -33,6 +34,7 @@ export const PERMISSIONS = {
   'deploy.create': ['admin', 'operator'],
   'bundle.export': ['admin', 'operator'],
   'reports.import': ['admin', 'operator'],
+  'store.gc': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 
@@ -48,6 +50,8 @@ export function actorFor(reg: Registry, name: string | undefined): Actor {
   const user = users.byName(reg.db, name);
   if (!user) throw new AirlockError('UNAUTHENTICATED', `There is no user "${name}" in this registry.`);
   if (user.disabled_at) throw new AirlockError('UNAUTHENTICATED', `User "${name}" was disabled at ${user.disabled_at}.`);
+  // Roles and keys are believed only as the audited change that set them sealed them.
+  new SealCheck(reg).assert('users', [user.id]);
   return { user };
 }
 

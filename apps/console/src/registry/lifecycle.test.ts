@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { codeOf } from '../../../../test/helpers/codes.js';
-import { CHURN, makeRegistry, type TestRegistry } from '../../../../test/helpers/registry.js';
+import { arrange, CHURN, makeRegistry, type TestRegistry } from '../../../../test/helpers/registry.js';
 import { useSuiteTempDirs } from '../../../../test/helpers/tmp.js';
 import { assertPromotionTransition, assertVersionTransition, PROMOTION_TRANSITIONS, VERSION_TRANSITIONS } from './lifecycle.js';
 import { PROMOTION_STATES } from './repos/promotions.js';
@@ -25,7 +25,7 @@ describe('version lifecycle', () => {
     });
 
     it.each(pairs(VERSION_STATES))('%s → %s', async (from, to) => {
-      versionStatus.set(t.reg.db, versionId, from, t.reg.now());
+      arrange(t, `${from} state`, () => versionStatus.set(t.reg.db, versionId, from, t.reg.now()));
       const result = await transitionVersion(t.reg, t.as.alice, 'churn@1', to as VersionState, 'test').then(
         () => 'ok',
         (err: { code?: string }) => err.code,

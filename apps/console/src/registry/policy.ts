@@ -15,7 +15,16 @@ export const ThresholdSchema = z
 
 /** What a version must show before it may become active in an environment. */
 export const PolicySchema = z.strictObject({
-  requiredSuites: z.array(z.strictObject({ suite: z.string().min(1), thresholds: z.array(ThresholdSchema).default([]) })).default([]),
+  requiredSuites: z
+    .array(
+      z.strictObject({
+        suite: z.string().min(1),
+        thresholds: z.array(ThresholdSchema).default([]),
+        /** only results the registry produced by running the version's declared suite count */
+        executed: z.boolean().default(false),
+      }),
+    )
+    .default([]),
   approvals: z.int().min(0).max(10).default(1),
   requirePreviousTier: z.boolean().default(false),
   requestTtlHours: z.int().min(1).max(24 * 365).default(168),

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { AirlockError } from '@airlock/shared/common';
-import { assertAuditChain, listAudit } from '../../registry/audit.js';
-import { verifyRegistry } from '../../registry/services/integrity.js';
+import { listAudit } from '../../registry/audit.js';
+import { readAnchor, writeAnchor } from '../../registry/services/audit-anchors.js';
+import { verifyAuditLog, verifyRegistry } from '../../registry/services/integrity.js';
+import { collectGarbage } from '../../registry/services/store-gc.js';
 import { listReviews, resolveReview } from '../../registry/services/reviews.js';
-import { table } from '../output.js';
-import { action, parseIntOption } from '../run.js';
+import { formatBytes, table } from '../output.js';
+import { action, collect, parseIntOption } from '../run.js';
 
 export function registerOversight(program: Command): void {
   const review = program.command('review').description('review items opened by rollbacks, revocations and host reports');
@@ -48,30 +50,68 @@ export function registerOversight(program: Command): void {
     );
   audit
     .command('verify')
-    .description('check every event: hash, chain link, sequence and signature; names the first bad event')
+    .description('check every event (hash, chain link, sequence, signature) and the head against hosts\' reports and anchors')
+    .option('--anchor <file>', 'an anchor from `airlock audit anchor` that the log must still reach (repeatable)', collect, [])
     .action(
-      action(async (ctx) => {
-        const { reg } = await ctx.reader();
-        const checked = assertAuditChain(reg);
-        ctx.out.result({ ok: true, checked }, () => `audit log intact: ${checked} events, every hash, link and signature checks out`);
+      action(async (ctx, opts: { anchor: string[] }) => {
+        const { reg, actor } = await ctx.reader();
+        const anchors = await Promise.all(opts.anchor.map((f) => readAnchor(reg, actor, f)));
+        const r = verifyAuditLog(reg, actor, anchors);
+        if (r.problems.length > 0) {
+          if (!ctx.out.json) for (const p of r.problems.slice(1)) process.stderr.write(`problem ${p.code}: ${p.message}\n`);
+          const first = r.problems[0]!;
+          throw new AirlockError(first.code, first.message, { problems: r.problems });
+        }
+        ctx.out.result({ ok: true, checked: r.checked, head: r.head, anchors: anchors.length }, () =>
+          `audit log intact: ${r.checked} events, every hash, link and signature checks out; head ${r.head.seq} (${r.head.hash.slice(0, 16)}…)${anchors.length ? `, reaches ${anchors.length} anchor(s)` : ''}`,
+        );
+      }),
+    );
+  audit
+    .command('anchor')
+    .description('write the log\'s current head, signed by you, for an auditor to keep apart from the registry')
+    .requiredOption('--out <file>', 'where to write the anchor (a new file, e.g. on removable media)')
+    .action(
+      action(async (ctx, opts: { out: string }) => {
+        const { reg, actor } = await ctx.writer();
+        const anchor = await writeAnchor(reg, actor, opts.out);
+        ctx.out.result({ ...anchor, path: opts.out }, () => `anchored event ${anchor.head.seq} (${anchor.head.hash.slice(0, 16)}…) signed by ${anchor.by}: ${opts.out}`);
       }),
     );
 
   program
     .command('verify')
-    .description('re-hash the blob store, check every version against its components, verify the audit log')
+    .description('re-hash the blob store, recompute every version and signed record, hold every row to its seal, verify the audit log')
+    .option('--anchor <file>', 'an anchor from `airlock audit anchor` that the log must still reach (repeatable)', collect, [])
     .action(
-      action(async (ctx) => {
+      action(async (ctx, opts: { anchor: string[] }) => {
         const { reg, actor } = await ctx.reader();
+        const anchors = await Promise.all(opts.anchor.map((f) => readAnchor(reg, actor, f)));
         const bar = ctx.out.progress('verify');
-        const report = await verifyRegistry(reg, actor, (phase, done, total) => {
-          if (phase === 'blobs') bar.update(done, total);
+        const report = await verifyRegistry(reg, actor, {
+          anchors,
+          onProgress: (phase, done, total) => {
+            if (phase === 'blobs') bar.update(done, total);
+          },
         }).finally(() => bar.stop());
         if (!report.ok) {
           if (!ctx.out.json) for (const p of report.problems) process.stderr.write(`problem ${p.code}: ${p.message}\n`);
           throw new AirlockError('INTEGRITY_FAILED', `${report.problems.length} problem(s) found.`, { problems: report.problems });
         }
-        ctx.out.result(report, () => `registry intact: ${report.blobs.checked} blobs (${report.blobs.bytes} bytes) re-hashed, ${report.versions} versions, ${report.auditEvents} audit events`);
+        const spare = report.unreferenced.length ? `\n${report.unreferenced.length} blob(s) no version references (left by an interrupted import): \`airlock gc\` removes them` : '';
+        ctx.out.result(report, () => `registry intact: ${report.blobs.checked} blobs (${formatBytes(report.blobs.bytes)}) re-hashed, ${report.versions} versions, ${report.rows} sealed rows, ${report.auditEvents} audit events${spare}`);
+      }),
+    );
+
+  program
+    .command('gc')
+    .description('remove blobs no version references (admin)')
+    .option('--min-age-minutes <n>', 'keep blobs younger than this, which an import running now may still be adding', parseIntOption('--min-age-minutes', 0, 525_600), 60)
+    .action(
+      action(async (ctx, opts: { minAgeMinutes: number }) => {
+        const { reg, actor } = await ctx.writer();
+        const r = await collectGarbage(reg, actor, { minAgeMs: opts.minAgeMinutes * 60_000 });
+        ctx.out.result(r, () => `removed ${r.removed} unreferenced blob(s), ${formatBytes(r.bytes)}${r.keptYoung ? `; kept ${r.keptYoung} younger than ${opts.minAgeMinutes} min` : ''}`);
       }),
     );
 }

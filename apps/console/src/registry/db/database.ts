@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { AirlockError } from '@airlock/shared/common';
 import { MIGRATIONS } from './migrations/index.js';
+import { installSealTriggers } from './seals.js';
 import type { Sql } from './sql.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -62,6 +63,7 @@ export function openDatabase(path: string, opts: { create?: boolean } = {}): Db 
   const db = new Db(raw);
   try {
     migrate(db);
+    installSealTriggers(db);
   } catch (err) {
     raw.close();
     throw err;

@@ -12,12 +12,15 @@ export interface AuditRow {
   hash: string;
   key_id: string;
   signature: string;
+  /** canonical JSON of the seals of the rows this event's change wrote ('[]' for none) */
+  rows: string;
 }
 
 export const auditEvents = {
   insert: (db: Db, e: AuditRow) =>
-    db.run(sql`INSERT INTO audit_events (seq, at, actor, action, subject, details, prev_hash, hash, key_id, signature)
-               VALUES (${e.seq}, ${e.at}, ${e.actor}, ${e.action}, ${e.subject}, ${e.details}, ${e.prev_hash}, ${e.hash}, ${e.key_id}, ${e.signature})`),
+    db.run(sql`INSERT INTO audit_events (seq, at, actor, action, subject, details, prev_hash, hash, key_id, signature, rows)
+               VALUES (${e.seq}, ${e.at}, ${e.actor}, ${e.action}, ${e.subject}, ${e.details}, ${e.prev_hash}, ${e.hash}, ${e.key_id}, ${e.signature}, ${e.rows})`),
+  bySeq: (db: Db, seq: number) => db.get<AuditRow>(sql`SELECT * FROM audit_events WHERE seq = ${seq}`),
   last: (db: Db) => db.get<AuditRow>(sql`SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1`),
   page: (db: Db, afterSeq: number, limit: number) => db.all<AuditRow>(sql`SELECT * FROM audit_events WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`),
   /** Newest first; each filter is its own indexed condition (no `? IS NULL OR …`, which defeats the index). */

@@ -1,6 +1,10 @@
 import { sql } from '../db/sql.js';
 import type { Db } from '../db/database.js';
 
+/** executed: the registry ran the version's declared suite; reported: someone recorded results from elsewhere. */
+export const EVALUATION_SOURCES = ['executed', 'reported'] as const;
+export type EvaluationSource = (typeof EVALUATION_SOURCES)[number];
+
 export interface EvaluationRow {
   id: number;
   version_id: number;
@@ -8,7 +12,7 @@ export interface EvaluationRow {
   suite: string;
   metrics: string;
   results_digest: string;
-  source: 'record' | 'run';
+  source: EvaluationSource;
   recorded_at: string;
   recorded_by: number;
 }
@@ -20,8 +24,9 @@ export const evaluations = {
                  VALUES (${e.version_id}, ${e.version_digest}, ${e.suite}, ${e.metrics}, ${e.results_digest}, ${e.source}, ${e.recorded_at}, ${e.recorded_by})`).lastInsertRowid,
     );
   },
-  /** The newest evaluation of this version in this suite, bound to the version's digest. */
-  latest: (db: Db, versionId: number, digest: string, suite: string) =>
-    db.get<EvaluationRow>(sql`SELECT * FROM evaluations WHERE version_id = ${versionId} AND version_digest = ${digest} AND suite = ${suite} ORDER BY id DESC LIMIT 1`),
+  /** The newest evaluation of this version in this suite, bound to the version's digest; of one source if given. */
+  latest: (db: Db, versionId: number, digest: string, suite: string, source?: EvaluationSource) =>
+    db.get<EvaluationRow>(sql`SELECT * FROM evaluations WHERE version_id = ${versionId} AND version_digest = ${digest} AND suite = ${suite}
+      AND (${source ?? null} IS NULL OR source = ${source ?? null}) ORDER BY id DESC LIMIT 1`),
   of: (db: Db, versionId: number) => db.all<EvaluationRow>(sql`SELECT * FROM evaluations WHERE version_id = ${versionId} ORDER BY id`),
 };

@@ -1,10 +1,23 @@
 import { sql } from '../db/sql.js';
 import type { Db } from '../db/database.js';
 
+export interface ReportRow {
+  digest: string;
+  host: number;
+  seq: number;
+  kind: string;
+  at: string;
+  body: string;
+  imported_at: string;
+  /** the DSSE envelope as the host signed it (absent for reports imported before schema 3) */
+  envelope: string | null;
+}
+
 export const reports = {
-  /** Inserts a report unless the same one is already there; returns whether it was new. */
-  insert: (db: Db, r: { digest: string; host: number; seq: number; kind: string; at: string; body: string; imported_at: string }) =>
-    db.run(sql`INSERT OR IGNORE INTO reports (digest, host, seq, kind, at, body, imported_at) VALUES (${r.digest}, ${r.host}, ${r.seq}, ${r.kind}, ${r.at}, ${r.body}, ${r.imported_at})`).changes === 1,
+  insert: (db: Db, r: ReportRow) =>
+    db.run(sql`INSERT INTO reports (digest, host, seq, kind, at, body, imported_at, envelope) VALUES (${r.digest}, ${r.host}, ${r.seq}, ${r.kind}, ${r.at}, ${r.body}, ${r.imported_at}, ${r.envelope})`),
   byDigest: (db: Db, digest: string) => db.get<{ digest: string }>(sql`SELECT digest FROM reports WHERE digest = ${digest}`),
   bySeq: (db: Db, host: number, seq: number) => db.get<{ digest: string }>(sql`SELECT digest FROM reports WHERE host = ${host} AND seq = ${seq}`),
+  /** Status report bodies, newest first per host: what each host last said it saw. */
+  statuses: (db: Db) => db.all<{ host_id: string; seq: number; body: string }>(sql`SELECT h.host_id, r.seq, r.body FROM reports r JOIN hosts h ON h.id = r.host WHERE r.kind = 'status' ORDER BY r.host, r.seq DESC`),
 };

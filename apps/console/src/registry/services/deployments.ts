@@ -22,12 +22,16 @@ import { activations, type ActivationRow } from '../repos/activations.js';
 import { approvals } from '../repos/approvals.js';
 import { channels } from '../repos/channels.js';
 import { deploymentHosts, deployments, type DeploymentRow } from '../repos/deployments.js';
-import { hosts } from '../repos/hosts.js';
+import { hosts, type HostRow } from '../repos/hosts.js';
+import { environments, type EnvironmentRow } from '../repos/environments.js';
 import { models } from '../repos/models.js';
 import { overlays } from '../repos/overlays.js';
 import { promotions } from '../repos/promotions.js';
 import { versions } from '../repos/versions.js';
+import { ActedOn } from '../integrity/acted-on.js';
+import { deploymentProblems } from '../integrity/records.js';
 import { readRoots } from '../roots.js';
+import { headOf } from './audit-anchors.js';
 import { requireEnvironment } from './environments.js';
 import { requireHost } from './hosts.js';
 import { manifestOf } from './models.js';
@@ -47,14 +51,23 @@ export function createDeployment(reg: Registry, actor: SigningActor, input: { mo
     const active = activations.current(reg.db, env.id, model.id);
     if (!active) throw new AirlockError('NOT_FOUND', `No version of ${input.model} is active in ${input.env}: promote one first.`);
     const v = versions.byId(reg.db, active.version_id)!;
+    const checked = new ActedOn(reg);
+    checked.seals.assert('environments', [env.id]);
+    checked.seals.assert('activations', [active.id]);
+    checked.version(v);
     const manifest = manifestOf(v);
     if (!manifest.runtime || !manifest.health) throw new AirlockError('INVALID_INPUT', `${refOf(v)} declares no runtime and health spec in airlock-model.json, so hosts cannot run it.`);
+    const slot = input.slot ?? model.name;
     const targets = input.hosts?.length ? input.hosts.map((h) => requireHost(reg, h)) : hosts.inEnv(reg.db, env.id);
+    for (const t of targets) {
+      checked.seals.assert('hosts', [t.id]);
+      assertHostTakes(reg, t, env, slot);
+    }
     const overlay = overlays.get(reg.db, env.id, model.id);
-    const approved = carriedApprovals(reg, env.id, model.id, active);
+    if (overlay) checked.seals.assert('overlays', [env.id, model.id]);
+    const approved = carriedApprovals(reg, env.id, model.id, active, checked);
     const now = reg.now();
     const sequence = channels.next(reg.db, env.name);
-    const slot = input.slot ?? model.name;
     const bundle: BundleManifestInput = {
       schema: 'airlock.bundle/v1',
       bundleId: randomUUID(),
@@ -94,14 +107,37 @@ export function createDeployment(reg: Registry, actor: SigningActor, input: { mo
  * break-glass rollback has none of its own, so it carries the ones that made the same version active in
  * this environment before; hosts accept them because they name this version's digest and environment.
  */
-function carriedApprovals(reg: Registry, envId: number, modelId: number, active: ActivationRow): Envelope[] {
-  const approvedBy = (promotionId: number) => approvals.of(reg.db, promotionId).filter((a) => a.decision === 'approve');
+function carriedApprovals(reg: Registry, envId: number, modelId: number, active: ActivationRow, checked: ActedOn): Envelope[] {
+  const approvedBy = (promotionId: number) => {
+    checked.promotion(promotions.byId(reg.db, promotionId)!);
+    const rows = approvals.of(reg.db, promotionId).filter((a) => a.decision === 'approve');
+    for (const a of rows) checked.approval(a);
+    return rows;
+  };
   let rows = approvedBy(active.promotion_id);
   if (promotions.byId(reg.db, active.promotion_id)!.break_glass) {
     const earlier = activations.history(reg.db, envId, modelId).filter((a) => a.id !== active.id && a.version_id === active.version_id);
     rows = earlier.map((a) => approvedBy(a.promotion_id)).find((r) => r.length > 0) ?? [];
   }
   return rows.map((a) => parseEnvelope(utf8Encode(a.envelope)));
+}
+
+/** The slots a host runs: from its newest status report, else from its enrollment. */
+function slotsOf(h: HostRow): string[] | null {
+  const status = h.last_status ? (JSON.parse(h.last_status) as { slots?: { slot: string }[] }) : null;
+  if (status?.slots) return status.slots.map((s) => s.slot);
+  return (JSON.parse(h.facts) as { slots?: string[] }).slots ?? null;
+}
+
+/** A deployment goes only to hosts of its environment that run its slot: refused here, before anything travels. */
+function assertHostTakes(reg: Registry, h: HostRow, env: EnvironmentRow, slot: string): void {
+  if (h.env_id !== env.id) {
+    const where = h.env_id === null ? 'no environment' : `environment ${environments.byId(reg.db, h.env_id)?.name ?? h.env_id}`;
+    throw new AirlockError('NOT_TARGETED', `Host ${h.host_id} is in ${where}, not ${env.name}: assign it with \`airlock host assign ${h.host_id} --env ${env.name}\` or leave it out.`);
+  }
+  const slots = slotsOf(h);
+  if (slots === null) throw new AirlockError('NOT_TARGETED', `Host ${h.host_id} has not said which slots it runs: enroll it again with a current agent or import one of its status reports.`);
+  if (!slots.includes(slot)) throw new AirlockError('NOT_TARGETED', `Host ${h.host_id} runs slot(s) ${slots.join(', ') || '(none)'}, not "${slot}": deploy with --slot, or configure the slot on the host.`);
 }
 
 function requireDeployment(reg: Registry, id: number): DeploymentRow {
@@ -139,9 +175,15 @@ export async function exportBundle(reg: Registry, actor: SigningActor, id: numbe
   if (!newest.roles.release.keyids.includes(actor.signer.keyId)) {
     throw new AirlockError('FORBIDDEN', `${actor.user.name}'s key is not a release key of root version ${newest.version}; bundles must be signed by one.`);
   }
+  const checked = new ActedOn(reg);
+  checked.seals.assert('deployments', [d.id]);
+  const drift = deploymentProblems(reg.db, d);
+  if (drift.length) throw new AirlockError('INTEGRITY_FAILED', `Deployment #${d.id}: ${drift.join('; ')}. Run \`airlock verify\`; nothing was exported.`);
+  checked.version(versions.byId(reg.db, d.version_id)!);
+  for (const t of deploymentHosts.of(reg.db, d.id)) checked.seals.assert('hosts', [t.host]);
   const base = BundleManifestSchema.parse(JSON.parse(d.manifest));
   const held = opts.delta === 'auto' ? heldByAllTargets(reg, d) : new Set<string>();
-  const manifest = { ...base, blobs: base.blobs.map((b) => ({ ...b, included: !held.has(b.digest) })) };
+  const manifest = { ...base, blobs: base.blobs.map((b) => ({ ...b, included: !held.has(b.digest) })), auditHead: headOf(reg) };
   const { envelope } = signBundleManifest(manifest, [actor.signer]);
   await mkdir(outDir, { recursive: true });
   const path = join(outDir, bundleFileName(d, manifest));

@@ -8,7 +8,7 @@ import { authorize, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
 import type { Registry } from '../context.js';
 import { components } from '../repos/components.js';
-import { evaluations } from '../repos/evaluations.js';
+import { evaluations, type EvaluationSource } from '../repos/evaluations.js';
 import { versions } from '../repos/versions.js';
 import { manifestOf } from './models.js';
 import { refOf, resolveVersion } from './refs.js';
@@ -28,8 +28,8 @@ export function parseResults(json: unknown, what: string): Results {
   return parsed.data;
 }
 
-/** Records results for a version and suite, bound to the version's digest. */
-export function recordEvaluation(reg: Registry, actor: SigningActor, ref: string, suite: string, resultsJson: unknown, source: 'record' | 'run' = 'record') {
+/** Records results for a version and suite, bound to the version's digest, saying where they came from and who recorded them. */
+export function recordEvaluation(reg: Registry, actor: SigningActor, ref: string, suite: string, resultsJson: unknown, source: EvaluationSource = 'reported') {
   if (!SUITE.test(suite)) throw new AirlockError('INVALID_INPUT', `"${suite}" is not a suite name: lower-case letters, digits and ._-.`);
   const results = parseResults(resultsJson, 'The results');
   const v = resolveVersion(reg, ref);
@@ -46,7 +46,7 @@ export function recordEvaluation(reg: Registry, actor: SigningActor, ref: string
       recorded_by: actor.user.id,
     });
     return {
-      result: { id, version: refOf(v), digest: v.digest, suite, metrics: results.metrics, resultsDigest, source },
+      result: { id, version: refOf(v), digest: v.digest, suite, metrics: results.metrics, resultsDigest, source, recordedBy: actor.user.name },
       audit: { action: 'eval.record', subject: `version:${refOf(v)}`, details: { suite, metrics: results.metrics, resultsDigest, source } },
     };
   });
@@ -81,7 +81,7 @@ export async function runEvaluation(reg: Registry, actor: SigningActor, ref: str
     } catch {
       throw new AirlockError('EVAL_FAILED', `Suite ${suite} did not print a JSON result as its last line (got "${last.slice(0, 200)}").`);
     }
-    return recordEvaluation(reg, actor, refOf(v), suite, json, 'run');
+    return recordEvaluation(reg, actor, refOf(v), suite, json, 'executed');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

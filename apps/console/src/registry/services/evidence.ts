@@ -1,5 +1,6 @@
 import { canonicalJson, sha256Hex, utf8Encode, type Digest } from '@airlock/shared/common';
 import { assertConfig, resolveConfig } from '../config-schema.js';
+import type { ActedOn } from '../integrity/acted-on.js';
 import type { Registry } from '../context.js';
 import { parsePolicy, type Policy } from '../policy.js';
 import { activations } from '../repos/activations.js';
@@ -26,7 +27,7 @@ export interface Evidence {
   environment: { name: string; tier: number };
   policy: Policy;
   active: { number: number; digest: string } | null;
-  evaluations: { suite: string; id: number; resultsDigest: string; metrics: Record<string, number> }[];
+  evaluations: { suite: string; id: number; source: string; resultsDigest: string; metrics: Record<string, number> }[];
   config: { overlay: Record<string, unknown>; resolved: Record<string, unknown> };
   gates: Gate[];
 }
@@ -61,11 +62,18 @@ function thresholdGates(suite: string, policy: Policy['requiredSuites'][number],
   });
 }
 
-/** Evaluates every gate of the environment's policy for this version. */
-export function computeEvidence(reg: Registry, v: VersionView, env: EnvironmentRow, integrity: Gate): Evidence {
+/**
+ * Evaluates every gate of the environment's policy for this version. Every row it reads is checked
+ * first (`checked`): a policy, overlay or evaluation edited in the database fails the call with
+ * INTEGRITY_FAILED instead of becoming evidence.
+ */
+export function computeEvidence(reg: Registry, v: VersionView, env: EnvironmentRow, integrity: Gate, checked: ActedOn): Evidence {
+  checked.version(v);
+  checked.seals.assert('environments', [env.id]);
   const policy = parsePolicy(JSON.parse(env.policy));
   const manifest = manifestOf(v);
   const current = activations.current(reg.db, env.id, v.model_id);
+  if (current) checked.seals.assert('activations', [current.id]);
   const active = current ? versions.byId(reg.db, current.version_id)! : null;
   const gates: Gate[] = [];
 
@@ -84,6 +92,7 @@ export function computeEvidence(reg: Registry, v: VersionView, env: EnvironmentR
   const blocked: string[] = v.flag ? [v.flag] : [];
   for (const d of dependencies.of(reg.db, v.id)) {
     const dep = versions.byDigest(reg.db, d.digest);
+    if (dep) checked.seals.assert('version_status', [dep.id]);
     if (dep && (dep.state === 'revoked' || dep.state === 'quarantined')) blocked.push(`${d.kind} ${refOf(dep)} is ${dep.state}`);
     else if (!dep && d.kind === 'base_model') blocked.push(`base model ${d.digest} is not in this registry`);
   }
@@ -91,15 +100,17 @@ export function computeEvidence(reg: Registry, v: VersionView, env: EnvironmentR
 
   const evals: Evidence['evaluations'] = [];
   for (const req of policy.requiredSuites) {
-    const e = evaluations.latest(reg.db, v.id, v.digest, req.suite);
+    const e = evaluations.latest(reg.db, v.id, v.digest, req.suite, req.executed ? 'executed' : undefined);
     if (!e) {
-      gates.push({ gate: `evaluation:${req.suite}`, passed: false, detail: `no ${req.suite} results for ${refOf(v)}` });
+      gates.push({ gate: `evaluation:${req.suite}`, passed: false, detail: `no ${req.executed ? 'executed ' : ''}${req.suite} results for ${refOf(v)}${req.executed ? ' (recorded results do not count here: run the suite with `airlock eval run`)' : ''}` });
       continue;
     }
+    checked.evaluation(e);
     const metrics = JSON.parse(e.metrics) as Record<string, number>;
-    evals.push({ suite: req.suite, id: e.id, resultsDigest: e.results_digest, metrics });
+    evals.push({ suite: req.suite, id: e.id, source: e.source, resultsDigest: e.results_digest, metrics });
     const baseEval = active ? evaluations.latest(reg.db, active.id, active.digest, req.suite) : undefined;
-    gates.push({ gate: `evaluation:${req.suite}`, passed: true, detail: `results ${e.results_digest.slice(0, 19)}…` });
+    if (baseEval) checked.evaluation(baseEval);
+    gates.push({ gate: `evaluation:${req.suite}`, passed: true, detail: `${e.source} results ${e.results_digest.slice(0, 19)}…` });
     gates.push(...thresholdGates(req.suite, req, metrics, baseEval ? (JSON.parse(baseEval.metrics) as Record<string, number>) : null));
   }
 
@@ -114,6 +125,7 @@ export function computeEvidence(reg: Registry, v: VersionView, env: EnvironmentR
   }
 
   const overlayRow = overlays.get(reg.db, env.id, v.model_id);
+  if (overlayRow) checked.seals.assert('overlays', [env.id, v.model_id]);
   const overlay = overlayRow ? (JSON.parse(overlayRow.config) as Record<string, unknown>) : {};
   const resolved = resolveConfig(manifest.config.defaults, overlay);
   try {

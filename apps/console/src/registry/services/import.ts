@@ -1,10 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type {
-  MODEL_KINDS} from '@airlock/shared/common';
 import {
   AirlockError,
+  FILE_NAME_RULE,
+  MODEL_FILE_MAX_BYTES,
+  SafeRelativePathSchema,
+  type MODEL_KINDS,
   ModelFileSchema,
   ModelNameSchema,
   canonicalJson,
@@ -20,6 +22,7 @@ import { assertConfig, assertConfigSchema } from '../config-schema.js';
 import type { Registry } from '../context.js';
 import { walkFiles } from '../file-walk.js';
 import { components } from '../repos/components.js';
+import { dependencyRows } from '../integrity/records.js';
 import { dependencies } from '../repos/dependencies.js';
 import { modelTags } from '../repos/model-tags.js';
 import { models } from '../repos/models.js';
@@ -42,22 +45,40 @@ export interface ImportResult {
   version: VersionView;
 }
 
+/**
+ * Reads `airlock-model.json` without following links and without echoing its content: a link to
+ * /etc/passwd must not have its first bytes printed in an error.
+ */
 async function readModelFile(path: string | undefined, dir: string): Promise<ModelFile> {
   const candidate = path ?? join(dir, MODEL_FILE);
-  const text = await readFile(candidate, 'utf8').catch((err: NodeJS.ErrnoException) => {
+  const st = await lstat(candidate).catch((err: NodeJS.ErrnoException) => {
     if (path === undefined && err.code === 'ENOENT') return null;
-    throw new AirlockError('NOT_FOUND', `Cannot read ${candidate}: ${err.message}`);
+    throw new AirlockError('NOT_FOUND', `Cannot read ${candidate}: ${err.code === 'ENOENT' ? 'there is no such file' : err.message}.`);
   });
-  if (text === null) return ModelFileSchema.parse({});
+  if (st === null) return ModelFileSchema.parse({});
+  if (st.isSymbolicLink()) throw new AirlockError('INVALID_INPUT', `${candidate} is a symbolic link; put the file itself there.`);
+  if (!st.isFile()) throw new AirlockError('INVALID_INPUT', `${candidate} is not a regular file.`);
+  if (st.size > MODEL_FILE_MAX_BYTES) throw new AirlockError('INVALID_INPUT', `${candidate} is ${st.size} bytes; a model file is at most ${MODEL_FILE_MAX_BYTES}.`);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(await readFile(candidate, 'utf8'));
   } catch (err) {
-    throw new AirlockError('INVALID_INPUT', `${candidate} is not valid JSON: ${(err as Error).message}`);
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new AirlockError('INVALID_INPUT', `${candidate} is not valid JSON${at ? ` (the problem is at character ${at})` : ''}.`);
   }
   const parsed = ModelFileSchema.safeParse(json);
   if (!parsed.success) throw new AirlockError('INVALID_INPUT', `${candidate} is invalid: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** Every name a version holds must survive every later command, bundle and host: checked once, here. */
+function assertFileNames(files: { name: string }[]): void {
+  for (const f of files) {
+    const ok = SafeRelativePathSchema.safeParse(f.name);
+    if (!ok.success) {
+      throw new AirlockError('INVALID_INPUT', `The file ${JSON.stringify(f.name.length > 200 ? `${f.name.slice(0, 200)}…` : f.name)} cannot be imported: ${FILE_NAME_RULE} Rename it and import again.`);
+    }
+  }
 }
 
 /**
@@ -78,6 +99,7 @@ export async function importModel(reg: Registry, actor: SigningActor, input: Imp
   assertConfigSchema(modelFile.config.schema);
   assertConfig(modelFile.config.schema, modelFile.config.defaults, 'config.defaults');
   const files = await walkFiles([input.path], { exclude: (n) => isDir && n === MODEL_FILE });
+  assertFileNames(files);
   for (const path of Object.keys(modelFile.roles)) {
     if (!files.some((f) => f.name === path)) throw new AirlockError('INVALID_INPUT', `roles names "${path}", which is not among the imported files.`);
   }
@@ -113,10 +135,7 @@ export async function importModel(reg: Registry, actor: SigningActor, input: Imp
     const id = versions.insert(reg.db, { model_id: model.id, number, digest, manifest: canonicalJson(manifest), created_at: now, created_by: actor.user.id });
     versionStatus.insert(reg.db, id, 'registered', now);
     for (const c of comps) components.insert(reg.db, id, c);
-    const deps = manifest.dependencies;
-    if (deps.baseModel) dependencies.insert(reg.db, id, 'base_model', deps.baseModel);
-    if (deps.packageLock) dependencies.insert(reg.db, id, 'package_lock', deps.packageLock);
-    for (const d of deps.datasets) dependencies.insert(reg.db, id, 'dataset', d.digest);
+    for (const d of dependencyRows(manifest)) dependencies.insert(reg.db, id, d.kind, d.digest);
     const version = versions.byId(reg.db, id)!;
     return {
       result: { created: true, version },

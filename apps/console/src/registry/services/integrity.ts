@@ -1,16 +1,25 @@
-import type { ErrorCode } from '@airlock/shared/common';
+import type { AuditHead, ErrorCode } from '@airlock/shared/common';
 import type { Actor } from '../auth.js';
 import { verifyAuditChain } from '../audit.js';
 import type { Registry } from '../context.js';
+import { sql } from '../db/sql.js';
+import { approvalProblems, deploymentProblems, evaluationProblems, promotionProblems, reportProblems, versionProblems } from '../integrity/records.js';
+import { SealLedger } from '../integrity/seals-check.js';
+import type { ApprovalRow } from '../repos/approvals.js';
 import { components } from '../repos/components.js';
+import type { DeploymentRow } from '../repos/deployments.js';
+import type { EvaluationRow } from '../repos/evaluations.js';
+import type { PromotionRow } from '../repos/promotions.js';
+import type { ReportRow } from '../repos/reports.js';
 import { versions } from '../repos/versions.js';
-import { manifestOf } from './models.js';
+import { headProblems, reportedHeads, type HeadClaim } from './audit-anchors.js';
 import { refOf } from './refs.js';
 
 export interface Problem {
   code: ErrorCode;
   subject: string;
   message: string;
+  details?: Record<string, unknown>;
 }
 
 export interface IntegrityReport {
@@ -18,14 +27,23 @@ export interface IntegrityReport {
   blobs: { checked: number; bytes: number };
   versions: number;
   auditEvents: number;
+  rows: number;
   problems: Problem[];
+  /** blobs no version references (left by an interrupted import): `airlock gc` removes them */
+  unreferenced: string[];
 }
 
+type Progress = (phase: string, done: number, total: number) => void;
+
 /**
- * `airlock verify`: re-hashes every blob in the store, checks that every version's manifest matches its
- * components and that each component's blob exists with its size, and verifies the audit chain.
+ * `airlock verify`: re-hashes every blob, recomputes every version's digest from its stored manifest
+ * and checks its components and dependencies against it, verifies the audit chain and holds every row
+ * of every table to its newest seal, re-checks every signed record (approvals, reports) and every
+ * recomputable binding (evaluations, promotions, deployments), and compares the chain with every head
+ * seen outside it (hosts' reports, the anchor files given).
  */
-export async function verifyRegistry(reg: Registry, _actor: Actor, onProgress?: (phase: string, done: number, total: number) => void): Promise<IntegrityReport> {
+export async function verifyRegistry(reg: Registry, _actor: Actor, opts: { anchors?: HeadClaim[]; onProgress?: Progress } = {}): Promise<IntegrityReport> {
+  const onProgress = opts.onProgress;
   const problems: Problem[] = [];
   const blobs = [];
   for await (const d of reg.store.list()) blobs.push(d);
@@ -40,19 +58,53 @@ export async function verifyRegistry(reg: Registry, _actor: Actor, onProgress?: 
     onProgress?.('blobs', i + 1, blobs.length);
   }
   const present = new Set(blobs);
+  const referenced = new Set(components.allBlobs(reg.db).map((b) => b.digest));
   const all = versions.all(reg.db);
   for (const v of all) {
-    const comps = components.of(reg.db, v.id);
-    const manifest = manifestOf(v);
-    if (JSON.stringify(manifest.components) !== JSON.stringify(comps)) {
-      problems.push({ code: 'INTEGRITY_FAILED', subject: `version:${refOf(v)}`, message: `${refOf(v)}: its manifest and its component rows disagree.` });
-    }
-    for (const c of comps) {
+    for (const why of versionProblems(reg.db, v)) problems.push({ code: 'INTEGRITY_FAILED', subject: `version:${refOf(v)}`, message: `${refOf(v)}: ${why}.` });
+    for (const c of components.of(reg.db, v.id)) {
       if (!present.has(c.digest)) problems.push({ code: 'BLOB_NOT_FOUND', subject: `version:${refOf(v)}`, message: `${refOf(v)}: component ${c.path} (${c.digest}) is missing from the blob store.` });
       else if ((await reg.store.size(c.digest)) !== c.size) problems.push({ code: 'BLOB_SIZE_MISMATCH', subject: `version:${refOf(v)}`, message: `${refOf(v)}: component ${c.path} has the wrong size in the blob store.` });
     }
   }
-  const audit = verifyAuditChain(reg, (n) => onProgress?.('audit', n, 0));
+  const record = (table: string, id: string | number, whys: string[]) => {
+    for (const why of whys) problems.push({ code: 'INTEGRITY_FAILED', subject: `${table}:${id}`, message: `${table} row ${id}: ${why}.` });
+  };
+  for (const r of reg.db.all<EvaluationRow>(sql`SELECT * FROM evaluations`)) record('evaluations', r.id, evaluationProblems(reg.db, r));
+  for (const r of reg.db.all<PromotionRow>(sql`SELECT * FROM promotions`)) record('promotions', r.id, promotionProblems(reg.db, r));
+  for (const r of reg.db.all<ApprovalRow>(sql`SELECT * FROM approvals`)) record('approvals', r.id, approvalProblems(reg.db, r));
+  for (const r of reg.db.all<ReportRow>(sql`SELECT * FROM reports`)) record('reports', r.digest, reportProblems(reg.db, r));
+  for (const r of reg.db.all<DeploymentRow>(sql`SELECT * FROM deployments`)) record('deployments', r.id, deploymentProblems(reg.db, r));
+
+  const ledger = new SealLedger();
+  const audit = verifyAuditChain(reg, (n) => onProgress?.('audit', n, 0), (e) => ledger.visit(e));
   if (audit.firstBad) problems.push({ code: 'AUDIT_CHAIN_BROKEN', subject: `audit:${audit.firstBad.seq}`, message: audit.firstBad.message });
-  return { ok: problems.length === 0, blobs: { checked: blobs.length, bytes }, versions: all.length, auditEvents: audit.checked, problems };
+  else {
+    for (const p of ledger.finish(reg.db)) {
+      problems.push({ code: 'INTEGRITY_FAILED', subject: `row:${p.table}:${JSON.stringify(p.key)}`, message: p.message, details: { table: p.table, key: p.key, columns: p.columns, seq: p.seq } });
+    }
+    problems.push(...headProblems(reg, audit.head, [...(opts.anchors ?? []), ...reportedHeads(reg)]));
+  }
+  const rows = reg.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM row_seals`)!.n;
+  return {
+    ok: problems.length === 0,
+    blobs: { checked: blobs.length, bytes },
+    versions: all.length,
+    auditEvents: audit.checked,
+    rows,
+    problems,
+    unreferenced: blobs.filter((d) => !referenced.has(d)),
+  };
+}
+
+/**
+ * `airlock audit verify`: the chain (every hash, link, sequence and signature), then its head against
+ * every head seen outside the database — hosts' signed reports and the anchor files given.
+ */
+export function verifyAuditLog(reg: Registry, _actor: Actor, anchors: HeadClaim[] = []): { checked: number; head: AuditHead; problems: Problem[] } {
+  const audit = verifyAuditChain(reg);
+  if (audit.firstBad) {
+    return { checked: audit.checked, head: audit.head, problems: [{ code: 'AUDIT_CHAIN_BROKEN', subject: `audit:${audit.firstBad.seq}`, message: audit.firstBad.message, details: { seq: audit.firstBad.seq, problem: audit.firstBad.problem } }] };
+  }
+  return { checked: audit.checked, head: audit.head, problems: headProblems(reg, audit.head, [...anchors, ...reportedHeads(reg)]) };
 }

@@ -21,6 +21,7 @@ import { promotions, type PromotionState, type PromotionView } from '../repos/pr
 import { reviews } from '../repos/reviews.js';
 import { versions, type VersionView } from '../repos/versions.js';
 import { requireEnvironment } from './environments.js';
+import { ActedOn } from '../integrity/acted-on.js';
 import { checkIntegrity, computeEvidence, evidenceDigest, type Evidence } from './evidence.js';
 import { refOf, resolveVersion } from './refs.js';
 
@@ -85,7 +86,7 @@ export async function requestPromotion(reg: Registry, actor: SigningActor, ref: 
     const open = promotions.openFor(reg.db, v.id, env.id);
     if (open.length > 0) throw new AirlockError('CONFLICT', `${refOf(v)} already has an open request for ${envName} (#${open[0]!.id}).`);
     const fresh = versions.byId(reg.db, v.id)!;
-    const evidence = computeEvidence(reg, fresh, env, integrity);
+    const evidence = computeEvidence(reg, fresh, env, integrity, new ActedOn(reg));
     const failed = failedGates(evidence);
     const quorum = evidence.policy.approvals;
     const state: PromotionState = failed.length > 0 ? 'gates_failed' : quorum === 0 ? 'approved' : 'awaiting_approval';
@@ -142,6 +143,8 @@ export async function decidePromotion(reg: Registry, actor: SigningActor, id: nu
     const v = versions.byId(reg.db, p.version_id)!;
     const env = environments.byId(reg.db, p.env_id)!;
     const subject = `promotion:${id}`;
+    const checked = new ActedOn(reg);
+    checked.promotion(p);
     if (p.state === 'awaiting_approval' && expired(reg, p)) {
       move(reg, id, p.state, 'expired');
       return {
@@ -153,6 +156,7 @@ export async function decidePromotion(reg: Registry, actor: SigningActor, id: nu
     if (actor.user.id === p.requested_by) throw new AirlockError('APPROVAL_SELF', `${actor.user.name} requested promotion #${id} and cannot also decide it.`);
     if (actor.user.id === v.created_by) throw new AirlockError('APPROVAL_SELF', `${actor.user.name} created ${refOf(v)} and cannot decide its promotion.`);
     const decided = approvals.of(reg.db, id);
+    for (const a of decided) checked.approval(a);
     if (decided.some((a) => a.user_id === actor.user.id)) throw new AirlockError('APPROVAL_DUPLICATE', `${actor.user.name} has already decided promotion #${id}.`);
 
     const now = reg.now();
@@ -180,7 +184,7 @@ export async function decidePromotion(reg: Registry, actor: SigningActor, id: nu
     const approvers = decided.filter((a) => a.decision === 'approve' && a.evidence_digest === p.evidence_digest).length + 1;
     if (approvers < quorum) return { result: { promotion: summary(requirePromotion(reg, id)) }, audit };
 
-    const now2 = computeEvidence(reg, v, env, integrity);
+    const now2 = computeEvidence(reg, v, env, integrity, checked);
     if (evidenceDigest(now2) !== p.evidence_digest || failedGates(now2).length > 0) {
       move(reg, id, p.state, 'expired');
       const changed = failedGates(now2).map((g) => g.gate);
@@ -237,6 +241,10 @@ export function rollback(reg: Registry, actor: SigningActor, model: string, envN
     const previous = history.find((a) => a.id !== current.id && a.version_id !== current.version_id);
     if (!previous) throw new AirlockError('NOT_FOUND', `${model} has no earlier version that was active in ${envName}.`);
     const [from, to] = [versions.byId(reg.db, current.version_id)!, versions.byId(reg.db, previous.version_id)!];
+    const checked = new ActedOn(reg);
+    checked.seals.assert('environments', [env.id]);
+    checked.seals.assert('activations', [current.id], [previous.id]);
+    checked.version(to);
     if (to.state === 'revoked' || to.state === 'quarantined') {
       throw new AirlockError('GATE_FAILED', `${refOf(to)} is ${to.state}; a rollback cannot bring it back. Promote another version.`);
     }

@@ -17,6 +17,7 @@ import { createDeployment, exportBundle } from './deployments.js';
 import { assignHost, enrollHost, revokeHost } from './hosts.js';
 import { importReports } from './reports.js';
 import { authoriseRollback } from './rollback-authorisations.js';
+import { collectGarbage } from './store-gc.js';
 import { enrollment, hostKey } from '../../../../../test/helpers/hosts.js';
 
 const suiteDir = useSuiteTempDirs();
@@ -59,6 +60,7 @@ const CALLS: [string, Role[], (a: SigningActor) => unknown][] = [
   ['deploy create', ['admin', 'operator'], (a) => createDeployment(t.reg, a, { model: 'churn', env: 'prod' })],
   ['bundle export', ['admin', 'operator'], (a) => exportBundle(t.reg, a, 999, other, { delta: 'none' })],
   ['reports import', ['admin', 'operator'], (a) => importReports(t.reg, a, '/nonexistent')],
+  ['store gc', ['admin'], (a) => collectGarbage(t.reg, a, { minAgeMs: 3_600_000 })],
   ['rollback authorise', ['admin', 'approver'], (a) => authoriseRollback(t.reg, a, { version: 'churn@1', env: 'prod', reason: 'r', validHours: 24 })],
 ];
 

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AirlockError,
+  canonicalJson,
   fromBase64,
   isAirlockError,
   parseEnvelope,
@@ -21,16 +22,19 @@ import { deploymentHosts, deployments } from '../repos/deployments.js';
 import { hosts, type HostRow } from '../repos/hosts.js';
 import { reports } from '../repos/reports.js';
 import { reviews } from '../repos/reviews.js';
+import { headProblems, headOf } from './audit-anchors.js';
 
 export interface ImportSummary {
   imported: number;
   duplicates: number;
   rejected: { file: string; code: string; message: string }[];
   reviews: number[];
+  /** hosts that saw audit events this registry no longer has, or other ones: the log lost its tail or was rewritten */
+  audit: { code: string; message: string }[];
 }
 
 /** Verifies one report envelope against its host's enrolled key; nothing in it is trusted before. */
-function verifyReport(reg: Registry, bytes: Uint8Array, file: string): { report: Report; host: HostRow; digest: string } {
+function verifyReport(reg: Registry, bytes: Uint8Array, file: string): { report: Report; host: HostRow; digest: string; envelope: string } {
   const env = parseEnvelope(bytes, `report ${file}`);
   if (env.payloadType !== REPORT_PAYLOAD_TYPE) throw new AirlockError('REPORT_INVALID', `${file} is a "${env.payloadType}" envelope, not a report.`);
   let claimed: { hostId?: unknown };
@@ -45,7 +49,7 @@ function verifyReport(reg: Registry, bytes: Uint8Array, file: string): { report:
   const { payload } = verifyEnvelope(env, REPORT_PAYLOAD_TYPE, { keys: new Map([[host.key_id, key]]), keyIds: [host.key_id], threshold: 1 }, `report ${file}`);
   const parsed = ReportSchema.safeParse(JSON.parse(utf8Decode(payload)));
   if (!parsed.success) throw new AirlockError('REPORT_INVALID', `${file} is not a valid report: ${parsed.error.issues[0]?.message}`);
-  return { report: parsed.data, host, digest: `sha256:${sha256Hex(payload)}` };
+  return { report: parsed.data, host, digest: `sha256:${sha256Hex(payload)}`, envelope: canonicalJson(env) };
 }
 
 /** What a report changes: deployment state per host, host status and inventory, review items. */
@@ -84,7 +88,7 @@ export async function importReports(reg: Registry, actor: SigningActor, dir: str
   const files = (await readdir(dir).catch(() => {
     throw new AirlockError('NOT_FOUND', `Cannot read the folder ${dir}.`);
   })).filter((f) => f.endsWith('.json') && !f.endsWith('.enrollment.json')).sort();
-  const summary: ImportSummary = { imported: 0, duplicates: 0, rejected: [], reviews: [] };
+  const summary: ImportSummary = { imported: 0, duplicates: 0, rejected: [], reviews: [], audit: [] };
   const verified: (ReturnType<typeof verifyReport> & { file: string })[] = [];
   for (const file of files) {
     try {
@@ -98,17 +102,23 @@ export async function importReports(reg: Registry, actor: SigningActor, dir: str
   // One import is one change: every new report and its effects land together, under one audit event.
   const digests: string[] = [];
   mutate(reg, actor, 'reports.import', () => {
-    for (const { report, host, digest, file } of verified) {
-      const clash = reports.bySeq(reg.db, host.id, report.seq);
-      if (clash && clash.digest !== digest) {
-        summary.rejected.push({ file, code: 'REPORT_INVALID', message: `${host.host_id} already reported #${report.seq} with other content.` });
-        continue;
-      }
-      if (!reports.insert(reg.db, { digest, host: host.id, seq: report.seq, kind: report.kind, at: report.at, body: JSON.stringify(report.body), imported_at: reg.now() })) {
+    for (const { report, host, digest, file, envelope } of verified) {
+      if (reports.byDigest(reg.db, digest)) {
         summary.duplicates++;
         continue;
       }
+      if (reports.bySeq(reg.db, host.id, report.seq)) {
+        summary.rejected.push({ file, code: 'REPORT_INVALID', message: `${host.host_id} already reported #${report.seq} with other content.` });
+        continue;
+      }
+      reports.insert(reg.db, { digest, host: host.id, seq: report.seq, kind: report.kind, at: report.at, body: JSON.stringify(report.body), imported_at: reg.now(), envelope });
       applyReport(reg, actor, host, report, summary.reviews);
+      if (report.kind === 'status' && report.body.auditHead) {
+        for (const p of headProblems(reg, headOf(reg), [{ source: `host ${host.host_id} (status report #${report.seq})`, head: report.body.auditHead }])) {
+          summary.audit.push({ code: p.code, message: p.message });
+          summary.reviews.push(reviews.open(reg.db, { kind: 'audit_anchor', subject: 'audit', detail: p.message, opened_at: reg.now(), opened_by: actor.user.id }));
+        }
+      }
       digests.push(digest);
       summary.imported++;
     }

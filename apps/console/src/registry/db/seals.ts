@@ -1,0 +1,80 @@
+import { AirlockError, canonicalJson, sha256Hex, utf8Encode } from '@airlock/shared/common';
+import type { Db } from './database.js';
+import { sql } from './sql.js';
+import { SEALED_TABLES, TABLES, type SealedTable } from './tables.js';
+
+/**
+ * Row seals: what each change wrote, recorded in the signed audit event of that change.
+ *
+ * Temporary triggers (this connection only, created at open) note the key of every row an INSERT,
+ * UPDATE or DELETE touches; `mutate` turns the noted rows into seals and puts them in its audit event.
+ * A seal holds each column's value, or the SHA-256 of values longer than 64 characters, so that a
+ * check can name the column that no longer matches without the event carrying whole manifests.
+ */
+export type SealValue = string | number | null | { sha256: string };
+export type RowSeal = Record<string, SealValue>;
+export type RowKey = (string | number)[];
+
+export interface SealEntry {
+  table: SealedTable;
+  key: RowKey;
+  /** the row as the change left it; null: the change removed it */
+  row: RowSeal | null;
+}
+
+const INLINE_MAX = 64;
+
+export function sealRow(row: Record<string, unknown>): RowSeal {
+  const out: RowSeal = {};
+  for (const [col, v] of Object.entries(row)) {
+    if (v === null || typeof v === 'number') out[col] = v;
+    else if (typeof v === 'bigint') out[col] = Number(v);
+    else if (typeof v === 'string') out[col] = v.length > INLINE_MAX ? { sha256: sha256Hex(utf8Encode(v)) } : v;
+    else throw new AirlockError('INTERNAL', `Column ${col} holds a ${typeof v}, which the registry never stores.`);
+  }
+  return out;
+}
+
+/** Canonical text of a row's key, the same whoever computes it. */
+export const keyText = (key: RowKey): string => canonicalJson(key);
+export const keyOf = (table: SealedTable, row: Record<string, unknown>): RowKey => TABLES[table].key.map((c) => row[c] as string | number);
+
+/** The columns whose sealed and current values differ. */
+export function changedColumns(a: RowSeal, b: RowSeal): string[] {
+  const cols = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return cols.filter((c) => canonicalJson(a[c] ?? null) !== canonicalJson(b[c] ?? null));
+}
+
+export function readRow(db: Db, table: SealedTable, key: RowKey): Record<string, unknown> | undefined {
+  const where = TABLES[table].key.map((c) => `${c} = ?`).join(' AND ');
+  return db.get<Record<string, unknown>>({ text: `SELECT * FROM ${table} WHERE ${where}`, values: key });
+}
+
+/** Creates this connection's change notes and their triggers. Call once per connection, after migrating. */
+export function installSealTriggers(db: Db): void {
+  // No unique key: a trigger's OR IGNORE would be overridden by an outer statement's conflict clause.
+  const statements = ['CREATE TEMP TABLE IF NOT EXISTS changed_rows (tbl TEXT NOT NULL, key TEXT NOT NULL);'];
+  for (const table of SEALED_TABLES) {
+    const key = (row: 'NEW' | 'OLD') => `json_array(${TABLES[table].key.map((c) => `${row}.${c}`).join(', ')})`;
+    const note = (row: 'NEW' | 'OLD') => `INSERT INTO temp.changed_rows (tbl, key) VALUES ('${table}', ${key(row)});`;
+    statements.push(
+      `CREATE TEMP TRIGGER IF NOT EXISTS seal_insert_${table} AFTER INSERT ON main.${table} BEGIN ${note('NEW')} END;`,
+      `CREATE TEMP TRIGGER IF NOT EXISTS seal_update_${table} AFTER UPDATE ON main.${table} BEGIN ${note('OLD')} ${note('NEW')} END;`,
+      `CREATE TEMP TRIGGER IF NOT EXISTS seal_delete_${table} AFTER DELETE ON main.${table} BEGIN ${note('OLD')} END;`,
+    );
+  }
+  db.raw.exec(statements.join('\n'));
+}
+
+export const pendingChanges = (db: Db): number => db.get<{ n: number }>(sql`SELECT count(*) AS n FROM temp.changed_rows`)!.n;
+
+/** Seals every row written since the last call and forgets the notes. Call inside the writing transaction. */
+export function takeSeals(db: Db): SealEntry[] {
+  const noted = db.all<{ tbl: SealedTable; key: string }>(sql`SELECT DISTINCT tbl, key FROM temp.changed_rows ORDER BY tbl, key`);
+  db.run(sql`DELETE FROM temp.changed_rows`);
+  return noted.map(({ tbl, key }) => {
+    const k = JSON.parse(key) as RowKey;
+    const row = readRow(db, tbl, k);
+    return { table: tbl, key: k, row: row ? sealRow(row) : null };
+  });
+}

@@ -1,0 +1,252 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fromBase64, utf8Decode, type Envelope } from '@airlock/shared/common';
+import { verifyBundleFile } from '@airlock/shared/node';
+import { report, statusBody } from '../../../../../test/helpers/hosts.js';
+import { useSuiteTempDirs, useTempDirs } from '../../../../../test/helpers/tmp.js';
+import { forkWorld, makeWorld, type World } from '../../../../../test/helpers/world.js';
+import { mutate, verifyAuditChain } from '../audit.js';
+import { actorFor } from '../auth.js';
+import { sql } from '../db/sql.js';
+import { models } from '../repos/models.js';
+import { users } from '../repos/users.js';
+import { readRoots } from '../roots.js';
+import { readAnchor, writeAnchor } from '../services/audit-anchors.js';
+import { createDeployment, exportBundle } from '../services/deployments.js';
+import { createEnvironment } from '../services/environments.js';
+import { verifyAuditLog, verifyRegistry } from '../services/integrity.js';
+import { annotateModel } from '../services/models.js';
+import { requestPromotion } from '../services/promotions.js';
+import { importReports } from '../services/reports.js';
+
+/**
+ * The integrity holes an attacker holding the database file (or a user's key) found, each replayed
+ * against a registry built by the services: refused by a trigger, or refused by the call that would
+ * act on the forged row with INTEGRITY_FAILED — with nothing changed — and named by `airlock verify`.
+ */
+const suiteDir = useSuiteTempDirs();
+const tempDir = useTempDirs();
+let world: World;
+const opened: World[] = [];
+
+beforeAll(async () => {
+  world = await makeWorld(await suiteDir());
+}, 60_000);
+afterEach(() => {
+  for (const w of opened.splice(0)) w.reg.close();
+});
+
+async function fork(): Promise<World> {
+  const w = await forkWorld(world, await tempDir());
+  opened.push(w);
+  return w;
+}
+
+/**
+ * The attacker: another program (the sqlite3 shell, say) with the database file open, so none of
+ * Airlock's own connection state applies. With `drop`, it first drops every trigger.
+ */
+function tamper(w: World, statements: string, params: unknown[] = [], opts: { drop?: boolean } = {}): void {
+  const db = new Database(w.reg.home.db);
+  try {
+    if (opts.drop) for (const t of db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger'`).all() as { name: string }[]) db.exec(`DROP TRIGGER ${t.name}`);
+    if (params.length) db.prepare(statements).run(...params);
+    else db.exec(statements);
+  } finally {
+    db.close();
+  }
+}
+const count = (w: World, table: string) => w.reg.db.get<{ n: number }>({ text: `SELECT count(*) AS n FROM ${table}`, values: [] })!.n;
+const codeOf = async (fn: () => unknown) => {
+  try {
+    await fn();
+    return 'ok';
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+};
+const rowProblem = async (w: World, table: string) => (await verifyRegistry(w.reg, w.as.aud)).problems.filter((p) => p.details?.table === table);
+
+describe('hole 1: INSERT OR REPLACE walks past the write-once triggers', () => {
+  const replaceEvaluation = `INSERT OR REPLACE INTO evaluations SELECT id, version_id, version_digest, suite, json_set(metrics, '$.accuracy', 0.99), results_digest, source, recorded_at, recorded_by FROM evaluations WHERE id = 1`;
+  const replaceVersion = `INSERT OR REPLACE INTO versions SELECT id, model_id, number, digest, json_set(manifest, '$.licence', 'public domain'), created_at, created_by FROM versions WHERE id = 1`;
+
+  it.each([
+    ['an evaluation', replaceEvaluation],
+    ['a version', replaceVersion],
+  ])('REPLACE of %s is refused by the table itself', async (_what, statement) => {
+    const w = await fork();
+    expect(() => tamper(w, statement)).toThrow(/IMMUTABLE: \w+ rows are never replaced/);
+    expect((await verifyRegistry(w.reg, w.as.aud)).ok).toBe(true);
+  });
+
+  it('with the triggers dropped, verify names the evaluation and its metrics column, and a promotion relying on it is refused', async () => {
+    const w = await fork();
+    tamper(w, replaceEvaluation, [], { drop: true });
+    expect(await rowProblem(w, 'evaluations')).toEqual([expect.objectContaining({ code: 'INTEGRITY_FAILED', details: expect.objectContaining({ table: 'evaluations', key: [1], columns: ['metrics'] }) })]);
+    createEnvironment(w.reg, w.as.alice, { name: 'edge', tier: 2, policy: { approvals: 0, requiredSuites: [{ suite: 'holdout' }] } });
+    const before = count(w, 'promotions');
+    expect(await codeOf(() => requestPromotion(w.reg, w.as.bob, 'churn@1', 'edge'))).toBe('INTEGRITY_FAILED');
+    expect(count(w, 'promotions')).toBe(before);
+  });
+});
+
+describe('hole 2: an edited manifest is never signed or shipped', () => {
+  const inject = (w: World) =>
+    tamper(w, `UPDATE versions SET manifest = json_set(manifest, '$.runtime.command', 'sh', '$.runtime.args', json('["-c","id > /tmp/owned"]')) WHERE id = 1`, [], { drop: true });
+
+  it('verify recomputes the digest and names the version and its manifest column', async () => {
+    const w = await fork();
+    inject(w);
+    const { problems } = await verifyRegistry(w.reg, w.as.aud);
+    expect(problems).toContainEqual(expect.objectContaining({ code: 'INTEGRITY_FAILED', subject: 'version:churn@1', message: expect.stringMatching(/hashes to sha256:[0-9a-f]{64}, not to its recorded digest/) }));
+    expect(problems).toContainEqual(expect.objectContaining({ details: expect.objectContaining({ table: 'versions', key: [1], columns: ['manifest'] }) }));
+  });
+
+  it('deploy create refuses it and creates nothing', async () => {
+    const w = await fork();
+    inject(w);
+    const before = [count(w, 'deployments'), w.reg.db.get<{ sequence: number }>(sql`SELECT sequence FROM channels WHERE name = 'prod'`)!.sequence];
+    expect(await codeOf(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' }))).toBe('INTEGRITY_FAILED');
+    expect([count(w, 'deployments'), w.reg.db.get<{ sequence: number }>(sql`SELECT sequence FROM channels WHERE name = 'prod'`)!.sequence]).toEqual(before);
+  });
+
+  it('bundle export of a deployment made before the edit refuses it and writes no file', async () => {
+    const w = await fork();
+    inject(w);
+    const out = await tempDir();
+    expect(await codeOf(() => exportBundle(w.reg, w.as.olga, w.deploymentId, out, { delta: 'none' }))).toBe('INTEGRITY_FAILED');
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it('even with the digest recomputed to match, the seal of the import refuses it', async () => {
+    const w = await fork();
+    inject(w);
+    const { versionDigest, VersionManifestSchema } = await import('@airlock/shared/common');
+    const m = VersionManifestSchema.parse(JSON.parse(w.reg.db.get<{ manifest: string }>(sql`SELECT manifest FROM versions WHERE id = 1`)!.manifest));
+    tamper(w, 'UPDATE versions SET digest = ? WHERE id = 1', [versionDigest(m)]);
+    expect(await codeOf(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' }))).toBe('INTEGRITY_FAILED');
+    expect(await rowProblem(w, 'versions')).toEqual([expect.objectContaining({ details: expect.objectContaining({ columns: ['digest', 'manifest'] }) })]);
+  });
+});
+
+describe('hole 3: policy and roles cannot be changed without a trace', () => {
+  it('a prod policy set to zero approvals in the database: the promotion is refused and nothing becomes active', async () => {
+    const w = await fork();
+    const { importModel } = await import('../services/import.js');
+    const { transitionVersion } = await import('../services/lifecycle.js');
+    const { churnVariant } = await import('../../../../../test/helpers/registry.js');
+    await importModel(w.reg, w.as.bob, { path: await churnVariant(await tempDir(), 'v2'), model: 'churn' });
+    const { runEvaluation } = await import('../services/evaluations.js');
+    await runEvaluation(w.reg, w.as.bob, 'churn@2', 'holdout');
+    await transitionVersion(w.reg, w.as.bob, 'churn@2', 'validated', 'ok');
+    tamper(w, `UPDATE environments SET policy = json_set(policy, '$.approvals', 0) WHERE name = 'prod'`);
+    expect(await codeOf(() => requestPromotion(w.reg, w.as.bob, 'churn@2', 'prod'))).toBe('INTEGRITY_FAILED');
+    expect(w.reg.db.get<{ number: number }>(sql`SELECT v.number FROM activations a JOIN versions v ON v.id = a.version_id WHERE a.ended_at IS NULL`)!.number).toBe(1);
+    expect(await rowProblem(w, 'environments')).toEqual([expect.objectContaining({ details: expect.objectContaining({ columns: ['policy'] }) })]);
+  });
+
+  it('roles raised in the database are refused at sign-in, and verify names the column', async () => {
+    const w = await fork();
+    tamper(w, `UPDATE users SET roles = '["admin"]' WHERE name = 'bob'`);
+    expect(await codeOf(() => actorFor(w.reg, 'bob'))).toBe('INTEGRITY_FAILED');
+    expect(await rowProblem(w, 'users')).toEqual([expect.objectContaining({ details: expect.objectContaining({ key: [users.byName(w.reg.db, 'bob')!.id], columns: ['roles'] }) })]);
+  });
+
+  it("a key swapped in the users table does not make the swapper's events verify: signer keys come from the chain", async () => {
+    const w = await fork();
+    const { generateKeyPair, signerFromSecretKey, keyIdOf, toBase64 } = await import('@airlock/shared/common');
+    const mallory = generateKeyPair();
+    const alice = users.byName(w.reg.db, 'alice')!;
+    tamper(w, 'UPDATE users SET key_id = ?, public_key = ? WHERE id = ?', [keyIdOf(mallory.publicKey), toBase64(mallory.publicKey), alice.id], { drop: true });
+    const forged = { user: { ...alice, key_id: keyIdOf(mallory.publicKey) }, signer: signerFromSecretKey(mallory.secretKey) };
+    mutate(w.reg, forged, null, () => {
+      models.setDescription(w.reg.db, 1, 'owned');
+      return { result: undefined, audit: { action: 'model.annotate', subject: 'model:churn' } };
+    });
+    expect(verifyAuditChain(w.reg).firstBad).toMatchObject({ problem: 'unknown_key' });
+  });
+
+  it('an event by a non-admin that adds a user is refused by the chain check', async () => {
+    const w = await fork();
+    const { generateKeyPair, keyIdOf, toBase64 } = await import('@airlock/shared/common');
+    const k = generateKeyPair();
+    mutate(w.reg, w.as.bob, null, () => {
+      users.insert(w.reg.db, { name: 'eve', roles: ['admin'], key_id: keyIdOf(k.publicKey), public_key: toBase64(k.publicKey), key_file: '{}', created_at: w.reg.now() });
+      return { result: undefined, audit: { action: 'user.add', subject: 'user:eve' } };
+    });
+    expect(verifyAuditChain(w.reg).firstBad).toMatchObject({ problem: 'role', message: expect.stringMatching(/bob was not an admin/) });
+  });
+});
+
+describe('hole 4: a cut-off audit tail is caught against heads kept outside the registry', () => {
+  /** Cuts the newest event (a description change) and puts the description back: a consistent truncation. */
+  const truncate = (w: World, description: string) => {
+    const last = w.reg.db.get<{ seq: number }>(sql`SELECT max(seq) AS seq FROM audit_events`)!.seq;
+    tamper(w, 'DELETE FROM audit_events WHERE seq = ?', [last], { drop: true });
+    tamper(w, `UPDATE models SET description = ? WHERE name = 'churn'`, [description]);
+    tamper(w, 'UPDATE row_seals SET seq = (SELECT max(seq) FROM audit_events) WHERE seq = ?', [last]);
+    return last;
+  };
+
+  it('without an outside head the truncation is invisible, with an anchor it is AUDIT_TRUNCATED naming the last event the anchor proves', async () => {
+    const w = await fork();
+    const original = models.byName(w.reg.db, 'churn')!.description;
+    annotateModel(w.reg, w.as.bob, 'churn', { description: 'retrained weekly' });
+    const file = join(await tempDir(), 'anchor.json');
+    const anchor = await writeAnchor(w.reg, w.as.aud, file);
+    const cut = truncate(w, original);
+    expect(anchor.head.seq).toBe(cut);
+    expect((await verifyRegistry(w.reg, w.as.aud)).ok).toBe(true);
+
+    const claim = await readAnchor(w.reg, w.as.aud, file);
+    expect(verifyAuditLog(w.reg, w.as.aud, [claim]).problems).toEqual([
+      expect.objectContaining({ code: 'AUDIT_TRUNCATED', message: expect.stringContaining(`saw event ${cut}`), details: expect.objectContaining({ lastSeq: cut - 1, provenSeq: cut }) }),
+    ]);
+    expect((await verifyRegistry(w.reg, w.as.aud, { anchors: [claim] })).problems.map((p) => p.code)).toEqual(['AUDIT_TRUNCATED']);
+  });
+
+  it('an anchor with an edited head, or from a key the registry does not know, is refused', async () => {
+    const w = await fork();
+    const file = join(await tempDir(), 'anchor.json');
+    await writeAnchor(w.reg, w.as.aud, file);
+    const env = JSON.parse(await (await import('node:fs/promises')).readFile(file, 'utf8')) as Envelope;
+    const payload = JSON.parse(utf8Decode(fromBase64(env.payload))) as { head: { seq: number } };
+    payload.head.seq += 100;
+    await writeFile(file, JSON.stringify({ ...env, payload: Buffer.from(JSON.stringify(payload)).toString('base64') }));
+    expect(await codeOf(() => readAnchor(w.reg, w.as.aud, file))).toBe('SIGNATURE_INVALID');
+    const other = await forkWorld(await makeWorld(await tempDir()), await tempDir());
+    opened.push(other);
+    const foreign = join(await tempDir(), 'foreign.json');
+    await writeAnchor(other.reg, other.as.aud, foreign);
+    expect(await codeOf(() => readAnchor(w.reg, w.as.aud, foreign))).toBe('SIGNATURE_KEY_UNKNOWN');
+  }, 60_000);
+
+  it("every bundle carries the registry's head; a host's report of a head the log no longer reaches opens a review, and verify calls the rewrite", async () => {
+    const w = await fork();
+    const original = models.byName(w.reg.db, 'churn')!.description;
+    annotateModel(w.reg, w.as.bob, 'churn', { description: 'retrained weekly' });
+    const out = await tempDir();
+    const head = w.reg.db.get<{ seq: number; hash: string }>(sql`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`)!;
+    const exported = await exportBundle(w.reg, w.as.olga, w.deploymentId, out, { delta: 'none' });
+    const verified = await verifyBundleFile(exported.path, { trust: { root: (await readRoots(w.reg.home))[0]!.root, highWaterMs: 0 }, stagingDir: join(await tempDir(), 'staging') });
+    await verified.discard();
+    expect(verified.manifest.auditHead).toEqual({ seq: head.seq, hash: head.hash });
+
+    // The export's own event goes too, and the description is put back: the log now ends before the head the host saw.
+    truncate(w, 'retrained weekly');
+    truncate(w, original);
+    const stick = await tempDir();
+    const digest = w.reg.db.get<{ digest: string }>(sql`SELECT digest FROM versions WHERE id = ${w.versionId}`)!.digest;
+    await writeFile(join(stick, '3.json'), report(w.host, 'status', { ...statusBody({ slot: 'churn', model: 'churn', version: 1, digest, healthy: true }, []), auditHead: { seq: head.seq, hash: head.hash } }));
+    const summary = await importReports(w.reg, w.as.olga, stick);
+    expect(summary.audit).toEqual([expect.objectContaining({ code: 'AUDIT_TRUNCATED' })]);
+    expect(w.reg.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM reviews WHERE kind = 'audit_anchor' AND resolved_at IS NULL`)!.n).toBe(1);
+    // The import's own event now holds that sequence number: the host saw another event there, so verify calls it a rewrite.
+    expect((await verifyRegistry(w.reg, w.as.aud)).problems).toEqual([
+      expect.objectContaining({ code: 'AUDIT_CHAIN_BROKEN', message: expect.stringMatching(new RegExp(`host host-a .* saw another event ${head.seq} than the log holds`)) }),
+    ]);
+  });
+});

@@ -1,0 +1,64 @@
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openRegistry } from '../../apps/console/src/registry/context.js';
+import { resolveHome } from '../../apps/console/src/registry/home.js';
+import { components } from '../../apps/console/src/registry/repos/components.js';
+import { createDeployment } from '../../apps/console/src/registry/services/deployments.js';
+import { createEnvironment, setOverlay } from '../../apps/console/src/registry/services/environments.js';
+import { runEvaluation } from '../../apps/console/src/registry/services/evaluations.js';
+import { assignHost, enrollHost } from '../../apps/console/src/registry/services/hosts.js';
+import { importModel } from '../../apps/console/src/registry/services/import.js';
+import { transitionVersion } from '../../apps/console/src/registry/services/lifecycle.js';
+import { decidePromotion, requestPromotion } from '../../apps/console/src/registry/services/promotions.js';
+import { importReports } from '../../apps/console/src/registry/services/reports.js';
+import { enrollment, hostKey, report, statusBody, type FakeHostKey } from './hosts.js';
+import { CHURN, makeRegistry, type TestRegistry } from './registry.js';
+
+export interface World extends TestRegistry {
+  host: FakeHostKey;
+  versionId: number;
+  promotionId: number;
+  deploymentId: number;
+  bundleId: string;
+}
+
+/**
+ * A registry with at least one row in every table, each made by the service an operator would use:
+ * churn@1 (with a dataset dependency and tags) evaluated, validated, promoted to prod with carol's
+ * approval under an overlay, deployed to an enrolled host whose signed reports were imported.
+ */
+export async function makeWorld(dir: string): Promise<World> {
+  const t = await makeRegistry(join(dir, 'registry'));
+  const model = join(dir, 'churn');
+  await cp(CHURN, model, { recursive: true });
+  const spec = JSON.parse(await readFile(join(model, 'airlock-model.json'), 'utf8')) as { dependencies: Record<string, unknown> };
+  spec.dependencies.datasets = [{ name: 'customers-2026', digest: `sha256:${'d'.repeat(64)}` }];
+  await writeFile(join(model, 'airlock-model.json'), JSON.stringify(spec));
+
+  const { version } = await importModel(t.reg, t.as.bob, { path: model, model: 'churn' });
+  await runEvaluation(t.reg, t.as.bob, 'churn@1', 'holdout');
+  await transitionVersion(t.reg, t.as.bob, 'churn@1', 'validated', 'ready');
+  createEnvironment(t.reg, t.as.alice, { name: 'prod', tier: 1, policy: { approvals: 1, requiredSuites: [{ suite: 'holdout', thresholds: [{ metric: 'accuracy', min: 0.8 }] }] }, secrets: [] });
+  setOverlay(t.reg, t.as.olga, 'prod', 'churn', { threshold: 0.6 });
+  const { promotion } = await requestPromotion(t.reg, t.as.bob, 'churn@1', 'prod');
+  await decidePromotion(t.reg, t.as.carol, promotion.id, 'approve', 'looks good');
+
+  const host = hostKey('host-a');
+  enrollHost(t.reg, t.as.olga, enrollment(host));
+  assignHost(t.reg, t.as.olga, host.hostId, 'prod');
+  const d = createDeployment(t.reg, t.as.olga, { model: 'churn', env: 'prod' });
+  const stick = join(dir, 'stick');
+  await mkdir(stick, { recursive: true });
+  const digests = components.of(t.reg.db, version.id).map((c) => c.digest);
+  await writeFile(join(stick, '1.json'), report(host, 'receipt', { bundleId: d.bundleId, outcome: 'refused', code: 'BUNDLE_EXPIRED', message: 'clock', slots: [], timings: {} }));
+  await writeFile(join(stick, '2.json'), report(host, 'status', statusBody({ slot: 'churn', model: 'churn', version: 1, digest: version.digest, healthy: true }, digests)));
+  await importReports(t.reg, t.as.olga, stick);
+  return { ...t, host, versionId: version.id, promotionId: promotion.id, deploymentId: d.id, bundleId: d.bundleId };
+}
+
+/** A copy of a world in `dir` with its own database connection and store: for tests that damage it. */
+export async function forkWorld(w: World, dir: string): Promise<World> {
+  w.reg.db.raw.pragma('wal_checkpoint(TRUNCATE)');
+  await cp(w.reg.home.dir, join(dir, 'registry'), { recursive: true });
+  return { ...w, reg: await openRegistry(resolveHome(join(dir, 'registry'))) };
+}
