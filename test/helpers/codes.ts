@@ -10,3 +10,14 @@ export function codeOf(fn: () => unknown): ErrorCode | 'ok' {
     throw err;
   }
 }
+
+/** The same for async work: 'ok' or the AirlockError code the promise rejected with. */
+export async function codeOfAsync(fn: () => unknown): Promise<ErrorCode | 'ok'> {
+  try {
+    await fn();
+    return 'ok';
+  } catch (err) {
+    if (isAirlockError(err)) return err.code;
+    throw err;
+  }
+}

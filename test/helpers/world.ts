@@ -1,5 +1,6 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { afterEach, beforeAll } from 'vitest';
 import { openRegistry } from '../../apps/console/src/registry/context.js';
 import { resolveHome } from '../../apps/console/src/registry/home.js';
 import { components } from '../../apps/console/src/registry/repos/components.js';
@@ -13,6 +14,7 @@ import { decidePromotion, requestPromotion } from '../../apps/console/src/regist
 import { importReports } from '../../apps/console/src/registry/services/reports.js';
 import { enrollment, hostKey, report, statusBody, type FakeHostKey } from './hosts.js';
 import { CHURN, makeRegistry, type TestRegistry } from './registry.js';
+import { useSuiteTempDirs, useTempDirs } from './tmp.js';
 
 export interface World extends TestRegistry {
   host: FakeHostKey;
@@ -62,3 +64,29 @@ export async function forkWorld(w: World, dir: string): Promise<World> {
   await cp(w.reg.home.dir, join(dir, 'registry'), { recursive: true });
   return { ...w, reg: await openRegistry(resolveHome(join(dir, 'registry'))) };
 }
+
+/**
+ * One world per test file (built before the first test) and a disposable copy of it per test, closed
+ * after the test: for tests that damage the registry.
+ */
+export function useWorld(): { fork(): Promise<World> } {
+  const suiteDir = useSuiteTempDirs();
+  const tempDir = useTempDirs();
+  let world: World;
+  const opened: World[] = [];
+  beforeAll(async () => {
+    world = await makeWorld(await suiteDir());
+  }, 60_000);
+  afterEach(() => {
+    for (const w of opened.splice(0)) w.reg.close();
+  });
+  return {
+    async fork() {
+      const w = await forkWorld(world, await tempDir());
+      opened.push(w);
+      return w;
+    },
+  };
+}
+
+export const countRows = (w: World, table: string) => w.reg.db.get<{ n: number }>({ text: `SELECT count(*) AS n FROM ${table}`, values: [] })!.n;

@@ -1,11 +1,13 @@
 import { chmod, cp, readdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { enrollment, hostKey } from '../../../../../test/helpers/hosts.js';
+import { describe, expect, it } from 'vitest';
+import type { Receipt } from '@airlock/shared/common';
+import { enrollment, hostKey, report } from '../../../../../test/helpers/hosts.js';
 import { CHURN } from '../../../../../test/helpers/registry.js';
-import { useSuiteTempDirs, useTempDirs } from '../../../../../test/helpers/tmp.js';
-import { forkWorld, makeWorld, type World } from '../../../../../test/helpers/world.js';
+import { codeOfAsync } from '../../../../../test/helpers/codes.js';
+import { useTempDirs } from '../../../../../test/helpers/tmp.js';
+import { countRows, useWorld, type World } from '../../../../../test/helpers/world.js';
 import { sql } from '../db/sql.js';
 import { components } from '../repos/components.js';
 import { createDeployment, exportBundle } from '../services/deployments.js';
@@ -16,36 +18,13 @@ import { importModel } from '../services/import.js';
 import { verifyRegistry } from '../services/integrity.js';
 import { diffVersions, showModel } from '../services/models.js';
 import { requestPromotion } from '../services/promotions.js';
+import { importReports } from '../services/reports.js';
 import { collectGarbage } from '../services/store-gc.js';
 
 /** The smaller holes closed with the integrity work, each against a copy of a world built by the services. */
-const suiteDir = useSuiteTempDirs();
 const tempDir = useTempDirs();
-let world: World;
-const opened: World[] = [];
+const { fork } = useWorld();
 
-beforeAll(async () => {
-  world = await makeWorld(await suiteDir());
-}, 60_000);
-afterEach(() => {
-  for (const w of opened.splice(0)) w.reg.close();
-});
-
-async function fork(): Promise<World> {
-  const w = await forkWorld(world, await tempDir());
-  opened.push(w);
-  return w;
-}
-
-const codeOf = async (fn: () => unknown) => {
-  try {
-    await fn();
-    return 'ok';
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
-};
-const count = (w: World, table: string) => w.reg.db.get<{ n: number }>({ text: `SELECT count(*) AS n FROM ${table}`, values: [] })!.n;
 const sequence = (w: World) => w.reg.db.get<{ sequence: number }>(sql`SELECT sequence FROM channels WHERE name = 'prod'`)!.sequence;
 
 describe('deploy create sends nothing a host would refuse for being the wrong host', () => {
@@ -58,13 +37,13 @@ describe('deploy create sends nothing a host would refuse for being the wrong ho
     const other = hostKey('host-o');
     enrollHost(w.reg, w.as.olga, enrollment(other, other.signer, ['fraud']));
     assignHost(w.reg, w.as.olga, 'host-o', 'prod');
-    const before = [count(w, 'deployments'), sequence(w)];
+    const before = [countRows(w, 'deployments'), sequence(w)];
 
     await expect(Promise.resolve().then(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod', hosts: ['host-s'] }))).rejects.toMatchObject({ code: 'NOT_TARGETED', message: expect.stringContaining('host-s is in environment staging, not prod') });
     await expect(Promise.resolve().then(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod', hosts: ['host-o'] }))).rejects.toMatchObject({ code: 'NOT_TARGETED', message: expect.stringContaining('runs slot(s) fraud, not "churn"') });
     // By environment, host-o (in prod, without the slot) is refused too rather than silently dropped.
-    expect(await codeOf(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' }))).toBe('NOT_TARGETED');
-    expect([count(w, 'deployments'), sequence(w)]).toEqual(before);
+    expect(await codeOfAsync(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' }))).toBe('NOT_TARGETED');
+    expect([countRows(w, 'deployments'), sequence(w)]).toEqual(before);
 
     expect(createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod', hosts: ['host-a'] })).toMatchObject({ hosts: ['host-a'], sequence: before[1]! + 1 });
   });
@@ -128,10 +107,10 @@ describe('file names a version may hold', () => {
     ['a non-ASCII letter', 'modèle.txt'],
   ])('refuses %s with INVALID_INPUT naming the file, and imports nothing', async (_what, name) => {
     const w = await fork();
-    const before = [count(w, 'versions'), count(w, 'audit_events')];
+    const before = [countRows(w, 'versions'), countRows(w, 'audit_events')];
     const blobs = (await readdir(join(w.reg.home.dir, 'blobs', 'sha256'), { recursive: true })).length;
     await expect(importDir(w, { [name]: 'x' })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining(JSON.stringify(name.slice(0, 200)).slice(0, 40)) });
-    expect([count(w, 'versions'), count(w, 'audit_events')]).toEqual(before);
+    expect([countRows(w, 'versions'), countRows(w, 'audit_events')]).toEqual(before);
     expect((await readdir(join(w.reg.home.dir, 'blobs', 'sha256'), { recursive: true })).length).toBe(blobs);
   });
 
@@ -178,7 +157,17 @@ describe('file names a version may hold', () => {
     await cp(CHURN, dir, { recursive: true });
     const spec = JSON.parse(await (await import('node:fs/promises')).readFile(join(dir, 'airlock-model.json'), 'utf8')) as Record<string, unknown>;
     await writeFile(join(dir, 'airlock-model.json'), JSON.stringify({ ...spec, ...patch }));
-    expect(await codeOf(() => importModel(w.reg, w.as.bob, { path: dir, model: 'long' }))).toBe('INVALID_INPUT');
+    expect(await codeOfAsync(() => importModel(w.reg, w.as.bob, { path: dir, model: 'long' }))).toBe('INVALID_INPUT');
+  });
+});
+
+describe('reports are checked again against their host signature', () => {
+  it('a report that leaves fields to their defaults still verifies after import', async () => {
+    const w = await fork();
+    const stick = await tempDir();
+    await writeFile(join(stick, 'r.json'), report(w.host, 'receipt', { bundleId: w.bundleId, outcome: 'applied' } as Receipt));
+    expect(await importReports(w.reg, w.as.olga, stick)).toMatchObject({ imported: 1, rejected: [] });
+    expect((await verifyRegistry(w.reg, w.as.aud)).problems).toEqual([]);
   });
 });
 
@@ -189,7 +178,7 @@ describe('blobs nothing references', () => {
     const report = await verifyRegistry(w.reg, w.as.aud);
     expect(report).toMatchObject({ ok: true, unreferenced: [orphan.digest] });
 
-    expect(await codeOf(() => collectGarbage(w.reg, w.as.olga, { minAgeMs: 0 }))).toBe('FORBIDDEN');
+    expect(await codeOfAsync(() => collectGarbage(w.reg, w.as.olga, { minAgeMs: 0 }))).toBe('FORBIDDEN');
     expect(await collectGarbage(w.reg, w.as.alice, { minAgeMs: 3_600_000 })).toMatchObject({ removed: 0, keptYoung: 1 });
     expect(await w.reg.store.has(orphan.digest)).toBe(true);
 

@@ -1,12 +1,14 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromBase64, utf8Decode, type Envelope } from '@airlock/shared/common';
 import { verifyBundleFile } from '@airlock/shared/node';
 import { report, statusBody } from '../../../../../test/helpers/hosts.js';
-import { useSuiteTempDirs, useTempDirs } from '../../../../../test/helpers/tmp.js';
-import { forkWorld, makeWorld, type World } from '../../../../../test/helpers/world.js';
+import { codeOfAsync } from '../../../../../test/helpers/codes.js';
+import { useTempDirs } from '../../../../../test/helpers/tmp.js';
+import { makeRegistry } from '../../../../../test/helpers/registry.js';
+import { countRows, useWorld, type World } from '../../../../../test/helpers/world.js';
 import { mutate, verifyAuditChain } from '../audit.js';
 import { actorFor } from '../auth.js';
 import { sql } from '../db/sql.js';
@@ -26,23 +28,8 @@ import { importReports } from '../services/reports.js';
  * against a registry built by the services: refused by a trigger, or refused by the call that would
  * act on the forged row with INTEGRITY_FAILED — with nothing changed — and named by `airlock verify`.
  */
-const suiteDir = useSuiteTempDirs();
 const tempDir = useTempDirs();
-let world: World;
-const opened: World[] = [];
-
-beforeAll(async () => {
-  world = await makeWorld(await suiteDir());
-}, 60_000);
-afterEach(() => {
-  for (const w of opened.splice(0)) w.reg.close();
-});
-
-async function fork(): Promise<World> {
-  const w = await forkWorld(world, await tempDir());
-  opened.push(w);
-  return w;
-}
+const { fork } = useWorld();
 
 /**
  * The attacker: another program (the sqlite3 shell, say) with the database file open, so none of
@@ -58,15 +45,6 @@ function tamper(w: World, statements: string, params: unknown[] = [], opts: { dr
     db.close();
   }
 }
-const count = (w: World, table: string) => w.reg.db.get<{ n: number }>({ text: `SELECT count(*) AS n FROM ${table}`, values: [] })!.n;
-const codeOf = async (fn: () => unknown) => {
-  try {
-    await fn();
-    return 'ok';
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
-};
 const rowProblem = async (w: World, table: string) => (await verifyRegistry(w.reg, w.as.aud)).problems.filter((p) => p.details?.table === table);
 
 describe('hole 1: INSERT OR REPLACE walks past the write-once triggers', () => {
@@ -87,9 +65,9 @@ describe('hole 1: INSERT OR REPLACE walks past the write-once triggers', () => {
     tamper(w, replaceEvaluation, [], { drop: true });
     expect(await rowProblem(w, 'evaluations')).toEqual([expect.objectContaining({ code: 'INTEGRITY_FAILED', details: expect.objectContaining({ table: 'evaluations', key: [1], columns: ['metrics'] }) })]);
     createEnvironment(w.reg, w.as.alice, { name: 'edge', tier: 2, policy: { approvals: 0, requiredSuites: [{ suite: 'holdout' }] } });
-    const before = count(w, 'promotions');
-    expect(await codeOf(() => requestPromotion(w.reg, w.as.bob, 'churn@1', 'edge'))).toBe('INTEGRITY_FAILED');
-    expect(count(w, 'promotions')).toBe(before);
+    const before = countRows(w, 'promotions');
+    expect(await codeOfAsync(() => requestPromotion(w.reg, w.as.bob, 'churn@1', 'edge'))).toBe('INTEGRITY_FAILED');
+    expect(countRows(w, 'promotions')).toBe(before);
   });
 });
 
@@ -108,16 +86,16 @@ describe('hole 2: an edited manifest is never signed or shipped', () => {
   it('deploy create refuses it and creates nothing', async () => {
     const w = await fork();
     inject(w);
-    const before = [count(w, 'deployments'), w.reg.db.get<{ sequence: number }>(sql`SELECT sequence FROM channels WHERE name = 'prod'`)!.sequence];
-    expect(await codeOf(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' }))).toBe('INTEGRITY_FAILED');
-    expect([count(w, 'deployments'), w.reg.db.get<{ sequence: number }>(sql`SELECT sequence FROM channels WHERE name = 'prod'`)!.sequence]).toEqual(before);
+    const before = [countRows(w, 'deployments'), w.reg.db.get<{ sequence: number }>(sql`SELECT sequence FROM channels WHERE name = 'prod'`)!.sequence];
+    expect(await codeOfAsync(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' }))).toBe('INTEGRITY_FAILED');
+    expect([countRows(w, 'deployments'), w.reg.db.get<{ sequence: number }>(sql`SELECT sequence FROM channels WHERE name = 'prod'`)!.sequence]).toEqual(before);
   });
 
   it('bundle export of a deployment made before the edit refuses it and writes no file', async () => {
     const w = await fork();
     inject(w);
     const out = await tempDir();
-    expect(await codeOf(() => exportBundle(w.reg, w.as.olga, w.deploymentId, out, { delta: 'none' }))).toBe('INTEGRITY_FAILED');
+    expect(await codeOfAsync(() => exportBundle(w.reg, w.as.olga, w.deploymentId, out, { delta: 'none' }))).toBe('INTEGRITY_FAILED');
     expect(await readdir(out)).toEqual([]);
   });
 
@@ -127,7 +105,7 @@ describe('hole 2: an edited manifest is never signed or shipped', () => {
     const { versionDigest, VersionManifestSchema } = await import('@airlock/shared/common');
     const m = VersionManifestSchema.parse(JSON.parse(w.reg.db.get<{ manifest: string }>(sql`SELECT manifest FROM versions WHERE id = 1`)!.manifest));
     tamper(w, 'UPDATE versions SET digest = ? WHERE id = 1', [versionDigest(m)]);
-    expect(await codeOf(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' }))).toBe('INTEGRITY_FAILED');
+    expect(await codeOfAsync(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' }))).toBe('INTEGRITY_FAILED');
     expect(await rowProblem(w, 'versions')).toEqual([expect.objectContaining({ details: expect.objectContaining({ columns: ['digest', 'manifest'] }) })]);
   });
 });
@@ -143,7 +121,7 @@ describe('hole 3: policy and roles cannot be changed without a trace', () => {
     await runEvaluation(w.reg, w.as.bob, 'churn@2', 'holdout');
     await transitionVersion(w.reg, w.as.bob, 'churn@2', 'validated', 'ok');
     tamper(w, `UPDATE environments SET policy = json_set(policy, '$.approvals', 0) WHERE name = 'prod'`);
-    expect(await codeOf(() => requestPromotion(w.reg, w.as.bob, 'churn@2', 'prod'))).toBe('INTEGRITY_FAILED');
+    expect(await codeOfAsync(() => requestPromotion(w.reg, w.as.bob, 'churn@2', 'prod'))).toBe('INTEGRITY_FAILED');
     expect(w.reg.db.get<{ number: number }>(sql`SELECT v.number FROM activations a JOIN versions v ON v.id = a.version_id WHERE a.ended_at IS NULL`)!.number).toBe(1);
     expect(await rowProblem(w, 'environments')).toEqual([expect.objectContaining({ details: expect.objectContaining({ columns: ['policy'] }) })]);
   });
@@ -151,7 +129,7 @@ describe('hole 3: policy and roles cannot be changed without a trace', () => {
   it('roles raised in the database are refused at sign-in, and verify names the column', async () => {
     const w = await fork();
     tamper(w, `UPDATE users SET roles = '["admin"]' WHERE name = 'bob'`);
-    expect(await codeOf(() => actorFor(w.reg, 'bob'))).toBe('INTEGRITY_FAILED');
+    expect(await codeOfAsync(() => actorFor(w.reg, 'bob'))).toBe('INTEGRITY_FAILED');
     expect(await rowProblem(w, 'users')).toEqual([expect.objectContaining({ details: expect.objectContaining({ key: [users.byName(w.reg.db, 'bob')!.id], columns: ['roles'] }) })]);
   });
 
@@ -216,12 +194,12 @@ describe('hole 4: a cut-off audit tail is caught against heads kept outside the 
     const payload = JSON.parse(utf8Decode(fromBase64(env.payload))) as { head: { seq: number } };
     payload.head.seq += 100;
     await writeFile(file, JSON.stringify({ ...env, payload: Buffer.from(JSON.stringify(payload)).toString('base64') }));
-    expect(await codeOf(() => readAnchor(w.reg, w.as.aud, file))).toBe('SIGNATURE_INVALID');
-    const other = await forkWorld(await makeWorld(await tempDir()), await tempDir());
-    opened.push(other);
+    expect(await codeOfAsync(() => readAnchor(w.reg, w.as.aud, file))).toBe('SIGNATURE_INVALID');
+    const other = await makeRegistry(await tempDir());
     const foreign = join(await tempDir(), 'foreign.json');
     await writeAnchor(other.reg, other.as.aud, foreign);
-    expect(await codeOf(() => readAnchor(w.reg, w.as.aud, foreign))).toBe('SIGNATURE_KEY_UNKNOWN');
+    other.reg.close();
+    expect(await codeOfAsync(() => readAnchor(w.reg, w.as.aud, foreign))).toBe('SIGNATURE_KEY_UNKNOWN');
   }, 60_000);
 
   it("every bundle carries the registry's head; a host's report of a head the log no longer reaches opens a review, and verify calls the rewrite", async () => {

@@ -2,6 +2,7 @@ import {
   APPROVAL_PAYLOAD_TYPE,
   ApprovalSchema,
   REPORT_PAYLOAD_TYPE,
+  ReportSchema,
   VersionManifestSchema,
   canonicalJson,
   fromBase64,
@@ -111,7 +112,8 @@ export function reportProblems(db: Db, r: { digest: string; host: number; seq: n
   try {
     const env = parseEnvelope(utf8Encode(r.envelope), 'report');
     const { payload } = verifyEnvelope(env, REPORT_PAYLOAD_TYPE, { keys: new Map([[host.key_id, fromBase64(host.public_key)]]), keyIds: [host.key_id], threshold: 1 }, 'report');
-    const report = JSON.parse(utf8Decode(payload)) as { hostId: string; seq: number; kind: string; at: string; body: unknown };
+    // The row holds the body as the import parsed it (defaults filled in), so compare with the same parse.
+    const report = ReportSchema.parse(JSON.parse(utf8Decode(payload)));
     const same =
       `sha256:${sha256Hex(payload)}` === r.digest &&
       report.hostId === host.host_id &&
