@@ -1,80 +1,92 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { CAST, CHURN, makeRegistry, type TestRegistry } from '../../../../../test/helpers/registry.js';
-import { useSuiteTempDirs } from '../../../../../test/helpers/tmp.js';
+import { describe, expect, it } from 'vitest';
+import { codeOfAsync } from '../../../../../test/helpers/codes.js';
+import { enrollment, hostKey } from '../../../../../test/helpers/hosts.js';
+import { CAST, churnVariant } from '../../../../../test/helpers/registry.js';
+import { useTempDirs } from '../../../../../test/helpers/tmp.js';
+import { countRows, useWorld, type World } from '../../../../../test/helpers/world.js';
 import type { SigningActor } from '../auth.js';
 import type { Role } from '../repos/users.js';
+import { createDeployment, exportBundle } from './deployments.js';
 import { createEnvironment, setOverlay, setPolicy, setSecrets } from './environments.js';
 import { recordEvaluation, runEvaluation } from './evaluations.js';
+import { assignHost, enrollHost, revokeHost } from './hosts.js';
 import { importModel } from './import.js';
 import { transitionVersion } from './lifecycle.js';
 import { annotateModel } from './models.js';
 import { decidePromotion, requestPromotion, rollback, withdrawPromotion } from './promotions.js';
-import { resolveReview } from './reviews.js';
-import { addUser } from './users.js';
-import { createDeployment, exportBundle } from './deployments.js';
-import { assignHost, enrollHost, revokeHost } from './hosts.js';
 import { importReports } from './reports.js';
+import { resolveReview } from './reviews.js';
 import { authoriseRollback } from './rollback-authorisations.js';
 import { collectGarbage } from './store-gc.js';
-import { enrollment, hostKey } from '../../../../../test/helpers/hosts.js';
+import { addUser } from './users.js';
 
-const suiteDir = useSuiteTempDirs();
-let t: TestRegistry;
-let other: string;
+/**
+ * Every call that changes the registry, as every role. Each runs in its own copy of a world where the
+ * call can succeed: churn@1 active in prod with one approval, host-a enrolled and deployed to, a review
+ * item open. An allowed role must succeed (`ok`), and the change must be there; a refused role gets
+ * FORBIDDEN and the registry is unchanged. The roles per call are written out from DESIGN §4.4, not
+ * read from PERMISSIONS. Mutation to try: make `annotateModel` throw a TypeError for everyone, or add
+ * 'auditor' to a permission in auth.ts; either turns these tests red.
+ */
+const tempDir = useTempDirs();
+const { fork } = useWorld();
 
-beforeAll(async () => {
-  t = await makeRegistry(await suiteDir());
-  await importModel(t.reg, t.as.bob, { path: CHURN, model: 'churn' });
-  createEnvironment(t.reg, t.as.alice, { name: 'prod', tier: 1, policy: { approvals: 1 } });
-  other = join(await suiteDir(), 'other.bin');
-  await writeFile(other, 'another model');
-});
+/** A second version of churn, validated and evaluated, by bob: what promotion calls act on. */
+async function churn2(w: World, opts: { requested?: boolean; active?: boolean } = {}): Promise<number | undefined> {
+  await importModel(w.reg, w.as.bob, { path: await churnVariant(await tempDir(), 'v2'), model: 'churn' });
+  await transitionVersion(w.reg, w.as.bob, 'churn@2', 'validated', 'ready');
+  recordEvaluation(w.reg, w.as.bob, 'churn@2', 'holdout', { metrics: { accuracy: 0.95 } });
+  if (!opts.requested && !opts.active) return undefined;
+  const { promotion } = await requestPromotion(w.reg, w.as.bob, 'churn@2', 'prod');
+  if (opts.active) await decidePromotion(w.reg, w.as.carol, promotion.id, 'approve');
+  return promotion.id;
+}
 
-let n = 0;
-/** Every call that changes the registry, and the roles that may make it: the access policy as a table. */
-const CALLS: [string, Role[], (a: SigningActor) => unknown][] = [
-  ['user add', ['admin'], (a) => addUser(t.reg, a, { name: `u${n++}`, roles: ['auditor'], passphrase: 'p' })],
-  ['model import', ['admin', 'ml-engineer'], (a) => importModel(t.reg, a, { path: other, model: `m${n++}` })],
-  ['model annotate', ['admin', 'ml-engineer'], (a) => annotateModel(t.reg, a, 'churn', { addTags: ['x'] })],
-  ['version validate', ['admin', 'ml-engineer'], (a) => transitionVersion(t.reg, a, 'churn@1', 'validated', 'r')],
-  ['version deprecate', ['admin', 'ml-engineer'], (a) => transitionVersion(t.reg, a, 'churn@1', 'deprecated', 'r')],
-  ['version quarantine', ['admin', 'operator', 'approver'], (a) => transitionVersion(t.reg, a, 'churn@1', 'quarantined', 'r')],
-  ['version revoke', ['admin'], (a) => transitionVersion(t.reg, a, `m-none@1`, 'revoked', 'r')],
-  ['env create', ['admin'], (a) => createEnvironment(t.reg, a, { name: `e${n++}`, tier: 2, policy: {} })],
-  ['env policy', ['admin'], (a) => setPolicy(t.reg, a, 'prod', { approvals: 1 })],
-  ['env secrets', ['admin', 'operator'], (a) => setSecrets(t.reg, a, 'prod', ['DB_PASSWORD'])],
-  ['env overlay', ['admin', 'operator'], (a) => setOverlay(t.reg, a, 'prod', 'churn', { threshold: 0.4 })],
-  ['eval record', ['admin', 'ml-engineer'], (a) => recordEvaluation(t.reg, a, 'churn@1', 'holdout', { metrics: { accuracy: 0.9 } })],
-  ['eval run', ['admin', 'ml-engineer'], (a) => runEvaluation(t.reg, a, 'churn@1', 'no-such-suite')],
-  ['promote request', ['admin', 'ml-engineer'], (a) => requestPromotion(t.reg, a, 'churn@1', 'prod')],
-  ['promote withdraw', ['admin', 'ml-engineer'], (a) => withdrawPromotion(t.reg, a, 999, 'r')],
-  ['promote approve', ['admin', 'approver'], (a) => decidePromotion(t.reg, a, 999, 'approve')],
-  ['promote reject', ['admin', 'approver'], (a) => decidePromotion(t.reg, a, 999, 'reject')],
-  ['rollback', ['admin', 'operator'], (a) => rollback(t.reg, a, 'churn', 'prod', 'r')],
-  ['review resolve', ['admin', 'approver', 'operator'], (a) => resolveReview(t.reg, a, 999, 'done')],
-  ['host enroll', ['admin', 'operator'], (a) => enrollHost(t.reg, a, enrollment(hostKey(`h${n++}`)))],
-  ['host assign', ['admin', 'operator'], (a) => assignHost(t.reg, a, 'no-such-host', 'prod')],
-  ['host revoke', ['admin'], (a) => revokeHost(t.reg, a, 'no-such-host', 'r')],
-  ['deploy create', ['admin', 'operator'], (a) => createDeployment(t.reg, a, { model: 'churn', env: 'prod' })],
-  ['bundle export', ['admin', 'operator'], (a) => exportBundle(t.reg, a, 999, other, { delta: 'none' })],
-  ['reports import', ['admin', 'operator'], (a) => importReports(t.reg, a, '/nonexistent')],
-  ['store gc', ['admin'], (a) => collectGarbage(t.reg, a, { minAgeMs: 3_600_000 })],
-  ['rollback authorise', ['admin', 'approver'], (a) => authoriseRollback(t.reg, a, { version: 'churn@1', env: 'prod', reason: 'r', validHours: 24 })],
+type Call = [name: string, roles: Role[], prepare: (w: World) => Promise<unknown>, run: (w: World, a: SigningActor, prepared: never) => unknown];
+
+const CALLS: Call[] = [
+  ['user add', ['admin'], async () => undefined, (w, a) => addUser(w.reg, a, { name: 'zed', roles: ['auditor'], passphrase: 'p' })],
+  ['model import', ['admin', 'ml-engineer'], async () => { const f = join(await tempDir(), 'other.bin'); await writeFile(f, 'another model'); return f; }, (w, a, f: string) => importModel(w.reg, a, { path: f, model: 'other', kind: 'other' })],
+  ['model annotate', ['admin', 'ml-engineer'], async () => undefined, (w, a) => annotateModel(w.reg, a, 'churn', { addTags: ['reviewed'] })],
+  ['version validate', ['admin', 'ml-engineer'], async (w) => importModel(w.reg, w.as.bob, { path: await churnVariant(await tempDir(), 'v2'), model: 'churn' }), (w, a) => transitionVersion(w.reg, a, 'churn@2', 'validated', 'r')],
+  ['version deprecate', ['admin', 'ml-engineer'], async () => undefined, (w, a) => transitionVersion(w.reg, a, 'churn@1', 'deprecated', 'r')],
+  ['version quarantine', ['admin', 'operator', 'approver'], async () => undefined, (w, a) => transitionVersion(w.reg, a, 'churn@1', 'quarantined', 'r')],
+  ['version revoke', ['admin'], async () => undefined, (w, a) => transitionVersion(w.reg, a, 'churn@1', 'revoked', 'r')],
+  ['env create', ['admin'], async () => undefined, (w, a) => createEnvironment(w.reg, a, { name: 'staging', tier: 0, policy: {} })],
+  ['env policy', ['admin'], async () => undefined, (w, a) => setPolicy(w.reg, a, 'prod', { approvals: 2 })],
+  ['env secrets', ['admin', 'operator'], async () => undefined, (w, a) => setSecrets(w.reg, a, 'prod', ['DB_PASSWORD'])],
+  ['env overlay', ['admin', 'operator'], async () => undefined, (w, a) => setOverlay(w.reg, a, 'prod', 'churn', { threshold: 0.4 })],
+  ['eval record', ['admin', 'ml-engineer'], async () => undefined, (w, a) => recordEvaluation(w.reg, a, 'churn@1', 'holdout', { metrics: { accuracy: 0.9 } })],
+  ['eval run', ['admin', 'ml-engineer'], async () => undefined, (w, a) => runEvaluation(w.reg, a, 'churn@1', 'holdout')],
+  ['promote request', ['admin', 'ml-engineer'], (w) => churn2(w), (w, a) => requestPromotion(w.reg, a, 'churn@2', 'prod')],
+  ['promote withdraw', ['admin', 'ml-engineer'], (w) => churn2(w, { requested: true }), (w, a, id: number) => withdrawPromotion(w.reg, a, id, 'not now')],
+  ['promote approve', ['admin', 'approver'], (w) => churn2(w, { requested: true }), (w, a, id: number) => decidePromotion(w.reg, a, id, 'approve')],
+  ['promote reject', ['admin', 'approver'], (w) => churn2(w, { requested: true }), (w, a, id: number) => decidePromotion(w.reg, a, id, 'reject')],
+  ['rollback', ['admin', 'operator'], (w) => churn2(w, { active: true }), (w, a) => rollback(w.reg, a, 'churn', 'prod', 'drill')],
+  ['review resolve', ['admin', 'approver', 'operator'], async (w) => w.reg.db.get<{ id: number }>({ text: 'SELECT id FROM reviews WHERE resolved_at IS NULL', values: [] })!.id, (w, a, id: number) => resolveReview(w.reg, a, id, 'looked at it')],
+  ['host enroll', ['admin', 'operator'], async () => undefined, (w, a) => enrollHost(w.reg, a, enrollment(hostKey('host-new')))],
+  ['host assign', ['admin', 'operator'], async () => undefined, (w, a) => assignHost(w.reg, a, 'host-a', 'prod', { rack: '7' })],
+  ['host revoke', ['admin'], async () => undefined, (w, a) => revokeHost(w.reg, a, 'host-a', 'disk replaced')],
+  ['deploy create', ['admin', 'operator'], async () => undefined, (w, a) => createDeployment(w.reg, a, { model: 'churn', env: 'prod' })],
+  ['bundle export', ['admin', 'operator'], async () => tempDir(), (w, a, out: string) => exportBundle(w.reg, a, w.deploymentId, out, { delta: 'none' })],
+  ['reports import', ['admin', 'operator'], async () => { const d = join(await tempDir(), 'empty'); await mkdir(d); return d; }, (w, a, d: string) => importReports(w.reg, a, d)],
+  ['store gc', ['admin'], async () => undefined, (w, a) => collectGarbage(w.reg, a, { minAgeMs: 0 })],
+  ['rollback authorise', ['admin', 'approver'], async () => undefined, (w, a) => authoriseRollback(w.reg, a, { version: 'churn@1', env: 'prod', reason: 'r', validHours: 24 })],
 ];
 
-const cases = CALLS.flatMap(([call, roles, fn]) => Object.entries(CAST).map(([user, userRoles]) => [call, user, userRoles.some((r: Role) => roles.includes(r)), fn] as const));
+const cases = CALLS.flatMap(([call, roles, prepare, run]) => Object.entries(CAST).map(([user, userRoles]) => [call, user, userRoles.some((r: Role) => roles.includes(r)), prepare, run] as const));
 
 describe('every mutating call as every role', () => {
-  it.each(cases)('%s as %s: allowed = %s', async (_call, user, allowed, fn) => {
-    const code = await Promise.resolve()
-      .then(() => fn(t.as[user as keyof typeof CAST]))
-      .then(
-        () => 'ok',
-        (err: { code?: string }) => err.code ?? String(err),
-      );
-    if (allowed) expect(code).not.toBe('FORBIDDEN');
-    else expect(code).toBe('FORBIDDEN');
-  });
+  it.each(cases)('%s as %s: allowed = %s', async (_call, user, allowed, prepare, run) => {
+    const w = await fork();
+    const prepared = await prepare(w);
+    const before = countRows(w, 'audit_events');
+    const code = await codeOfAsync(() => run(w, w.as[user as keyof typeof CAST], prepared as never));
+    expect(code).toBe(allowed ? 'ok' : 'FORBIDDEN');
+    // reports import of an empty folder changes nothing, so it writes no event; every other call writes exactly one.
+    const events = allowed && _call !== 'reports import' ? 1 : 0;
+    expect(countRows(w, 'audit_events') - before).toBe(events);
+  }, 30_000);
 });
