@@ -6,7 +6,7 @@
  * behaved as expected.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT, freePort } from '../helpers/agent.js';
@@ -69,7 +69,9 @@ try {
   step('Create the registry and its people: admin alice, ML engineer bob, approver carol, operator olga');
   airlock('alice', ['init', '--admin', 'alice']);
   for (const [name, role] of [['bob', 'ml-engineer'], ['carol', 'approver'], ['olga', 'operator']] as const) airlock('alice', ['user', 'add', name, '--role', role]);
-  check('registry', true, 'registry, 4 users; root of trust rotated to v3 so hosts trust carol\'s approvals and olga\'s bundles');
+  const people = airlock('alice', ['user', 'list']).result as { name: string; roles: string[] }[];
+  const roots = (await readdir(join(home, 'roots'))).filter((f) => f.endsWith('.root.json')).length;
+  check('registry', people.length === 4 && roots === 3, `registry, ${people.map((p) => `${p.name} (${p.roles.join(',')})`).join(', ')}; root of trust rotated to v${roots} so hosts trust carol's approvals and olga's bundles`);
 
   step('Import the classic churn model v1, run its evaluation suite, validate it');
   const v1 = airlock('bob', ['model', 'import', CHURN, '--model', 'churn']).result as { ref: string; digest: string };
@@ -101,13 +103,15 @@ try {
     airlock('olga', ['host', 'enroll', join(usb, 'enroll', `${a.id}.enrollment.json`)]);
     airlock('olga', ['host', 'assign', a.id, '--env', 'prod']);
   }
-  check('hosts', true, 'host-a and host-b running, enrolled and assigned to prod');
+  const hosts = airlock('olga', ['host', 'list']).result as { hostId: string; environment: string | null }[];
+  check('hosts', hosts.map((h) => `${h.hostId}:${h.environment}`).join(' ') === 'host-a:prod host-b:prod', `${hosts.map((h) => h.hostId).join(' and ')} running, enrolled and assigned to prod`);
 
   step('Ship v1: a deployment, its bundle signed by olga onto the stick; both hosts verify, apply and health-check it');
   const d1 = airlock('olga', ['deploy', 'create', 'churn', '--env', 'prod']).result as { id: number; sequence: number };
   const b1 = airlock('olga', ['bundle', 'export', String(d1.id), '--out', usb]).result as { path: string; bytes: number };
   for (const a of agents) await waitFor(`${a.id} to serve churn@1`, async () => agentStatus(a.state).slots[0]?.release?.endsWith('churn-1') && agentStatus(a.state).slots[0]?.state === 'idle');
-  check('apply v1', true, `${b1.path.split('/').at(-1)} (${(b1.bytes / 1024).toFixed(0)} KiB) applied on both hosts`);
+  const serving = agents.map((a) => agentStatus(a.state).slots[0]);
+  check('apply v1', serving.every((s) => s?.release?.endsWith('churn-1') && s.healthy), `${b1.path.split('/').at(-1)} (${(b1.bytes / 1024).toFixed(0)} KiB) applied on both hosts: ${serving.map((s) => s?.release).join(', ')}`);
 
   step('Real requests through host-a\'s slot proxy');
   const samples = [

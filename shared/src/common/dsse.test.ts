@@ -42,7 +42,7 @@ describe('DSSE', () => {
       return { ...env, signatures: [{ keyid: signers[0]!.keyId, sig: env.signatures[0]!.sig.slice(0, 40) }] };
     }, trust(1), 'SIGNATURE_INVALID'],
     ['signature moved to another key id', () => ({ ...signEnvelope(TYPE, payload, [signers[0]!]), signatures: [{ keyid: signers[1]!.keyId, sig: signEnvelope(TYPE, payload, [signers[0]!]).signatures[0]!.sig }] }), trust(1), 'SIGNATURE_INVALID'],
-    ['payload not base64', () => ({ ...signEnvelope(TYPE, payload, [signers[0]!]), payload: 'e30=\n' }), trust(1), 'INVALID_INPUT'],
+    ['payload not base64', () => ({ ...signEnvelope(TYPE, payload, [signers[0]!]), payload: 'e30=\n' }), trust(1), 'ENVELOPE_INVALID'],
     ['threshold 0 never passes', () => signEnvelope(TYPE, payload, [signers[0]!]), trust(0), 'SIGNATURE_THRESHOLD_NOT_MET'],
   ];
   it.each(cases)('%s → %s', (_name, make, trusted, expected) => {

@@ -74,7 +74,12 @@ export function verifyEnvelope(env: Envelope, expectedType: string, trust: Trust
   if (env.payloadType !== expectedType) {
     throw new AirlockError('ENVELOPE_INVALID', `The ${what} has payload type "${env.payloadType}", expected "${expectedType}".`);
   }
-  const payload = fromBase64(env.payload, `${what} payload`);
+  let payload: Uint8Array;
+  try {
+    payload = fromBase64(env.payload, `${what} payload`);
+  } catch {
+    throw new AirlockError('ENVELOPE_INVALID', `The ${what}'s payload is not valid base64.`);
+  }
   const message = pae(env.payloadType, payload);
   const allowed = new Set(trust.keyIds);
   const good = new Set<string>();

@@ -29,7 +29,12 @@ export function sealEvent(draft: AuditDraft, keyId: string, sign: (message: Uint
 
 /** Checks one event's own hash and signature (not its place in the chain). */
 export function eventIsGenuine(e: AuditRow, publicKey: Uint8Array | undefined): boolean {
-  const bytes = eventBytes(e);
+  let bytes: Uint8Array;
+  try {
+    bytes = eventBytes(e);
+  } catch {
+    return false;
+  }
   return sha256Hex(bytes) === e.hash && publicKey !== undefined && verifyDetachedNative(pae(AUDIT_PAYLOAD_TYPE, bytes), fromBase64(e.signature), publicKey);
 }
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   AirlockError,
   type AuditHead,
@@ -14,7 +15,10 @@ import { pendingChanges, keyText, takeSeals, type SealEntry } from './db/seals.j
 import { AUDIT_GENESIS, AUDIT_PAYLOAD_TYPE, eventBytes, sealEvent, type AuditDraft } from './audit-event.js';
 import { auditEvents, type AuditRow } from './repos/audit-events.js';
 import { rowSeals } from './repos/row-seals.js';
-import { users } from './repos/users.js';
+import { SealCheck } from './integrity/seals-check.js';
+import { rootV1KeyIds } from './integrity/trust-anchor.js';
+import { RoleSchema } from './repos/users.js';
+import { storedJson } from './db/stored.js';
 
 export interface AuditEntry {
   action: string;
@@ -52,9 +56,16 @@ export function mutate<T>(reg: Registry, actor: SigningActor, permission: Permis
   return reg.db.transaction(() => {
     if (pendingChanges(reg.db) > 0) throw new AirlockError('INTERNAL', 'Rows were written outside an audited change; refusing to seal them.');
     const { result, audit } = fn();
-    const rows = takeSeals(reg.db);
-    if (audit) append(reg, actor, audit, rows);
-    else if (rows.length > 0) throw new AirlockError('INTERNAL', `A change that reported nothing to audit wrote ${rows.length} row(s).`);
+    const { seals, before } = takeSeals(reg.db);
+    // A change rewrites only rows that still are what their seals say; otherwise its own genuine event
+    // would seal an edit made behind Airlock's back.
+    const check = new SealCheck(reg);
+    for (const b of before) {
+      const problem = check.compare(b.table, b.key, b.row);
+      if (problem) throw new AirlockError('INTEGRITY_FAILED', `${problem.message} This change would seal it as genuine, so nothing was changed. Run \`airlock verify\`.`, { table: b.table, key: b.key, columns: problem.columns });
+    }
+    if (audit) append(reg, actor, audit, seals);
+    else if (seals.length > 0) throw new AirlockError('INTERNAL', `A change that reported nothing to audit wrote ${seals.length} row(s).`);
     return result;
   });
 }
@@ -73,33 +84,27 @@ interface KnownKey {
 /**
  * The keys events may be signed with, learned from the chain itself rather than from the users table:
  * a user's key counts from the event that sealed their row (the first event introduces the admin who
- * signs it), so an edited users table cannot make a forged event verify. Only an admin's event may
- * introduce a user or change roles. Registries begun before seals existed (their first event seals
- * nothing) fall back to the users table for keys the chain never introduced.
+ * signs it, whose key must be a root key of root v1), so an edited users table cannot make a forged
+ * event verify. Only an admin's event may introduce a user or change roles.
  */
 class ChainKeys {
   private readonly known = new Map<string, KnownKey>();
-  private legacy: boolean | undefined;
 
-  constructor(private readonly reg: Registry) {}
+  constructor(private readonly rootKeys: ReadonlySet<string>) {}
 
-  /** The key that must have signed `e`, or a reason there is none. */
+  /** The key that must have signed `e`, if the chain so far introduced one (the first event: a root v1 key). */
   keyFor(e: AuditRow): Uint8Array | undefined {
-    this.legacy ??= e.rows === '[]';
-    const own = e.seq === 1 ? usersSealed(e).find((u) => u.keyId === e.key_id) : undefined;
-    const known = this.known.get(e.key_id) ?? (own ? { publicKey: own.publicKey, roles: own.roles } : undefined);
-    if (known) return known.publicKey;
-    if (!this.legacy) return undefined;
-    const user = users.keyOf(this.reg.db, e.key_id);
-    return user ? fromBase64(user.public_key) : undefined;
+    const own = e.seq === 1 && this.rootKeys.has(e.key_id) ? usersSealed(e)?.find((u) => u.keyId === e.key_id) : undefined;
+    return (this.known.get(e.key_id) ?? own)?.publicKey;
   }
 
   /** After `e` verified: learns the users it sealed; returns a problem if its signer could not seal them. */
   learn(e: AuditRow): string | null {
     const sealed = usersSealed(e);
+    if (sealed === null) return `Event ${e.seq} seals a users row whose key or roles are not stored as Airlock writes them.`;
     if (sealed.length === 0) return null;
     const signer = this.known.get(e.key_id);
-    const mayManageUsers = e.seq === 1 || (signer ? signer.roles.includes('admin') : this.legacy);
+    const mayManageUsers = e.seq === 1 || (signer?.roles.includes('admin') ?? false);
     for (const u of sealed) {
       if (u.disabled) this.known.delete(u.keyId);
       else this.known.set(u.keyId, { publicKey: u.publicKey, roles: u.roles });
@@ -108,21 +113,43 @@ class ChainKeys {
   }
 }
 
-/** The users rows an event sealed, with the columns that vouch for a key (each short enough to be sealed inline). */
-function usersSealed(e: AuditRow): { keyId: string; publicKey: Uint8Array; roles: string[]; disabled: boolean }[] {
+/**
+ * The users rows an event sealed, with the columns that vouch for a key. Airlock writes a key id (64
+ * hex), a public key (44 base64) and roles (at most 55 characters of compact JSON), all sealed inline;
+ * a users seal that holds anything else was not written by Airlock, and the result is null.
+ */
+function usersSealed(e: AuditRow): { keyId: string; publicKey: Uint8Array; roles: string[]; disabled: boolean }[] | null {
   if (e.rows === '[]') return [];
   const out = [];
   for (const r of JSON.parse(e.rows) as SealEntry[]) {
     if (r.table !== 'users' || !r.row) continue;
     const { key_id: keyId, public_key: publicKey, roles } = r.row;
-    if (typeof keyId !== 'string' || typeof publicKey !== 'string' || typeof roles !== 'string') continue;
+    if (typeof keyId !== 'string' || typeof publicKey !== 'string' || typeof roles !== 'string') return null;
+    const parsed = RolesSchema.safeParse((() => {
+      try {
+        return JSON.parse(roles) as unknown;
+      } catch {
+        return undefined;
+      }
+    })());
+    if (!parsed.success || JSON.stringify(parsed.data) !== roles) return null;
     try {
-      out.push({ keyId, publicKey: fromBase64(publicKey), roles: JSON.parse(roles) as string[], disabled: r.row.disabled_at !== null });
+      out.push({ keyId, publicKey: fromBase64(publicKey), roles: parsed.data, disabled: r.row.disabled_at !== null });
     } catch {
-      // A seal that does not hold a key introduces none.
+      return null;
     }
   }
   return out;
+}
+
+const RolesSchema = z.array(RoleSchema).min(1);
+
+function eventBytesOrNull(e: AuditRow): Uint8Array | null {
+  try {
+    return eventBytes(e);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -130,7 +157,7 @@ function usersSealed(e: AuditRow): { keyId: string; publicKey: Uint8Array; roles
  * Reports the first event that does not hold; an edit, deletion or reordering all break one of these.
  */
 export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) => void, visit?: (e: AuditRow) => void): { checked: number; firstBad: AuditProblem | null; head: AuditHead } {
-  const keys = new ChainKeys(reg);
+  const keys = new ChainKeys(rootV1KeyIds(reg));
   let prevHash = AUDIT_GENESIS;
   let expectedSeq = 1;
   let checked = 0;
@@ -139,10 +166,10 @@ export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) =
       const bad = (problem: AuditProblem['problem'], message: string, seq = e.seq) => ({ checked, firstBad: { seq, problem, message }, head: { seq: expectedSeq - 1, hash: prevHash } });
       if (e.seq !== expectedSeq) return bad('gap', `Event ${expectedSeq} is missing: the next event is ${e.seq}.`, expectedSeq);
       if (e.prev_hash !== prevHash) return bad('chain', `Event ${e.seq} does not follow event ${e.seq - 1}: events were removed or reordered.`);
-      const bytes = eventBytes(e);
-      if (sha256Hex(bytes) !== e.hash) return bad('hash', `Event ${e.seq} was edited: its content no longer matches its hash.`);
+      const bytes = eventBytesOrNull(e);
+      if (!bytes || sha256Hex(bytes) !== e.hash) return bad('hash', `Event ${e.seq} was edited: its content no longer matches its hash.`);
       const key = keys.keyFor(e);
-      if (!key) return bad('unknown_key', `Event ${e.seq} is signed by a key no earlier event introduced.`);
+      if (!key) return bad('unknown_key', e.seq === 1 ? 'Event 1 is not signed by a root key of root v1: the chain does not start at this registry\'s root of trust.' : `Event ${e.seq} is signed by a key no earlier event introduced.`);
       if (!verifyDetachedNative(pae(AUDIT_PAYLOAD_TYPE, bytes), fromBase64(e.signature), key)) {
         return bad('signature', `Event ${e.seq} does not carry a valid signature of ${e.actor}.`);
       }
@@ -171,7 +198,7 @@ export function listAudit(reg: Registry, filter: { subject?: string; actor?: str
     actor: e.actor,
     action: e.action,
     subject: e.subject,
-    details: JSON.parse(e.details) as Record<string, unknown>,
+    details: storedJson<Record<string, unknown>>(e.details, `audit event ${e.seq}`),
     hash: e.hash,
   }));
 }

@@ -50,17 +50,22 @@ export function readRow(db: Db, table: SealedTable, key: RowKey): Record<string,
   return db.get<Record<string, unknown>>({ text: `SELECT * FROM ${table} WHERE ${where}`, values: key });
 }
 
-/** Creates this connection's change notes and their triggers. Call once per connection, after migrating. */
+/**
+ * Creates this connection's change notes and their triggers: for each row a statement touches, its key
+ * and its image before the statement (none for an insert). Call once per connection, after migrating.
+ */
 export function installSealTriggers(db: Db): void {
   // No unique key: a trigger's OR IGNORE would be overridden by an outer statement's conflict clause.
-  const statements = ['CREATE TEMP TABLE IF NOT EXISTS changed_rows (tbl TEXT NOT NULL, key TEXT NOT NULL);'];
+  const statements = ['CREATE TEMP TABLE IF NOT EXISTS changed_rows (tbl TEXT NOT NULL, key TEXT NOT NULL, old TEXT);'];
   for (const table of SEALED_TABLES) {
+    const columns = db.all<{ name: string }>(sql`SELECT name FROM pragma_table_info(${table})`).map((c) => c.name);
     const key = (row: 'NEW' | 'OLD') => `json_array(${TABLES[table].key.map((c) => `${row}.${c}`).join(', ')})`;
-    const note = (row: 'NEW' | 'OLD') => `INSERT INTO temp.changed_rows (tbl, key) VALUES ('${table}', ${key(row)});`;
+    const image = `json_object(${columns.map((c) => `'${c}', OLD.${c}`).join(', ')})`;
+    const note = (row: 'NEW' | 'OLD', old: string) => `INSERT INTO temp.changed_rows (tbl, key, old) VALUES ('${table}', ${key(row)}, ${old});`;
     statements.push(
-      `CREATE TEMP TRIGGER IF NOT EXISTS seal_insert_${table} AFTER INSERT ON main.${table} BEGIN ${note('NEW')} END;`,
-      `CREATE TEMP TRIGGER IF NOT EXISTS seal_update_${table} AFTER UPDATE ON main.${table} BEGIN ${note('OLD')} ${note('NEW')} END;`,
-      `CREATE TEMP TRIGGER IF NOT EXISTS seal_delete_${table} AFTER DELETE ON main.${table} BEGIN ${note('OLD')} END;`,
+      `CREATE TEMP TRIGGER IF NOT EXISTS seal_insert_${table} AFTER INSERT ON main.${table} BEGIN ${note('NEW', 'NULL')} END;`,
+      `CREATE TEMP TRIGGER IF NOT EXISTS seal_update_${table} AFTER UPDATE ON main.${table} BEGIN ${note('OLD', image)} ${note('NEW', image)} END;`,
+      `CREATE TEMP TRIGGER IF NOT EXISTS seal_delete_${table} AFTER DELETE ON main.${table} BEGIN ${note('OLD', image)} END;`,
     );
   }
   db.raw.exec(statements.join('\n'));
@@ -68,13 +73,25 @@ export function installSealTriggers(db: Db): void {
 
 export const pendingChanges = (db: Db): number => db.get<{ n: number }>(sql`SELECT count(*) AS n FROM temp.changed_rows`)!.n;
 
+export interface Written {
+  /** the seals of every row the change wrote */
+  seals: SealEntry[];
+  /** each updated or removed row as it was before the change: it must still match its seal */
+  before: { table: SealedTable; key: RowKey; row: Record<string, unknown> }[];
+}
+
 /** Seals every row written since the last call and forgets the notes. Call inside the writing transaction. */
-export function takeSeals(db: Db): SealEntry[] {
-  const noted = db.all<{ tbl: SealedTable; key: string }>(sql`SELECT DISTINCT tbl, key FROM temp.changed_rows ORDER BY tbl, key`);
+export function takeSeals(db: Db): Written {
+  const noted = db.all<{ tbl: SealedTable; key: string; old: string | null }>(sql`SELECT tbl, key, old FROM temp.changed_rows ORDER BY rowid`);
   db.run(sql`DELETE FROM temp.changed_rows`);
-  return noted.map(({ tbl, key }) => {
+  const first = new Map<string, { tbl: SealedTable; key: string; old: string | null }>();
+  for (const n of noted) if (!first.has(`${n.tbl} ${n.key}`)) first.set(`${n.tbl} ${n.key}`, n);
+  const notes = [...first.values()].sort((a, b) => (a.tbl === b.tbl ? (a.key < b.key ? -1 : 1) : a.tbl < b.tbl ? -1 : 1));
+  const seals = notes.map(({ tbl, key }) => {
     const k = JSON.parse(key) as RowKey;
     const row = readRow(db, tbl, k);
     return { table: tbl, key: k, row: row ? sealRow(row) : null };
   });
+  const before = notes.filter((n) => n.old !== null).map((n) => ({ table: n.tbl, key: JSON.parse(n.key) as RowKey, row: JSON.parse(n.old!) as Record<string, unknown> }));
+  return { seals, before };
 }

@@ -9,6 +9,7 @@ import { codeOfAsync } from '../../../../../test/helpers/codes.js';
 import { useTempDirs } from '../../../../../test/helpers/tmp.js';
 import { makeRegistry } from '../../../../../test/helpers/registry.js';
 import { countRows, useWorld, type World } from '../../../../../test/helpers/world.js';
+import { sealEvent } from '../audit-event.js';
 import { mutate, verifyAuditChain } from '../audit.js';
 import { actorFor } from '../auth.js';
 import { sql } from '../db/sql.js';
@@ -17,7 +18,8 @@ import { users } from '../repos/users.js';
 import { readRoots } from '../roots.js';
 import { readAnchor, writeAnchor } from '../services/audit-anchors.js';
 import { createDeployment, exportBundle } from '../services/deployments.js';
-import { createEnvironment } from '../services/environments.js';
+import { createEnvironment, setSecrets } from '../services/environments.js';
+import { assignHost, revokeHost } from '../services/hosts.js';
 import { verifyAuditLog, verifyRegistry } from '../services/integrity.js';
 import { annotateModel } from '../services/models.js';
 import { requestPromotion } from '../services/promotions.js';
@@ -133,18 +135,36 @@ describe('hole 3: policy and roles cannot be changed without a trace', () => {
     expect(await rowProblem(w, 'users')).toEqual([expect.objectContaining({ details: expect.objectContaining({ key: [users.byName(w.reg.db, 'bob')!.id], columns: ['roles'] }) })]);
   });
 
-  it("a key swapped in the users table does not make the swapper's events verify: signer keys come from the chain", async () => {
+  it("a key swapped in the users table: Airlock refuses to act on anything it vouched for, and the swapper's own events do not verify", async () => {
     const w = await fork();
-    const { generateKeyPair, signerFromSecretKey, keyIdOf, toBase64 } = await import('@airlock/shared/common');
+    const { generateKeyPair, signDetached, keyIdOf, toBase64, canonicalJson } = await import('@airlock/shared/common');
     const mallory = generateKeyPair();
     const alice = users.byName(w.reg.db, 'alice')!;
     tamper(w, 'UPDATE users SET key_id = ?, public_key = ? WHERE id = ?', [keyIdOf(mallory.publicKey), toBase64(mallory.publicKey), alice.id], { drop: true });
-    const forged = { user: { ...alice, key_id: keyIdOf(mallory.publicKey) }, signer: signerFromSecretKey(mallory.secretKey) };
-    mutate(w.reg, forged, null, () => {
-      models.setDescription(w.reg.db, 1, 'owned');
-      return { result: undefined, audit: { action: 'model.annotate', subject: 'model:churn' } };
-    });
-    expect(verifyAuditChain(w.reg).firstBad).toMatchObject({ problem: 'unknown_key' });
+    // Every seal traces back through alice's row, which no longer matches the event that sealed it.
+    expect(await codeOfAsync(() => annotateModel(w.reg, w.as.bob, 'churn', { description: 'x' }))).toBe('INTEGRITY_FAILED');
+    // An event appended with SQL, signed by the swapped-in key in alice's name.
+    const last = w.reg.db.get<{ seq: number; hash: string }>(sql`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`)!;
+    const forged = sealEvent({ seq: last.seq + 1, at: w.reg.now(), actor: 'alice', action: 'env.policy', subject: 'env:prod', details: canonicalJson({}), prev_hash: last.hash, rows: '[]' }, keyIdOf(mallory.publicKey), (m) => signDetached(m, mallory.secretKey));
+    tamper(w, 'INSERT INTO audit_events (seq, at, actor, action, subject, details, prev_hash, hash, key_id, signature, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [forged.seq, forged.at, forged.actor, forged.action, forged.subject, forged.details, forged.prev_hash, forged.hash, forged.key_id, forged.signature, forged.rows]);
+    expect(verifyAuditChain(w.reg).firstBad).toMatchObject({ seq: forged.seq, problem: 'unknown_key' });
+  });
+
+  it('roles padded past the inline seal size and sealed by their own non-admin holder are refused everywhere', async () => {
+    const w = await fork();
+    const bob = users.byName(w.reg.db, 'bob')!;
+    const padded = `["admin","ml-engineer"]${' '.repeat(60)}`;
+    tamper(w, 'UPDATE users SET roles = ? WHERE id = ?', [padded, bob.id]);
+    // bob signs a change that seals his own padded row (as a stolen key and a raw write would).
+    const { sealRow, keyText } = await import('../db/seals.js');
+    const { canonicalJson, signDetached } = await import('@airlock/shared/common');
+    const row = w.reg.db.get<Record<string, unknown>>(sql`SELECT * FROM users WHERE id = ${bob.id}`)!;
+    const last = w.reg.db.get<{ seq: number; hash: string }>(sql`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`)!;
+    const e = sealEvent({ seq: last.seq + 1, at: w.reg.now(), actor: 'bob', action: 'model.annotate', subject: 'model:churn', details: '{}', prev_hash: last.hash, rows: canonicalJson([{ table: 'users', key: [bob.id], row: sealRow(row) }]) }, w.as.bob.signer.keyId, (m) => signDetached(m, w.as.bob.signer.secretKey));
+    tamper(w, 'INSERT INTO audit_events (seq, at, actor, action, subject, details, prev_hash, hash, key_id, signature, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [e.seq, e.at, e.actor, e.action, e.subject, e.details, e.prev_hash, e.hash, e.key_id, e.signature, e.rows]);
+    tamper(w, 'UPDATE row_seals SET seq = ? WHERE tbl = ? AND key = ?', [e.seq, 'users', keyText([bob.id])]);
+    expect(verifyAuditChain(w.reg).firstBad).toMatchObject({ seq: e.seq, problem: 'role' });
+    expect(await codeOfAsync(() => actorFor(w.reg, 'bob'))).toBe('INTEGRITY_FAILED');
   });
 
   it('an event by a non-admin that adds a user is refused by the chain check', async () => {
@@ -156,6 +176,52 @@ describe('hole 3: policy and roles cannot be changed without a trace', () => {
       return { result: undefined, audit: { action: 'user.add', subject: 'user:eve' } };
     });
     expect(verifyAuditChain(w.reg).firstBad).toMatchObject({ problem: 'role', message: expect.stringMatching(/bob was not an admin/) });
+  });
+});
+
+describe('laundering: an honest change never seals what was edited behind it', () => {
+  it('a policy edited with SQL is not re-sealed by the next honest change to that environment', async () => {
+    const w = await fork();
+    tamper(w, `UPDATE environments SET policy = json_set(policy, '$.approvals', 0) WHERE name = 'prod'`);
+    const before = countRows(w, 'audit_events');
+    await expect(Promise.resolve().then(() => setSecrets(w.reg, w.as.olga, 'prod', ['DB_PASSWORD']))).rejects.toMatchObject({ code: 'INTEGRITY_FAILED', message: expect.stringMatching(/environments row \[1\] differs .* column\(s\) policy/) });
+    expect(countRows(w, 'audit_events')).toBe(before);
+    expect(await rowProblem(w, 'environments')).toHaveLength(1);
+  });
+
+  it('a revoked host brought back with SQL is not re-sealed by assigning it', async () => {
+    const w = await fork();
+    revokeHost(w.reg, w.as.alice, 'host-a', 'stolen');
+    tamper(w, `UPDATE hosts SET revoked_at = NULL WHERE host_id = 'host-a'`);
+    expect(await codeOfAsync(() => assignHost(w.reg, w.as.olga, 'host-a', 'prod'))).toBe('INTEGRITY_FAILED');
+    expect(await codeOfAsync(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod', hosts: ['host-a'] }))).toBe('INTEGRITY_FAILED');
+  });
+
+  it('a channel sequence moved with SQL is refused by the next deployment, not sealed', async () => {
+    const w = await fork();
+    tamper(w, `UPDATE channels SET sequence = 1000 WHERE name = 'prod'`, [], { drop: true });
+    expect(await codeOfAsync(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' }))).toBe('INTEGRITY_FAILED');
+  });
+
+  it('a seal event forged outside the chain (with a users row for its key) vouches for nothing', async () => {
+    const w = await fork();
+    const { generateKeyPair, signDetached, keyIdOf, toBase64, canonicalJson } = await import('@airlock/shared/common');
+    const { sealRow } = await import('../db/seals.js');
+    const mallory = generateKeyPair();
+    tamper(w, `INSERT INTO users (id, name, roles, key_id, public_key, key_file, created_at) VALUES (99, 'mallory', '["admin"]', ?, ?, '{}', 't')`, [keyIdOf(mallory.publicKey), toBase64(mallory.publicKey)], { drop: true });
+    tamper(w, `UPDATE environments SET policy = json_set(policy, '$.approvals', 0) WHERE name = 'prod'`);
+    const env = w.reg.db.get<Record<string, unknown>>(sql`SELECT * FROM environments WHERE name = 'prod'`)!;
+    const mal = w.reg.db.get<Record<string, unknown>>(sql`SELECT * FROM users WHERE id = 99`)!;
+    const rows = canonicalJson([{ table: 'environments', key: [env.id], row: sealRow(env) }, { table: 'users', key: [99], row: sealRow(mal) }]);
+    const fake = sealEvent({ seq: -1, at: w.reg.now(), actor: 'mallory', action: 'env.policy', subject: 'env:prod', details: '{}', prev_hash: '0'.repeat(64), rows }, keyIdOf(mallory.publicKey), (m) => signDetached(m, mallory.secretKey));
+    tamper(w, 'INSERT INTO audit_events (seq, at, actor, action, subject, details, prev_hash, hash, key_id, signature, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [fake.seq, fake.at, fake.actor, fake.action, fake.subject, fake.details, fake.prev_hash, fake.hash, fake.key_id, fake.signature, fake.rows]);
+    tamper(w, `UPDATE row_seals SET seq = -1 WHERE tbl = 'environments'; INSERT INTO row_seals (tbl, key, seq) VALUES ('users', '[99]', -1)`);
+    const { importModel } = await import('../services/import.js');
+    const { transitionVersion } = await import('../services/lifecycle.js');
+    const { churnVariant } = await import('../../../../../test/helpers/registry.js');
+    await importModel(w.reg, w.as.bob, { path: await churnVariant(await tempDir(), 'v2'), model: 'churn' });
+    await transitionVersion(w.reg, w.as.bob, 'churn@2', 'validated', 'ok');
+    expect(await codeOfAsync(() => requestPromotion(w.reg, w.as.bob, 'churn@2', 'prod'))).toBe('INTEGRITY_FAILED');
   });
 });
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { AirlockError } from '@airlock/shared/common';
 import { sql } from '../db/sql.js';
+import { storedJson } from '../db/stored.js';
 import type { Db } from '../db/database.js';
 
 export const ROLES = ['admin', 'ml-engineer', 'approver', 'operator', 'auditor'] as const;
@@ -18,7 +20,14 @@ export interface UserRow {
 }
 
 type RawUser = Omit<UserRow, 'roles'> & { roles: string };
-const decode = (r: RawUser | undefined): UserRow | undefined => r && { ...r, roles: z.array(RoleSchema).parse(JSON.parse(r.roles)) };
+
+/** Roles are stored exactly as Airlock writes them (a compact JSON array); anything else was edited outside it. */
+function decode(r: RawUser | undefined): UserRow | undefined {
+  if (!r) return undefined;
+  const roles = storedJson(r.roles, `the roles of user ${r.name}`, z.array(RoleSchema).min(1));
+  if (JSON.stringify(roles) !== r.roles) throw new AirlockError('INTEGRITY_FAILED', `The roles of user ${r.name} are not stored as Airlock writes them: they were edited outside Airlock. Run \`airlock verify\`.`);
+  return { ...r, roles };
+}
 
 export const users = {
   insert(db: Db, u: Omit<UserRow, 'id' | 'disabled_at'>): number {
@@ -30,7 +39,7 @@ export const users = {
   byName: (db: Db, name: string) => decode(db.get<RawUser>(sql`SELECT * FROM users WHERE name = ${name}`)),
   byId: (db: Db, id: number) => decode(db.get<RawUser>(sql`SELECT * FROM users WHERE id = ${id}`)),
   /** Just the public key, without decoding the row (which may be damaged). */
-  keyOf: (db: Db, keyId: string) => db.get<{ public_key: string }>(sql`SELECT public_key FROM users WHERE key_id = ${keyId}`),
+  keyOf: (db: Db, keyId: string) => db.get<{ id: number; public_key: string }>(sql`SELECT id, public_key FROM users WHERE key_id = ${keyId}`),
   byKeyId: (db: Db, keyId: string) => decode(db.get<RawUser>(sql`SELECT * FROM users WHERE key_id = ${keyId}`)),
   list: (db: Db) => db.all<RawUser>(sql`SELECT * FROM users ORDER BY name`).map((r) => decode(r)!),
   count: (db: Db) => db.get<{ n: number }>(sql`SELECT count(*) AS n FROM users`)!.n,

@@ -22,6 +22,7 @@ import { auditEvents } from '../repos/audit-events.js';
 import { reports } from '../repos/reports.js';
 import { users } from '../repos/users.js';
 import type { Problem } from './integrity.js';
+import { storedJson } from '../db/stored.js';
 
 /** A head of the chain seen somewhere outside the database, and where. */
 export interface HeadClaim {
@@ -38,7 +39,7 @@ export const headOf = (reg: Registry): AuditHead => {
 export function reportedHeads(reg: Registry): HeadClaim[] {
   const claims: HeadClaim[] = [];
   for (const r of reports.statuses(reg.db)) {
-    const head = (JSON.parse(r.body) as { auditHead?: AuditHead | null }).auditHead;
+    const head = storedJson<{ auditHead?: AuditHead | null }>(r.body, `status report #${r.seq} of ${r.host_id}`).auditHead;
     if (head) claims.push({ source: `host ${r.host_id} (status report #${r.seq})`, head });
   }
   return claims;

@@ -17,7 +17,7 @@ import { authorize, type Actor, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
 import { resolveConfig } from '../config-schema.js';
 import type { Registry } from '../context.js';
-import { parsePolicy } from '../policy.js';
+import { storedPolicy } from '../policy.js';
 import { activations, type ActivationRow } from '../repos/activations.js';
 import { approvals } from '../repos/approvals.js';
 import { channels } from '../repos/channels.js';
@@ -36,6 +36,7 @@ import { requireEnvironment } from './environments.js';
 import { requireHost } from './hosts.js';
 import { manifestOf } from './models.js';
 import { refOf } from './refs.js';
+import { storedJson } from '../db/stored.js';
 
 const BUNDLE_VALIDITY_DAYS = 30;
 
@@ -80,8 +81,8 @@ export function createDeployment(reg: Registry, actor: SigningActor, input: { mo
         [slot]: {
           model: { name: model.name, kind: manifest.model.kind, version: v.number, digest: v.digest as `sha256:${string}` },
           files: manifest.components.map((c) => ({ path: c.path, digest: c.digest, size: c.size, role: c.role })),
-          config: resolveConfig(manifest.config.defaults, overlay ? (JSON.parse(overlay.config) as Record<string, unknown>) : {}),
-          secrets: JSON.parse(env.secrets) as string[],
+          config: resolveConfig(manifest.config.defaults, overlay ? storedJson<Record<string, unknown>>(overlay.config, `the ${env.name} overlay of ${model.name}`) : {}),
+          secrets: storedJson<string[]>(env.secrets, `the secrets of environment ${env.name}`),
           runtime: manifest.runtime,
           health: manifest.health,
           monitoring: manifest.monitoring,
@@ -94,7 +95,7 @@ export function createDeployment(reg: Registry, actor: SigningActor, input: { mo
     const parsed = BundleManifestSchema.parse(bundle);
     const id = deployments.insert(reg.db, { env_id: env.id, version_id: v.id, slot, channel: env.name, sequence, bundle_id: parsed.bundleId, manifest: canonicalJson(parsed), created_at: now, created_by: actor.user.id });
     for (const t of targets) deploymentHosts.insert(reg.db, id, t.id, now);
-    const quorum = parsePolicy(JSON.parse(env.policy)).approvals;
+    const quorum = storedPolicy(env).approvals;
     return {
       result: { id, bundleId: parsed.bundleId, version: refOf(v), environment: env.name, channel: env.name, sequence, slot, hosts: targets.map((t) => t.host_id), approvals: approved.length, quorum },
       audit: { action: 'deploy.create', subject: `deployment:${id}`, details: { version: refOf(v), digest: v.digest, environment: env.name, sequence, hosts: targets.map((t) => t.host_id) } },
@@ -124,9 +125,9 @@ function carriedApprovals(reg: Registry, envId: number, modelId: number, active:
 
 /** The slots a host runs: from its newest status report, else from its enrollment. */
 function slotsOf(h: HostRow): string[] | null {
-  const status = h.last_status ? (JSON.parse(h.last_status) as { slots?: { slot: string }[] }) : null;
+  const status = h.last_status ? storedJson<{ slots?: { slot: string }[] }>(h.last_status, `host ${h.host_id}'s last status`) : null;
   if (status?.slots) return status.slots.map((s) => s.slot);
-  return (JSON.parse(h.facts) as { slots?: string[] }).slots ?? null;
+  return storedJson<{ slots?: string[] }>(h.facts, `host ${h.host_id}'s facts`).slots ?? null;
 }
 
 /** A deployment goes only to hosts of its environment that run its slot: refused here, before anything travels. */
@@ -152,7 +153,7 @@ function heldByAllTargets(reg: Registry, d: DeploymentRow): Set<string> {
   if (targets.length === 0) return new Set();
   const inventories = targets.map((t) => {
     const status = hosts.byHostId(reg.db, t.host_id)?.last_status;
-    return new Set<string>(status ? ((JSON.parse(status) as { blobs?: { digests?: string[] } }).blobs?.digests ?? []) : []);
+    return new Set<string>(status ? (storedJson<{ blobs?: { digests?: string[] } }>(status, `host ${t.host_id}'s last status`).blobs?.digests ?? []) : []);
   });
   return new Set([...inventories[0]!].filter((digest) => inventories.every((inv) => inv.has(digest))));
 }
@@ -181,7 +182,7 @@ export async function exportBundle(reg: Registry, actor: SigningActor, id: numbe
   if (drift.length) throw new AirlockError('INTEGRITY_FAILED', `Deployment #${d.id}: ${drift.join('; ')}. Run \`airlock verify\`; nothing was exported.`);
   checked.version(versions.byId(reg.db, d.version_id)!);
   for (const t of deploymentHosts.of(reg.db, d.id)) checked.seals.assert('hosts', [t.host]);
-  const base = BundleManifestSchema.parse(JSON.parse(d.manifest));
+  const base = storedJson(d.manifest, `the manifest of deployment #${d.id}`, BundleManifestSchema);
   const held = opts.delta === 'auto' ? heldByAllTargets(reg, d) : new Set<string>();
   const manifest = { ...base, blobs: base.blobs.map((b) => ({ ...b, included: !held.has(b.digest) })), auditHead: headOf(reg) };
   const { envelope } = signBundleManifest(manifest, [actor.signer]);

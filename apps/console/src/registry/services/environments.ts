@@ -3,13 +3,14 @@ import type { Actor, SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
 import { assertConfig, resolveConfig } from '../config-schema.js';
 import type { Registry } from '../context.js';
-import { parsePolicy, SecretNameSchema, type Policy } from '../policy.js';
+import { parsePolicy, storedPolicy, SecretNameSchema, type Policy } from '../policy.js';
 import { activations } from '../repos/activations.js';
 import { environments, type EnvironmentRow } from '../repos/environments.js';
 import { models } from '../repos/models.js';
 import { overlays } from '../repos/overlays.js';
 import { versions } from '../repos/versions.js';
 import { manifestOf } from './models.js';
+import { storedJson } from '../db/stored.js';
 
 const ENV_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -24,8 +25,8 @@ export interface EnvironmentView {
 export const environmentView = (e: EnvironmentRow): EnvironmentView => ({
   name: e.name,
   tier: e.tier,
-  policy: parsePolicy(JSON.parse(e.policy)),
-  secrets: JSON.parse(e.secrets) as string[],
+  policy: storedPolicy(e),
+  secrets: storedJson<string[]>(e.secrets, `the secrets of environment ${e.name}`),
   createdAt: e.created_at,
 });
 
@@ -59,7 +60,7 @@ export function setPolicy(reg: Registry, actor: SigningActor, name: string, poli
   return mutate(reg, actor, 'env.create', () => {
     const env = requireEnvironment(reg, name);
     environments.setPolicy(reg.db, env.id, canonicalJson(policy));
-    return { result: environmentView(environments.byId(reg.db, env.id)!), audit: { action: 'env.policy', subject: `env:${name}`, details: { from: JSON.parse(env.policy), to: policy } } };
+    return { result: environmentView(environments.byId(reg.db, env.id)!), audit: { action: 'env.policy', subject: `env:${name}`, details: { from: storedPolicy(env), to: policy } } };
   });
 }
 

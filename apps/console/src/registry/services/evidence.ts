@@ -2,7 +2,7 @@ import { canonicalJson, sha256Hex, utf8Encode, type Digest } from '@airlock/shar
 import { assertConfig, resolveConfig } from '../config-schema.js';
 import type { ActedOn } from '../integrity/acted-on.js';
 import type { Registry } from '../context.js';
-import { parsePolicy, type Policy } from '../policy.js';
+import { storedPolicy, type Policy } from '../policy.js';
 import { activations } from '../repos/activations.js';
 import { components } from '../repos/components.js';
 import { dependencies } from '../repos/dependencies.js';
@@ -13,6 +13,7 @@ import { users } from '../repos/users.js';
 import { versions, type VersionView } from '../repos/versions.js';
 import { manifestOf } from './models.js';
 import { refOf } from './refs.js';
+import { storedJson } from '../db/stored.js';
 
 export interface Gate {
   gate: string;
@@ -70,7 +71,7 @@ function thresholdGates(suite: string, policy: Policy['requiredSuites'][number],
 export function computeEvidence(reg: Registry, v: VersionView, env: EnvironmentRow, integrity: Gate, checked: ActedOn): Evidence {
   checked.version(v);
   checked.seals.assert('environments', [env.id]);
-  const policy = parsePolicy(JSON.parse(env.policy));
+  const policy = storedPolicy(env);
   const manifest = manifestOf(v);
   const current = activations.current(reg.db, env.id, v.model_id);
   if (current) checked.seals.assert('activations', [current.id]);
@@ -106,12 +107,12 @@ export function computeEvidence(reg: Registry, v: VersionView, env: EnvironmentR
       continue;
     }
     checked.evaluation(e);
-    const metrics = JSON.parse(e.metrics) as Record<string, number>;
+    const metrics = storedJson<Record<string, number>>(e.metrics, `evaluation #${e.id}`);
     evals.push({ suite: req.suite, id: e.id, source: e.source, resultsDigest: e.results_digest, metrics });
     const baseEval = active ? evaluations.latest(reg.db, active.id, active.digest, req.suite) : undefined;
     if (baseEval) checked.evaluation(baseEval);
     gates.push({ gate: `evaluation:${req.suite}`, passed: true, detail: `${e.source} results ${e.results_digest.slice(0, 19)}…` });
-    gates.push(...thresholdGates(req.suite, req, metrics, baseEval ? (JSON.parse(baseEval.metrics) as Record<string, number>) : null));
+    gates.push(...thresholdGates(req.suite, req, metrics, baseEval ? storedJson<Record<string, number>>(baseEval.metrics, `evaluation #${baseEval.id}`) : null));
   }
 
   if (policy.requirePreviousTier) {
@@ -126,7 +127,7 @@ export function computeEvidence(reg: Registry, v: VersionView, env: EnvironmentR
 
   const overlayRow = overlays.get(reg.db, env.id, v.model_id);
   if (overlayRow) checked.seals.assert('overlays', [env.id, v.model_id]);
-  const overlay = overlayRow ? (JSON.parse(overlayRow.config) as Record<string, unknown>) : {};
+  const overlay = overlayRow ? storedJson<Record<string, unknown>>(overlayRow.config, `the ${env.name} overlay of ${v.model}`) : {};
   const resolved = resolveConfig(manifest.config.defaults, overlay);
   try {
     assertConfig(manifest.config.schema, resolved, `The resolved config for ${env.name}`);

@@ -3,6 +3,7 @@ import type { Actor } from '../auth.js';
 import type { Registry } from '../context.js';
 import { deploymentHosts } from '../repos/deployments.js';
 import { hosts } from '../repos/hosts.js';
+import { storedJson } from '../db/stored.js';
 
 export interface FleetRow {
   hostId: string;
@@ -19,7 +20,7 @@ export interface FleetRow {
 export function fleet(reg: Registry, _actor: Actor, opts: { staleAfterMinutes: number }): FleetRow[] {
   const now = Date.parse(reg.now());
   return hosts.list(reg.db).map((h) => {
-    const status = h.last_status ? (JSON.parse(h.last_status) as HostStatus) : null;
+    const status = h.last_status ? storedJson<HostStatus>(h.last_status, `host ${h.host_id}'s last status`) : null;
     const slots = (status?.slots ?? []).map((s) => ({ slot: s.slot, version: s.model ? `${s.model}@${s.version}` : null, healthy: s.healthy }));
     const ageMinutes = h.last_seen ? Math.round((now - Date.parse(h.last_seen)) / 60_000) : null;
     return {

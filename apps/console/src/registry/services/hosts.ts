@@ -15,6 +15,7 @@ import { mutate } from '../audit.js';
 import type { Registry } from '../context.js';
 import { hosts, type HostRow } from '../repos/hosts.js';
 import { requireEnvironment } from './environments.js';
+import { storedJson } from '../db/stored.js';
 
 /** Reads an enrollment envelope: it must be signed by the very key it presents. */
 export function readEnrollment(bytes: Uint8Array, what: string): Enrollment {
@@ -61,7 +62,7 @@ export function assignHost(reg: Registry, actor: SigningActor, hostId: string, e
   return mutate(reg, actor, 'host.enroll', () => {
     const h = requireHost(reg, hostId);
     const env = requireEnvironment(reg, envName);
-    const merged = { ...(JSON.parse(h.labels) as Record<string, string>), ...labels };
+    const merged = { ...storedJson<Record<string, string>>(h.labels, `host ${hostId}'s labels`), ...labels };
     hosts.assign(reg.db, h.id, env.id, JSON.stringify(merged));
     return { result: { hostId, environment: envName, labels: merged }, audit: { action: 'host.assign', subject: `host:${hostId}`, details: { environment: envName, labels: merged } } };
   });
@@ -79,7 +80,7 @@ export function listHosts(reg: Registry, _actor: Actor) {
   return hosts.list(reg.db).map((h) => ({
     hostId: h.host_id,
     environment: h.environment,
-    labels: JSON.parse(h.labels) as Record<string, string>,
+    labels: storedJson<Record<string, string>>(h.labels, `host ${h.host_id}'s labels`),
     keyId: h.key_id,
     enrolledAt: h.enrolled_at,
     lastSeen: h.last_seen,

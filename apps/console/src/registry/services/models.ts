@@ -10,6 +10,7 @@ import { models, type ModelRow } from '../repos/models.js';
 import { users } from '../repos/users.js';
 import { versions, type VersionView } from '../repos/versions.js';
 import { parseVersionRef, refOf, resolveVersion } from './refs.js';
+import { storedJson } from '../db/stored.js';
 
 export interface ModelSummary {
   name: string;
@@ -31,7 +32,7 @@ export function listModels(reg: Registry, _actor: Actor, filter: { prefix?: stri
   }));
 }
 
-export const manifestOf = (v: VersionView): VersionManifest => VersionManifestSchema.parse(JSON.parse(v.manifest));
+export const manifestOf = (v: VersionView): VersionManifest => storedJson(v.manifest, `the manifest of ${v.model}@${v.number}`, VersionManifestSchema);
 
 export interface VersionDetail {
   ref: string;
@@ -55,7 +56,7 @@ export function versionDetail(reg: Registry, v: VersionView): VersionDetail {
     createdAt: v.created_at,
     createdBy: users.byId(reg.db, v.created_by)?.name ?? '?',
     manifest: manifestOf(v),
-    evaluations: evaluations.of(reg.db, v.id).map((e) => ({ id: e.id, suite: e.suite, metrics: JSON.parse(e.metrics) as Record<string, number>, source: e.source, recordedAt: e.recorded_at })),
+    evaluations: evaluations.of(reg.db, v.id).map((e) => ({ id: e.id, suite: e.suite, metrics: storedJson<Record<string, number>>(e.metrics, `evaluation #${e.id}`), source: e.source, recordedAt: e.recorded_at })),
   };
 }
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   AirlockError,
   APPROVAL_PAYLOAD_TYPE,
@@ -13,7 +14,7 @@ import { authorize, type Actor, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
 import type { Registry } from '../context.js';
 import { assertPromotionTransition } from '../lifecycle.js';
-import { parsePolicy } from '../policy.js';
+import { PolicySchema, storedPolicy } from '../policy.js';
 import { activations } from '../repos/activations.js';
 import { approvals } from '../repos/approvals.js';
 import { environments, type EnvironmentRow } from '../repos/environments.js';
@@ -24,6 +25,7 @@ import { requireEnvironment } from './environments.js';
 import { ActedOn } from '../integrity/acted-on.js';
 import { checkIntegrity, computeEvidence, evidenceDigest, type Evidence } from './evidence.js';
 import { refOf, resolveVersion } from './refs.js';
+import { storedJson } from '../db/stored.js';
 
 export interface PromotionResult {
   promotion: PromotionSummary;
@@ -119,7 +121,7 @@ export async function requestPromotion(reg: Registry, actor: SigningActor, ref: 
 
 function expired(reg: Registry, p: PromotionView): boolean {
   const env = environments.byId(reg.db, p.env_id)!;
-  const ttlMs = parsePolicy(JSON.parse(env.policy)).requestTtlHours * 3_600_000;
+  const ttlMs = storedPolicy(env).requestTtlHours * 3_600_000;
   return Date.parse(reg.now()) > Date.parse(p.requested_at) + ttlMs;
 }
 
@@ -180,7 +182,7 @@ export async function decidePromotion(reg: Registry, actor: SigningActor, id: nu
       move(reg, id, p.state, 'rejected');
       return { result: { promotion: summary(requirePromotion(reg, id)) }, audit };
     }
-    const quorum = parsePolicy(JSON.parse(p.evidence).policy).approvals;
+    const quorum = storedJson(p.evidence, `the evidence of promotion #${id}`, z.object({ policy: PolicySchema })).policy.approvals;
     const approvers = decided.filter((a) => a.decision === 'approve' && a.evidence_digest === p.evidence_digest).length + 1;
     if (approvers < quorum) return { result: { promotion: summary(requirePromotion(reg, id)) }, audit };
 
@@ -222,7 +224,7 @@ export function showPromotion(reg: Registry, _actor: Actor, id: number) {
   const p = requirePromotion(reg, id);
   return {
     ...summary(p),
-    evidence: JSON.parse(p.evidence) as Evidence,
+    evidence: storedJson<Evidence>(p.evidence, `the evidence of promotion #${id}`),
     approvals: approvals.of(reg.db, id).map((a) => ({ approver: a.approver, decision: a.decision, at: a.at, evidenceDigest: a.evidence_digest })),
   };
 }

@@ -23,6 +23,7 @@ import { hosts, type HostRow } from '../repos/hosts.js';
 import { reports } from '../repos/reports.js';
 import { reviews } from '../repos/reviews.js';
 import { headProblems, headOf } from './audit-anchors.js';
+import { storedJson } from '../db/stored.js';
 
 export interface ImportSummary {
   imported: number;
@@ -69,7 +70,7 @@ function applyReport(reg: Registry, actor: SigningActor, host: HostRow, report: 
       if (!slot.healthy) openReview('host_unhealthy', `${host.host_id} slot ${slot.slot} is not serving (${slot.release ?? 'no release'}).`);
       else if (slot.digest) {
         for (const d of deploymentHosts.appliedFor(reg.db, host.id)) {
-          const manifest = JSON.parse(d.manifest) as { slots: Record<string, { model: { digest: string } }> };
+          const manifest = storedJson<{ slots: Record<string, { model: { digest: string } }> }>(d.manifest, `the manifest of deployment #${d.deployment_id}`);
           if (manifest.slots[slot.slot]?.model.digest === slot.digest) deploymentHosts.set(reg.db, d.deployment_id, host.id, 'healthy', null, now);
         }
       }
