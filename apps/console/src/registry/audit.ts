@@ -98,6 +98,12 @@ class ChainKeys {
     return (this.known.get(e.key_id) ?? own)?.publicKey;
   }
 
+  /** The roles `e`'s signer held when it was signed (before `e` itself). */
+  rolesFor(e: AuditRow): string[] {
+    const own = e.seq === 1 ? usersSealed(e)?.find((u) => u.keyId === e.key_id) : undefined;
+    return (this.known.get(e.key_id) ?? own)?.roles ?? [];
+  }
+
   /** After `e` verified: learns the users it sealed; returns a problem if its signer could not seal them. */
   learn(e: AuditRow): string | null {
     const sealed = usersSealed(e);
@@ -156,7 +162,7 @@ function eventBytesOrNull(e: AuditRow): Uint8Array | null {
  * Re-derives every event's hash, its link to the previous event, the sequence and the signature.
  * Reports the first event that does not hold; an edit, deletion or reordering all break one of these.
  */
-export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) => void, visit?: (e: AuditRow) => void): { checked: number; firstBad: AuditProblem | null; head: AuditHead } {
+export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) => void, visit?: (e: AuditRow, signerRoles: readonly string[]) => void): { checked: number; firstBad: AuditProblem | null; head: AuditHead } {
   const keys = new ChainKeys(rootV1KeyIds(reg));
   let prevHash = AUDIT_GENESIS;
   let expectedSeq = 1;
@@ -173,9 +179,10 @@ export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) =
       if (!verifyDetachedNative(pae(AUDIT_PAYLOAD_TYPE, bytes), fromBase64(e.signature), key)) {
         return bad('signature', `Event ${e.seq} does not carry a valid signature of ${e.actor}.`);
       }
+      const roles = keys.rolesFor(e);
       const roleProblem = keys.learn(e);
       if (roleProblem) return bad('role', roleProblem);
-      visit?.(e);
+      visit?.(e, roles);
       prevHash = e.hash;
       expectedSeq++;
       checked++;

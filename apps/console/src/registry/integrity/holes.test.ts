@@ -11,8 +11,10 @@ import { makeRegistry } from '../../../../../test/helpers/registry.js';
 import { countRows, useWorld, type World } from '../../../../../test/helpers/world.js';
 import { sealEvent } from '../audit-event.js';
 import { mutate, verifyAuditChain } from '../audit.js';
-import { actorFor } from '../auth.js';
+import { actorFor, type SigningActor } from '../auth.js';
+import type { RowKey } from '../db/seals.js';
 import { sql } from '../db/sql.js';
+import type { SealedTable } from '../db/tables.js';
 import { models } from '../repos/models.js';
 import { users } from '../repos/users.js';
 import { readRoots } from '../roots.js';
@@ -176,6 +178,78 @@ describe('hole 3: policy and roles cannot be changed without a trace', () => {
       return { result: undefined, audit: { action: 'user.add', subject: 'user:eve' } };
     });
     expect(verifyAuditChain(w.reg).firstBad).toMatchObject({ problem: 'role', message: expect.stringMatching(/bob was not an admin/) });
+  });
+});
+
+/**
+ * An attacker holding the database and one user's key: changes rows with SQL, then appends an event
+ * signed with that key that seals them, exactly as Airlock would have (and points the index at it).
+ */
+async function forgeEvent(w: World, actor: SigningActor, action: string, rows: [SealedTable, RowKey][]): Promise<number> {
+  const { sealRow, keyText, readRow } = await import('../db/seals.js');
+  const { canonicalJson, signDetached } = await import('@airlock/shared/common');
+  const last = w.reg.db.get<{ seq: number; hash: string }>(sql`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`)!;
+  const seals = rows.map(([table, key]) => ({ table, key, row: sealRow(readRow(w.reg.db, table, key)!) }));
+  const e = sealEvent({ seq: last.seq + 1, at: w.reg.now(), actor: actor.user.name, action, subject: 'forged', details: '{}', prev_hash: last.hash, rows: canonicalJson(seals) }, actor.signer.keyId, (m) => signDetached(m, actor.signer.secretKey));
+  tamper(w, 'INSERT INTO audit_events (seq, at, actor, action, subject, details, prev_hash, hash, key_id, signature, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [e.seq, e.at, e.actor, e.action, e.subject, e.details, e.prev_hash, e.hash, e.key_id, e.signature, e.rows]);
+  for (const s of seals) tamper(w, 'INSERT INTO row_seals (tbl, key, seq) VALUES (?, ?, ?) ON CONFLICT (tbl, key) DO UPDATE SET seq = excluded.seq', [s.table, keyText(s.key), e.seq]);
+  return e.seq;
+}
+
+describe('a stolen non-admin key and the database: verify replays who may do what, and what was decided', () => {
+  it('an action the signer may not perform is reported, even when every row is sealed', async () => {
+    const w = await fork();
+    tamper(w, `UPDATE environments SET policy = json_set(policy, '$.approvals', 0) WHERE name = 'prod'`);
+    const seq = await forgeEvent(w, w.as.olga, 'env.policy', [['environments', [1]]]);
+    const { problems } = await verifyRegistry(w.reg, w.as.aud);
+    expect(problems).toContainEqual(expect.objectContaining({ subject: `audit:${seq}`, message: expect.stringMatching(/signed by olga, whose roles then \(operator\) did not allow it/) }));
+  });
+
+  it('a change outside what the named action writes is reported', async () => {
+    const w = await fork();
+    tamper(w, `UPDATE environments SET policy = json_set(policy, '$.approvals', 0) WHERE name = 'prod'`);
+    await forgeEvent(w, w.as.olga, 'env.secrets', [['environments', [1]]]);
+    expect((await verifyRegistry(w.reg, w.as.aud)).problems).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/environments row \[1\]: audit event \d+ changes policy, which env.secrets never changes/) }));
+  });
+
+  it('an action Airlock never performs is reported', async () => {
+    const w = await fork();
+    const seq = await forgeEvent(w, w.as.bob, 'promote.force', []);
+    expect((await verifyRegistry(w.reg, w.as.aud)).problems).toContainEqual(expect.objectContaining({ subject: `audit:${seq}`, message: expect.stringContaining('"promote.force", which is not an action Airlock performs') }));
+  });
+
+  it('a promotion moved to active by the requester\'s own signed event is reported: no quorum of approvals', async () => {
+    const w = await fork();
+    const { importModel } = await import('../services/import.js');
+    const { transitionVersion } = await import('../services/lifecycle.js');
+    const { recordEvaluation } = await import('../services/evaluations.js');
+    const { churnVariant } = await import('../../../../../test/helpers/registry.js');
+    await importModel(w.reg, w.as.bob, { path: await churnVariant(await tempDir(), 'v2'), model: 'churn' });
+    await transitionVersion(w.reg, w.as.bob, 'churn@2', 'validated', 'ok');
+    recordEvaluation(w.reg, w.as.bob, 'churn@2', 'holdout', { metrics: { accuracy: 0.95 } });
+    const { promotion } = await requestPromotion(w.reg, w.as.bob, 'churn@2', 'prod');
+    const old = w.reg.db.get<{ id: number }>(sql`SELECT id FROM activations WHERE ended_at IS NULL`)!;
+    tamper(w, `UPDATE promotions SET state = 'active' WHERE id = ?`, [promotion.id], { drop: true });
+    tamper(w, `UPDATE activations SET ended_at = 'now', ended_by = ? WHERE id = ?`, [promotion.id, old.id]);
+    tamper(w, `INSERT INTO activations (id, env_id, model_id, version_id, promotion_id, activated_at) SELECT 50, p.env_id, v.model_id, p.version_id, p.id, 'now' FROM promotions p JOIN versions v ON v.id = p.version_id WHERE p.id = ?`, [promotion.id]);
+    await forgeEvent(w, w.as.bob, 'promote.request', [['promotions', [promotion.id]], ['activations', [old.id]], ['activations', [50]]]);
+    const { problems } = await verifyRegistry(w.reg, w.as.aud);
+    expect(problems).toContainEqual(expect.objectContaining({ subject: `promotion:${promotion.id}`, message: expect.stringMatching(/is active with 0 valid approval\(s\); its policy required 1/) }));
+  });
+
+  it('a promotion whose evidence rests on a policy that was never in force is reported', async () => {
+    const w = await fork();
+    const { canonicalJson } = await import('@airlock/shared/common');
+    const p = w.reg.db.get<{ id: number; evidence: string }>(sql`SELECT id, evidence FROM promotions WHERE id = ${w.promotionId}`)!;
+    const evidence = JSON.parse(p.evidence) as { policy: { approvals: number } };
+    evidence.policy.approvals = 0;
+    const text = canonicalJson(evidence);
+    const { sha256Hex, utf8Encode } = await import('@airlock/shared/common');
+    tamper(w, 'UPDATE promotions SET evidence = ?, evidence_digest = ? WHERE id = ?', [text, `sha256:${sha256Hex(utf8Encode(text))}`, p.id], { drop: true });
+    await forgeEvent(w, w.as.bob, 'promote.request', [['promotions', [p.id]]]);
+    const { problems } = await verifyRegistry(w.reg, w.as.aud);
+    expect(problems).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/promotions row \[1\]: audit event \d+ changes columns that never change/) }));
+    expect(problems).toContainEqual(expect.objectContaining({ subject: `promotion:${p.id}`, message: expect.stringContaining("rests on a policy that was not its environment's policy when it was requested") }));
   });
 });
 

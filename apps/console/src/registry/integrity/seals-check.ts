@@ -1,9 +1,8 @@
-import { AirlockError, canonicalJson, fromBase64, sha256Hex, utf8Encode } from '@airlock/shared/common';
+import { AirlockError, fromBase64 } from '@airlock/shared/common';
 import { eventIsGenuine } from '../audit-event.js';
 import type { Registry } from '../context.js';
-import type { Db } from '../db/database.js';
-import { changedColumns, keyOf, keyText, readRow, sealRow, type RowKey, type RowSeal, type SealEntry } from '../db/seals.js';
-import { SEALED_TABLES, TABLES, type SealedTable } from '../db/tables.js';
+import { changedColumns, keyText, readRow, sealRow, type RowKey, type RowSeal, type SealEntry } from '../db/seals.js';
+import type { SealedTable } from '../db/tables.js';
 import { auditEvents, type AuditRow } from '../repos/audit-events.js';
 import { rowSeals } from '../repos/row-seals.js';
 import { users } from '../repos/users.js';
@@ -19,9 +18,9 @@ export interface RowProblem {
   message: string;
 }
 
-const describe = (table: string, key: RowKey) => `${table} row ${keyText(key)}`;
+export const describe = (table: string, key: RowKey) => `${table} row ${keyText(key)}`;
 
-function sealsOf(e: AuditRow): Map<string, RowSeal | null> {
+export function sealsOf(e: AuditRow): Map<string, RowSeal | null> {
   return new Map((JSON.parse(e.rows) as SealEntry[]).map((r) => [`${r.table} ${keyText(r.key)}`, r.row]));
 }
 
@@ -106,76 +105,5 @@ function sealsOfUsers(e: AuditRow): RowSeal[] {
     return (JSON.parse(e.rows) as SealEntry[]).filter((r) => r.table === 'users' && r.row).map((r) => r.row!);
   } catch {
     return [];
-  }
-}
-
-const digest16 = (v: unknown) => sha256Hex(utf8Encode(canonicalJson(v))).slice(0, 32);
-
-/** What the ledger keeps per row: a digest of the whole sealed row and of the columns that never change. */
-interface Held {
-  seq: number;
-  full: string | null;
-  fixed: string | null;
-  settled: boolean;
-}
-
-const fixedPart = (table: SealedTable, row: RowSeal) => Object.fromEntries(Object.entries(row).filter(([c]) => !TABLES[table].mutable.includes(c)));
-const settledPart = (table: SealedTable, row: RowSeal) => TABLES[table].mutable.some((c) => row[c] !== null && row[c] !== undefined);
-
-/**
- * `airlock verify`'s row check: replays every seal in chain order, holding each table to its rule in
- * `tables.ts`, then compares every row in the database with its newest seal. Memory is a pair of short
- * digests per row; columns are named by re-reading the one event involved.
- */
-export class SealLedger {
-  private readonly held = new Map<string, Held>();
-  readonly problems: RowProblem[] = [];
-
-  /** Call for each genuine event, in chain order. */
-  visit(e: AuditRow): void {
-    if (e.rows === '[]') return;
-    for (const s of JSON.parse(e.rows) as SealEntry[]) {
-      const rule = TABLES[s.table];
-      if (!rule) {
-        this.problems.push({ table: s.table, key: s.key, columns: [], seq: e.seq, message: `Audit event ${e.seq} seals a row of ${s.table}, which is not a registry table.` });
-        continue;
-      }
-      const id = `${s.table} ${keyText(s.key)}`;
-      const before = this.held.get(id);
-      const bad = (why: string) => this.problems.push({ table: s.table, key: s.key, columns: [], seq: e.seq, message: `${describe(s.table, s.key)}: audit event ${e.seq} ${why}` });
-      if (before?.full != null) {
-        if (rule.kind === 'write-once') bad('rewrites a write-once row.');
-        else if (s.row === null && !rule.deletable) bad('removes a row that is never removed.');
-        else if (s.row && digest16(fixedPart(s.table, s.row)) !== before.fixed) bad('changes columns that never change.');
-        else if (s.row && rule.settles && before.settled && digest16(s.row) !== before.full) bad('changes a row that had already settled.');
-      }
-      this.held.set(id, s.row ? { seq: e.seq, full: digest16(s.row), fixed: digest16(fixedPart(s.table, s.row)), settled: settledPart(s.table, s.row) } : { seq: e.seq, full: null, fixed: null, settled: false });
-    }
-  }
-
-  /** Compares the database with the seals; call after the whole chain was visited. */
-  finish(db: Db): RowProblem[] {
-    for (const table of SEALED_TABLES) {
-      for (const row of db.raw.prepare(`SELECT * FROM ${table}`).iterate() as IterableIterator<Record<string, unknown>>) {
-        const key = keyOf(table, row);
-        const id = `${table} ${keyText(key)}`;
-        const h = this.held.get(id);
-        this.held.delete(id);
-        const seal = sealRow(row);
-        if (!h) this.problems.push({ table, key, columns: [], seq: null, message: `${describe(table, key)} was written outside Airlock: no audit event seals it.` });
-        else if (h.full === null) this.problems.push({ table, key, columns: [], seq: h.seq, message: `${describe(table, key)} was removed by audit event ${h.seq} and is back.` });
-        else if (digest16(seal) !== h.full) {
-          const sealed = sealsOf(auditEvents.bySeq(db, h.seq)!).get(id)!;
-          const columns = changedColumns(sealed, seal);
-          this.problems.push({ table, key, columns, seq: h.seq, message: `${describe(table, key)} differs from what audit event ${h.seq} sealed in column(s) ${columns.join(', ')}.` });
-        }
-      }
-    }
-    for (const [id, h] of this.held) {
-      if (h.full === null) continue;
-      const [table, key] = [id.slice(0, id.indexOf(' ')) as SealedTable, JSON.parse(id.slice(id.indexOf(' ') + 1)) as RowKey];
-      this.problems.push({ table, key, columns: [], seq: h.seq, message: `${describe(table, key)} was removed behind Airlock's back (audit event ${h.seq} sealed it).` });
-    }
-    return this.problems;
   }
 }

@@ -4,7 +4,8 @@ import { verifyAuditChain } from '../audit.js';
 import type { Registry } from '../context.js';
 import { sql } from '../db/sql.js';
 import { approvalProblems, deploymentProblems, evaluationProblems, promotionProblems, reportProblems, versionProblems } from '../integrity/records.js';
-import { SealLedger } from '../integrity/seals-check.js';
+import { decisionProblems } from '../integrity/decisions.js';
+import { SealLedger } from '../integrity/ledger.js';
 import type { ApprovalRow } from '../repos/approvals.js';
 import { components } from '../repos/components.js';
 import type { DeploymentRow } from '../repos/deployments.js';
@@ -77,12 +78,14 @@ export async function verifyRegistry(reg: Registry, _actor: Actor, opts: { ancho
   for (const r of reg.db.all<DeploymentRow>(sql`SELECT * FROM deployments`)) record('deployments', r.id, deploymentProblems(reg.db, r));
 
   const ledger = new SealLedger();
-  const audit = verifyAuditChain(reg, (n) => onProgress?.('audit', n, 0), (e) => ledger.visit(e));
+  const audit = verifyAuditChain(reg, (n) => onProgress?.('audit', n, 0), (e, roles) => ledger.visit(e, roles));
   if (audit.firstBad) problems.push({ code: 'AUDIT_CHAIN_BROKEN', subject: `audit:${audit.firstBad.seq}`, message: audit.firstBad.message });
   else {
+    for (const p of ledger.events) problems.push({ code: 'INTEGRITY_FAILED', subject: `audit:${p.seq}`, message: p.message, details: { seq: p.seq } });
     for (const p of ledger.finish(reg.db)) {
       problems.push({ code: 'INTEGRITY_FAILED', subject: `row:${p.table}:${JSON.stringify(p.key)}`, message: p.message, details: { table: p.table, key: p.key, columns: p.columns, seq: p.seq } });
     }
+    for (const d of decisionProblems(reg.db, ledger)) problems.push({ code: 'INTEGRITY_FAILED', subject: d.subject, message: d.message });
     problems.push(...headProblems(reg, audit.head, [...(opts.anchors ?? []), ...reportedHeads(reg)]));
   }
   const rows = reg.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM row_seals`)!.n;
