@@ -102,10 +102,7 @@ describe('agent: verify, apply, serve', () => {
 
   it('stop-start: stops the old runtime first, and starts it again when the new release fails its health gate', async () => {
     await start();
-    const stopStart = async (opts: Parameters<typeof churnSlot>[1]) => {
-      const slot = await churnSlot(store, opts);
-      return { ...slot, runtime: { ...slot.runtime, strategy: 'stop-start' as const } };
-    };
+    const stopStart = (opts: Parameters<typeof churnSlot>[1]) => churnSlot(store, { ...opts, runtime: { strategy: 'stop-start' } });
     expect((await apply(await bundle('v1', { slots: { main: await stopStart({}) }, sequence: 1 }))).outcome).toBe('applied');
     const bad = await stopStart({ dir: await churnVariantDir(dir, 'wrong', { goldenLabel: 0 }), version: 2 });
     const r = await apply(await bundle('v2', { slots: { main: bad }, sequence: 2 }));

@@ -5,6 +5,7 @@ import {
   APPROVAL_PAYLOAD_TYPE,
   buildRoot,
   canonicalJson,
+  configDigest,
   generateKeyPair,
   signEnvelope,
   signerFromSecretKey,
@@ -20,6 +21,8 @@ import { iso, makeTrust, YEAR_MS } from '../helpers/trust.js';
 
 const suiteDir = useSuiteTempDirs();
 const trust = makeTrust();
+/** The churn example's default config, which its slots run unless a test says otherwise. */
+const CHURN_CONFIG = { threshold: 0.5 };
 const stranger = signerFromSecretKey(generateKeyPair().secretKey);
 let dir: string;
 let store: ContentStore;
@@ -31,8 +34,8 @@ type Receipt = { outcome: string; code?: string };
 type Model = { name: string; version: number; digest: string };
 
 /** An approval as the registry signs it, by an approver-role key of the root; any field can be made to differ. */
-function approval(model: Model, signer: Signer = trust.rootSigners[0]!, environment = 'prod'): Envelope {
-  const payload = { schema: 'airlock.approval/v1', promotion: 1, environment, model: model.name, version: model.version, versionDigest: model.digest, evidenceDigest: `sha256:${'e'.repeat(64)}`, decision: 'approve', approver: 'carol', at: iso(Date.now()) };
+function approval(model: Model, signer: Signer = trust.rootSigners[0]!, environment = 'prod', config: Record<string, unknown> = CHURN_CONFIG): Envelope {
+  const payload = { schema: 'airlock.approval/v1', promotion: 1, environment, model: model.name, version: model.version, versionDigest: model.digest, configDigest: configDigest(config), evidenceDigest: `sha256:${'e'.repeat(64)}`, decision: 'approve', approver: 'carol', at: iso(Date.now()) };
   return signEnvelope(APPROVAL_PAYLOAD_TYPE, utf8Encode(canonicalJson(payload)), [signer]);
 }
 

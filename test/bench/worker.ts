@@ -3,7 +3,7 @@
  * { seconds, maxRssMiB, ... }.
  */
 import { readFile } from 'node:fs/promises';
-import { fromHex, keyPairFromSeed, openInitialRoot, parseEnvelope, signBundleManifest, signerFromSecretKey, toTimestamp, type Digest } from '@airlock/shared/common';
+import { fromHex, keyPairFromSeed, openInitialRoot, parseEnvelope, signBundleManifest, signerFromSecretKey, slotOf, toTimestamp, VERSION_SCHEMA, VersionManifestSchema, type Digest } from '@airlock/shared/common';
 import { ContentStore, verifyBundleFile, writeBundleFile } from '@airlock/shared/node';
 import { unlock } from '../../apps/console/src/registry/auth.js';
 import { resolveHome } from '../../apps/console/src/registry/home.js';
@@ -35,12 +35,10 @@ if (op === 'put') {
       expiresAt: toTimestamp(now + 86_400_000),
       targets: { environment: 'bench', hosts: [] },
       slots: {
-        main: {
-          model: { name: 'bench', kind: 'other', version: 1, digest },
-          files: [{ path: 'weights.bin', digest, size: Number(size), role: 'weights' }],
-          runtime: { command: 'node', args: [], port: 9000 },
-          health: {},
-        },
+        main: slotOf(
+          VersionManifestSchema.parse({ schema: VERSION_SCHEMA, model: { name: 'bench', kind: 'other' }, components: [{ path: 'weights.bin', digest, size: Number(size), role: 'weights' }], runtime: { command: 'node', port: 9000 }, health: {} }),
+          1,
+        ),
       },
       blobs: [{ digest, size: Number(size), included: true }],
     },

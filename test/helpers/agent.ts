@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import {
   ModelFileSchema,
   roleOf,
+  VERSION_SCHEMA,
+  VersionManifestSchema,
+  slotOf,
   signBundleManifest,
   type BundleManifestInput,
   type Envelope,
@@ -24,7 +27,7 @@ export { freePort };
 type SlotInput = BundleManifestInput['slots'][string];
 
 /** A slot manifest for the classic example (or a copy of it), its files put into `store`. */
-export async function churnSlot(store: ContentStore, opts: { dir?: string; version?: number; health?: Partial<SlotInput['health']>; config?: Record<string, unknown>; floor?: number } = {}): Promise<SlotInput> {
+export async function churnSlot(store: ContentStore, opts: { dir?: string; version?: number; health?: Partial<SlotInput['health']>; runtime?: Partial<SlotInput['runtime']>; config?: Record<string, unknown>; floor?: number } = {}): Promise<SlotInput> {
   const dir = opts.dir ?? CHURN;
   const model = ModelFileSchema.parse(JSON.parse(await readFile(join(dir, 'airlock-model.json'), 'utf8')));
   const { readdir } = await import('node:fs/promises');
@@ -34,14 +37,19 @@ export async function churnSlot(store: ContentStore, opts: { dir?: string; versi
     const ref = await store.putFile(join(dir, name));
     files.push({ path: name, digest: ref.digest, size: ref.size, role: roleOf(name, model.roles) });
   }
-  return {
-    model: { name: 'churn', kind: 'classic', version: opts.version ?? 1, digest: `sha256:${String(opts.version ?? 1).padStart(64, '0')}` },
-    files,
-    config: opts.config ?? model.config.defaults,
-    runtime: model.runtime!,
+  // Each version number is its own training run, so that versions of the same files differ in digest.
+  const version = opts.version ?? 1;
+  const manifest = VersionManifestSchema.parse({
+    schema: VERSION_SCHEMA,
+    model: { name: 'churn', kind: 'classic' },
+    components: files,
+    config: model.config,
+    monitoring: model.monitoring,
+    lineage: { trainingRun: `run-${version}` },
+    runtime: { ...model.runtime!, ...opts.runtime },
     health: { ...model.health!, startTimeoutMs: 10_000, intervalMs: 50, probationMs: 1500, ...opts.health },
-    securityFloor: opts.floor ?? 0,
-  };
+  });
+  return slotOf(manifest, version, { config: opts.config ?? model.config.defaults, securityFloor: opts.floor ?? 0 });
 }
 
 export interface BundleSpec {

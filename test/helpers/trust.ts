@@ -12,6 +12,9 @@ import {
   type Root,
   toTimestamp,
   type Signer,
+  VERSION_SCHEMA,
+  VersionManifestSchema,
+  slotOf,
 } from '@airlock/shared/common';
 import { writeBundle, type BlobRef, type ContentStore } from '@airlock/shared/node';
 
@@ -52,6 +55,13 @@ export async function putBytes(store: ContentStore, bytes: Uint8Array | string):
 /** A valid single-slot manifest over the given blobs; override any field. */
 export function manifestFor(blobs: BlobRef[], overrides: Partial<BundleManifestInput> = {}): BundleManifestInput {
   const now = Date.now();
+  const version = VersionManifestSchema.parse({
+    schema: VERSION_SCHEMA,
+    model: { name: 'demo', kind: 'classic' },
+    components: blobs.map((b, i) => ({ path: `file-${i}.bin`, digest: b.digest, size: b.size, role: 'weights' as const })),
+    runtime: { command: 'node', args: ['serve.js'], port: 9001 },
+    health: {},
+  });
   return {
     schema: 'airlock.bundle/v1',
     bundleId: 'b-0000000000000001',
@@ -61,12 +71,7 @@ export function manifestFor(blobs: BlobRef[], overrides: Partial<BundleManifestI
     expiresAt: iso(now + 7 * 24 * 3600 * 1000),
     targets: { environment: 'prod', hosts: [] },
     slots: {
-      main: {
-        model: { name: 'demo', kind: 'classic', version: 1, digest: `sha256:${'a'.repeat(64)}` },
-        files: blobs.map((b, i) => ({ path: `file-${i}.bin`, digest: b.digest, size: b.size, role: 'weights' as const })),
-        runtime: { command: 'node', args: ['serve.js'], port: 9001 },
-        health: {},
-      },
+      main: slotOf(version, 1),
     },
     blobs: blobs.map((b) => ({ digest: b.digest, size: b.size, included: true })),
     ...overrides,

@@ -2,6 +2,7 @@ import {
   AirlockError,
   APPROVAL_PAYLOAD_TYPE,
   ApprovalSchema,
+  configDigest,
   roleKeys,
   utf8Decode,
   verifyEnvelope,
@@ -21,12 +22,14 @@ export interface PolicyContext {
 }
 
 /**
- * Distinct approver-role keys that signed an approval of exactly this model, version number and digest
- * for this host's own environment. The bundle's targets are never what approvals are checked against:
+ * Distinct approver-role keys that signed an approval of exactly this model, version number, digest
+ * and resolved config for this host's own environment. (The schema already held the slot's files and
+ * runtime to the version manifest whose digest this is.) The bundle's targets are never what approvals are checked against:
  * a bundle that names hosts by id could otherwise carry a staging approval onto a prod host.
  */
 function approverCount(slot: BundleManifest['slots'][string], environment: string, root: Root): number {
   const trust = roleKeys(root, 'approver');
+  const config = configDigest(slot.config);
   const signers = new Set<string>();
   for (const env of slot.approvals) {
     try {
@@ -37,7 +40,8 @@ function approverCount(slot: BundleManifest['slots'][string], environment: strin
         approval.environment === environment &&
         approval.model === slot.model.name &&
         approval.version === slot.model.version &&
-        approval.versionDigest === slot.model.digest;
+        approval.versionDigest === slot.model.digest &&
+        approval.configDigest === config;
       if (matches) for (const k of signedBy) signers.add(k);
     } catch {
       // An approval that does not verify or does not match simply does not count.

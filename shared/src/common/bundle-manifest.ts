@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { AuditHeadSchema } from './audit-head.js';
-import { DigestSchema, SafeRelativePathSchema } from './digest.js';
+import { canonicalJson } from './canonical-json.js';
+import { DigestSchema } from './digest.js';
 import { utf8Encode } from './bytes.js';
 import { EnvelopeSchema, signEnvelope, type Envelope, type Signer } from './dsse.js';
+import { HealthSpecSchema, MODEL_KINDS, MonitoringSpecSchema, RuntimeSpecSchema } from './model-spec.js';
+import { ComponentSchema, VersionManifestSchema, versionDigest, type VersionManifest } from './version-manifest.js';
 import { AirlockError } from './errors.js';
 import { TimestampSchema } from './time.js';
 import { parseVersionedJson } from './versioned-json.js';
@@ -20,56 +23,12 @@ export const BUNDLE_LIMITS = {
 
 const NameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a name is 1–63 lower-case letters, digits or ._- starting with a letter or digit');
 
-export const MODEL_KINDS = ['classic', 'llm', 'embedding', 'adapter', 'vision', 'speech', 'other'] as const;
-export const COMPONENT_ROLES = [
-  'weights', 'adapter', 'tokenizer', 'chat_template', 'prompt_template', 'config',
-  'preprocessor', 'code', 'docs', 'eval_report', 'sbom', 'other',
-] as const;
-
-export const BundleFileSchema = z.strictObject({
-  path: SafeRelativePathSchema,
-  digest: DigestSchema,
-  size: z.int().min(0),
-  role: z.enum(COMPONENT_ROLES),
-});
-
-export const RuntimeSpecSchema = z.strictObject({
-  command: z.string().min(1).max(1024),
-  args: z.array(z.string().max(4096)).max(256).default([]),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/), z.string().max(4096)).default({}),
-  cwd: SafeRelativePathSchema.optional(),
-  port: z.int().min(1).max(65535),
-  strategy: z.enum(['blue-green', 'stop-start']).default('blue-green'),
-  stopTimeoutMs: z.int().min(0).default(10_000),
-});
-
-export const GoldenRequestSchema = z.strictObject({
-  method: z.enum(['GET', 'POST', 'PUT']).default('POST'),
-  path: z.string().startsWith('/').max(1024),
-  body: z.unknown().optional(),
-  expectStatus: z.int().min(100).max(599).default(200),
-  /** every key given here must appear in the JSON response with an equal value */
-  expectJson: z.record(z.string(), z.unknown()).optional(),
-});
-
-export const HealthSpecSchema = z.strictObject({
-  path: z.string().startsWith('/').max(1024).default('/healthz'),
-  startTimeoutMs: z.int().min(100).default(30_000),
-  intervalMs: z.int().min(10).default(250),
-  golden: z.array(GoldenRequestSchema).max(64).default([]),
-  probationMs: z.int().min(0).default(60_000),
-  /** share of failed requests during probation that triggers rollback */
-  errorBudget: z.number().min(0).max(1).default(0.05),
-});
-
-export const MonitoringSpecSchema = z.strictObject({
-  referenceProfile: DigestSchema.optional(),
-  features: z
-    .array(z.strictObject({ name: z.string().min(1).max(128), pointer: z.string().max(1024), type: z.enum(['numeric', 'categorical', 'length']) }))
-    .max(256)
-    .default([]),
-});
-
+/**
+ * One slot's desired state. `manifest` is the version manifest itself, so that a host recomputes the
+ * version's digest (which approvals sign) and holds the files, runtime, health and monitoring it is
+ * about to run to that manifest: nobody holding only a release key can run another command under an
+ * approved digest. The schema refuses a slot where they differ.
+ */
 export const SlotSchema = z.strictObject({
   model: z.strictObject({
     name: NameSchema,
@@ -77,7 +36,8 @@ export const SlotSchema = z.strictObject({
     version: z.int().min(1),
     digest: DigestSchema,
   }),
-  files: z.array(BundleFileSchema).max(BUNDLE_LIMITS.blobs),
+  manifest: VersionManifestSchema,
+  files: z.array(ComponentSchema).max(BUNDLE_LIMITS.blobs),
   config: z.record(z.string(), z.unknown()).default({}),
   secrets: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
   runtime: RuntimeSpecSchema,
@@ -127,8 +87,45 @@ export const BundleManifestSchema = z
       if (new Set(slot.files.map((f) => f.path)).size !== slot.files.length) {
         ctx.addIssue({ code: 'custom', path: ['slots', name, 'files'], message: 'file paths must be distinct' });
       }
+      for (const problem of slotAgainstManifest(slot)) ctx.addIssue({ code: 'custom', path: ['slots', name], message: problem });
     }
   });
+
+type SlotInput = z.input<typeof SlotSchema>;
+
+/**
+ * A slot that runs exactly `manifest` as model version `number`: its files, runtime, health and
+ * monitoring come from the manifest, so the slot cannot say anything else.
+ */
+export function slotOf(manifest: VersionManifest, number: number, rest: Omit<SlotInput, 'model' | 'manifest' | 'files' | 'runtime' | 'health' | 'monitoring'> = {}): SlotInput {
+  if (!manifest.runtime || !manifest.health) {
+    throw new AirlockError('INVALID_INPUT', `${manifest.model.name} declares no runtime and health spec, so hosts cannot run it.`);
+  }
+  return {
+    model: { name: manifest.model.name, kind: manifest.model.kind, version: number, digest: versionDigest(manifest) },
+    manifest,
+    files: manifest.components,
+    runtime: manifest.runtime,
+    health: manifest.health,
+    monitoring: manifest.monitoring,
+    ...rest,
+  };
+}
+
+const byPath = <T extends { path: string }>(items: readonly T[]) => [...items].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+/** Where a slot departs from the version manifest it carries; empty when it runs exactly that version. */
+function slotAgainstManifest(slot: z.infer<typeof SlotSchema>): string[] {
+  const m = slot.manifest;
+  const problems: string[] = [];
+  if (versionDigest(m) !== slot.model.digest) problems.push(`the version manifest hashes to ${versionDigest(m)}, not to the slot's digest ${slot.model.digest}`);
+  if (m.model.name !== slot.model.name || m.model.kind !== slot.model.kind) problems.push(`the version manifest is for ${m.model.name} (${m.model.kind}), not ${slot.model.name} (${slot.model.kind})`);
+  if (canonicalJson(byPath(m.components)) !== canonicalJson(byPath(slot.files))) problems.push("the slot's files are not the version's components");
+  if (canonicalJson(m.runtime ?? null) !== canonicalJson(slot.runtime)) problems.push("the slot's runtime is not the version's");
+  if (canonicalJson(m.health ?? null) !== canonicalJson(slot.health)) problems.push("the slot's health spec is not the version's");
+  if (canonicalJson(m.monitoring) !== canonicalJson(slot.monitoring)) problems.push("the slot's monitoring is not the version's");
+  return problems;
+}
 export type BundleManifest = z.infer<typeof BundleManifestSchema>;
 export type BundleManifestInput = z.input<typeof BundleManifestSchema>;
 export type BundleSlot = z.infer<typeof SlotSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MODEL_KINDS, COMPONENT_ROLES, HealthSpecSchema, MonitoringSpecSchema, RuntimeSpecSchema } from './bundle-manifest.js';
+import { COMPONENT_ROLES, HealthSpecSchema, MODEL_KINDS, MonitoringSpecSchema, RuntimeSpecSchema } from './model-spec.js';
 import { canonicalJson } from './canonical-json.js';
 import { sha256Hex, utf8Encode } from './bytes.js';
 import { DigestSchema, SafeRelativePathSchema, type Digest } from './digest.js';

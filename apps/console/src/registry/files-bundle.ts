@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toTimestamp,
+import {
   AirlockError,
-  sha256Hex,
+  roleOf,
   signBundleManifest,
   signerFromSecretKey,
-  utf8Encode,
+  toTimestamp,
+  VERSION_SCHEMA,
+  VersionManifestSchema,
+  slotOf,
   type BundleManifest,
   type BundleManifestInput,
 } from '@airlock/shared/common';
@@ -37,11 +40,9 @@ export interface FilesBundleResult {
   manifest: BundleManifest;
 }
 
-
-
 /**
  * Builds a signed bundle straight from files on disk, without a registry: the files become one
- * slot's release. The model digest stands for the file set (sha256 over the sorted file list).
+ * slot's release, described by a version manifest made from them, whose digest names the model.
  */
 export async function createBundleFromFiles(input: FilesBundleInput): Promise<FilesBundleResult> {
   const [{ root, envelope: rootEnvelope }, keyFile] = await Promise.all([readRootFile(input.rootPath), readKeyFile(input.keyPath)]);
@@ -60,7 +61,13 @@ export async function createBundleFromFiles(input: FilesBundleInput): Promise<Fi
       const ref = await store.putFile(f.path, { onBytes: (n) => input.onProgress?.('store', (bytesDone += n), bytesTotal) });
       stored.push({ ...ref, name: f.name });
     }
-    const fileList = stored.map((s) => ({ path: s.name, digest: s.digest, size: s.size, role: 'other' as const }));
+    const version = VersionManifestSchema.parse({
+      schema: VERSION_SCHEMA,
+      model: { name: input.model.name, kind: input.model.kind },
+      components: stored.map((s) => ({ path: s.name, digest: s.digest, size: s.size, role: roleOf(s.name, {}) })).sort((a, b) => (a.path < b.path ? -1 : 1)),
+      runtime: input.runtime,
+      health: {},
+    });
     const blobs = [...new Map(stored.map((s) => [s.digest, { digest: s.digest, size: s.size, included: true }])).values()];
     const now = Date.now();
     const manifest: BundleManifestInput = {
@@ -72,12 +79,7 @@ export async function createBundleFromFiles(input: FilesBundleInput): Promise<Fi
       expiresAt: toTimestamp(now + input.expiresInDays * 86_400_000),
       targets: { ...(input.environment ? { environment: input.environment } : {}), hosts: input.hosts },
       slots: {
-        [input.slot]: {
-          model: { ...input.model, digest: `sha256:${sha256Hex(utf8Encode(JSON.stringify(fileList)))}` },
-          files: fileList,
-          runtime: input.runtime,
-          health: {},
-        },
+        [input.slot]: slotOf(version, input.model.version),
       },
       blobs,
     };

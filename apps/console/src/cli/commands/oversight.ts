@@ -54,7 +54,7 @@ export function registerOversight(program: Command): void {
     .option('--anchor <file>', 'an anchor from `airlock audit anchor` that the log must still reach (repeatable)', collect, [])
     .action(
       action(async (ctx, opts: { anchor: string[] }) => {
-        const { reg, actor } = await ctx.reader();
+        const { reg, actor } = await ctx.verifier();
         const anchors = await Promise.all(opts.anchor.map((f) => readAnchor(reg, actor, f)));
         const r = verifyAuditLog(reg, actor, anchors);
         if (r.problems.length > 0) {
@@ -85,7 +85,7 @@ export function registerOversight(program: Command): void {
     .option('--anchor <file>', 'an anchor from `airlock audit anchor` that the log must still reach (repeatable)', collect, [])
     .action(
       action(async (ctx, opts: { anchor: string[] }) => {
-        const { reg, actor } = await ctx.reader();
+        const { reg, actor } = await ctx.verifier();
         const anchors = await Promise.all(opts.anchor.map((f) => readAnchor(reg, actor, f)));
         const bar = ctx.out.progress('verify');
         const report = await verifyRegistry(reg, actor, {

@@ -1,6 +1,8 @@
 import {
   APPROVAL_PAYLOAD_TYPE,
   ApprovalSchema,
+  BundleManifestSchema,
+  configDigest,
   REPORT_PAYLOAD_TYPE,
   ReportSchema,
   VersionManifestSchema,
@@ -32,6 +34,14 @@ interface VersionRecord {
 }
 
 export const sha256Digest = (text: string) => `sha256:${sha256Hex(utf8Encode(text))}`;
+
+function payloadJson(base64: string): unknown {
+  try {
+    return JSON.parse(utf8Decode(fromBase64(base64)));
+  } catch {
+    return undefined;
+  }
+}
 
 function parseJson(text: string): unknown {
   try {
@@ -127,10 +137,21 @@ export function reportProblems(db: Db, r: { digest: string; host: number; seq: n
   }
 }
 
-/** A deployment's manifest names the version row it is filed under. */
+/**
+ * A deployment's manifest parses as a bundle manifest (so its slot runs exactly the version manifest it
+ * carries), names the version row it is filed under, and every approval it carries is for that version
+ * and that slot's config.
+ */
 export function deploymentProblems(db: Db, d: { version_id: number; slot: string; manifest: string }): string[] {
   const v = db.get<{ digest: string; number: number }>(sql`SELECT digest, number FROM versions WHERE id = ${d.version_id}`);
-  const m = parseJson(d.manifest) as { slots?: Record<string, { model?: { digest?: string; version?: number } }> } | undefined;
-  const slot = m?.slots?.[d.slot];
-  return v && slot?.model?.digest === v.digest && slot.model.version === v.number ? [] : ['its manifest names another version than the one it is filed under'];
+  const parsed = BundleManifestSchema.safeParse(parseJson(d.manifest));
+  if (!parsed.success) return ['its manifest is not a consistent bundle manifest'];
+  const slot = parsed.data.slots[d.slot];
+  if (!v || slot?.model.digest !== v.digest || slot.model.version !== v.number) return ['its manifest names another version than the one it is filed under'];
+  const config = configDigest(slot.config);
+  for (const env of slot.approvals) {
+    const a = ApprovalSchema.safeParse(payloadJson(env.payload));
+    if (!a.success || a.data.versionDigest !== v.digest || a.data.configDigest !== config) return ['it carries an approval of another version or config'];
+  }
+  return [];
 }

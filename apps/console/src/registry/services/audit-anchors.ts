@@ -58,7 +58,7 @@ export function headProblems(reg: Registry, head: AuditHead, all: HeadClaim[]): 
     problems.push({
       code: 'AUDIT_TRUNCATED',
       subject: `audit:${top.head.seq}`,
-      message: `The audit log ends at event ${head.seq}, but ${top.source} saw event ${top.head.seq}: events ${head.seq + 1}–${top.head.seq} were removed${beyond.length > 1 ? ` (${beyond.length} sources saw beyond the end)` : ''}.`,
+      message: `The audit log ends at event ${head.seq}, but ${top.source} saw event ${top.head.seq}: at least events ${head.seq + 1}–${top.head.seq} were removed${beyond.length > 1 ? ` (${beyond.length} sources saw beyond the end)` : ''}.`,
       details: { lastSeq: head.seq, provenSeq: top.head.seq, sources: beyond.map((c) => c.source) },
     });
   }

@@ -6,6 +6,7 @@ import { toTimestamp,
   BundleManifestSchema,
   canonicalJson,
   parseEnvelope,
+  slotOf,
   signBundleManifest,
   utf8Encode,
   type BundleManifest,
@@ -56,6 +57,8 @@ export function createDeployment(reg: Registry, actor: SigningActor, input: { mo
     checked.seals.assert('environments', [env.id]);
     checked.seals.assert('activations', [active.id]);
     checked.version(v);
+    if (UNDEPLOYABLE.has(v.state)) throw new AirlockError('GATE_FAILED', `${refOf(v)} is ${v.state} and is not deployed; roll ${model.name} back in ${env.name} or promote another version.`);
+    if (v.flag) throw new AirlockError('DEPENDENCY_BLOCKED', `${refOf(v)} is blocked: ${v.flag}. Roll back or promote another version.`);
     const manifest = manifestOf(v);
     if (!manifest.runtime || !manifest.health) throw new AirlockError('INVALID_INPUT', `${refOf(v)} declares no runtime and health spec in airlock-model.json, so hosts cannot run it.`);
     const slot = input.slot ?? model.name;
@@ -66,7 +69,15 @@ export function createDeployment(reg: Registry, actor: SigningActor, input: { mo
     }
     const overlay = overlays.get(reg.db, env.id, model.id);
     if (overlay) checked.seals.assert('overlays', [env.id, model.id]);
-    const approved = carriedApprovals(reg, env.id, model.id, active, checked);
+    const config = resolveConfig(manifest.config.defaults, overlay ? storedJson<Record<string, unknown>>(overlay.config, `the ${env.name} overlay of ${model.name}`) : {});
+    const backing = approvedPromotion(reg, env.id, model.id, active, checked);
+    if (backing && canonicalJson(backing.config) !== canonicalJson(config)) {
+      throw new AirlockError(
+        'EVIDENCE_CHANGED',
+        `The ${env.name} config of ${model.name} changed since ${refOf(v)} was approved there (approved ${canonicalJson(backing.config)}, now ${canonicalJson(config)}); request the promotion again so approvers see it.`,
+      );
+    }
+    const approved = backing?.approvals ?? [];
     const now = reg.now();
     const sequence = channels.next(reg.db, env.name);
     const bundle: BundleManifestInput = {
@@ -78,17 +89,12 @@ export function createDeployment(reg: Registry, actor: SigningActor, input: { mo
       expiresAt: toTimestamp(Date.parse(now) + BUNDLE_VALIDITY_DAYS * 86_400_000),
       targets: { environment: env.name, hosts: input.hosts?.length ? targets.map((t) => t.host_id) : [] },
       slots: {
-        [slot]: {
-          model: { name: model.name, kind: manifest.model.kind, version: v.number, digest: v.digest as `sha256:${string}` },
-          files: manifest.components.map((c) => ({ path: c.path, digest: c.digest, size: c.size, role: c.role })),
-          config: resolveConfig(manifest.config.defaults, overlay ? storedJson<Record<string, unknown>>(overlay.config, `the ${env.name} overlay of ${model.name}`) : {}),
+        [slot]: slotOf(manifest, v.number, {
+          config,
           secrets: storedJson<string[]>(env.secrets, `the secrets of environment ${env.name}`),
-          runtime: manifest.runtime,
-          health: manifest.health,
-          monitoring: manifest.monitoring,
           approvals: approved,
           securityFloor: input.floor ?? 0,
-        },
+        }),
       },
       blobs: [...new Map(manifest.components.map((c) => [c.digest, { digest: c.digest, size: c.size, included: true }])).values()],
     };
@@ -103,24 +109,28 @@ export function createDeployment(reg: Registry, actor: SigningActor, input: { mo
   });
 }
 
+/** Versions in these states are never shipped, whatever is recorded as active. */
+const UNDEPLOYABLE = new Set(['quarantined', 'revoked', 'retired']);
+
 /**
- * The signed approvals a deployment carries: those of the promotion that made the version active. A
- * break-glass rollback has none of its own, so it carries the ones that made the same version active in
- * this environment before; hosts accept them because they name this version's digest and environment.
+ * The promotion whose evidence and approvals back the active version: the one that made it active, or
+ * after a break-glass rollback (which has neither) the one that made the same version active in this
+ * environment before. A deployment carries its approvals, and must run exactly the config its
+ * evidence holds, since approvals sign that config's digest.
  */
-function carriedApprovals(reg: Registry, envId: number, modelId: number, active: ActivationRow, checked: ActedOn): Envelope[] {
-  const approvedBy = (promotionId: number) => {
-    checked.promotion(promotions.byId(reg.db, promotionId)!);
-    const rows = approvals.of(reg.db, promotionId).filter((a) => a.decision === 'approve');
-    for (const a of rows) checked.approval(a);
-    return rows;
-  };
-  let rows = approvedBy(active.promotion_id);
-  if (promotions.byId(reg.db, active.promotion_id)!.break_glass) {
+function approvedPromotion(reg: Registry, envId: number, modelId: number, active: ActivationRow, checked: ActedOn): { config: Record<string, unknown>; approvals: Envelope[] } | null {
+  let promotionId: number | undefined = active.promotion_id;
+  if (promotions.byId(reg.db, promotionId)!.break_glass) {
     const earlier = activations.history(reg.db, envId, modelId).filter((a) => a.id !== active.id && a.version_id === active.version_id);
-    rows = earlier.map((a) => approvedBy(a.promotion_id)).find((r) => r.length > 0) ?? [];
+    promotionId = earlier.map((a) => promotions.byId(reg.db, a.promotion_id)!).find((p) => !p.break_glass)?.id;
   }
-  return rows.map((a) => parseEnvelope(utf8Encode(a.envelope)));
+  if (promotionId === undefined) return null;
+  const p = promotions.byId(reg.db, promotionId)!;
+  checked.promotion(p);
+  const rows = approvals.of(reg.db, p.id).filter((a) => a.decision === 'approve');
+  for (const a of rows) checked.approval(a);
+  const evidence = storedJson<{ config: { resolved: Record<string, unknown> } }>(p.evidence, `the evidence of promotion #${p.id}`);
+  return { config: evidence.config.resolved, approvals: rows.map((a) => parseEnvelope(utf8Encode(a.envelope))) };
 }
 
 /** The slots a host runs: from its newest status report, else from its enrollment. */

@@ -4,6 +4,7 @@ import {
   APPROVAL_PAYLOAD_TYPE,
   APPROVAL_SCHEMA,
   canonicalJson,
+  configDigest,
   sha256Hex,
   signEnvelope,
   utf8Encode,
@@ -26,6 +27,9 @@ import { ActedOn } from '../integrity/acted-on.js';
 import { checkIntegrity, computeEvidence, evidenceDigest, type Evidence } from './evidence.js';
 import { refOf, resolveVersion } from './refs.js';
 import { storedJson } from '../db/stored.js';
+
+/** What an approval binds of a promotion's evidence besides its digest: the configuration hosts will run. */
+const EvidenceConfigSchema = z.object({ config: z.object({ resolved: z.record(z.string(), z.unknown()) }) });
 
 export interface PromotionResult {
   promotion: PromotionSummary;
@@ -169,6 +173,7 @@ export async function decidePromotion(reg: Registry, actor: SigningActor, id: nu
       model: v.model,
       version: v.number,
       versionDigest: v.digest,
+      configDigest: configDigest(storedJson(p.evidence, `the evidence of promotion #${id}`, EvidenceConfigSchema).config.resolved),
       evidenceDigest: p.evidence_digest,
       decision,
       approver: actor.user.name,

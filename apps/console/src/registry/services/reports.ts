@@ -53,6 +53,22 @@ function verifyReport(reg: Registry, bytes: Uint8Array, file: string): { report:
   return { report: parsed.data, host, digest: `sha256:${sha256Hex(payload)}`, envelope: canonicalJson(env) };
 }
 
+/**
+ * A report from a host the registry does not know cannot be trusted, but the audit head it claims is
+ * worth a warning: a log cut back to before a host's enrollment makes its reports look foreign.
+ */
+function unknownHostHead(reg: Registry, bytes: Uint8Array, file: string): { code: string; message: string }[] {
+  try {
+    const claimed = JSON.parse(utf8Decode(fromBase64(parseEnvelope(bytes, file).payload))) as { hostId?: string; body?: { auditHead?: { seq?: unknown } } };
+    const seq = claimed.body?.auditHead?.seq;
+    const head = headOf(reg);
+    if (typeof seq !== 'number' || seq <= head.seq) return [];
+    return [{ code: 'HOST_UNKNOWN', message: `${file} (unverified: host "${String(claimed.hostId)}" is not enrolled) claims to have seen audit event ${seq}, but the log ends at ${head.seq}. If that host was enrolled before, the log may have been cut: check with \`airlock audit verify --anchor FILE\`.` }];
+  } catch {
+    return [];
+  }
+}
+
 /** What a report changes: deployment state per host, host status and inventory, review items. */
 function applyReport(reg: Registry, actor: SigningActor, host: HostRow, report: Report, reviewIds: number[]): void {
   const now = reg.now();
@@ -92,12 +108,15 @@ export async function importReports(reg: Registry, actor: SigningActor, dir: str
   const summary: ImportSummary = { imported: 0, duplicates: 0, rejected: [], reviews: [], audit: [] };
   const verified: (ReturnType<typeof verifyReport> & { file: string })[] = [];
   for (const file of files) {
+    let bytes: Uint8Array = new Uint8Array();
     try {
-      verified.push({ ...verifyReport(reg, utf8Encode(await readFile(join(dir, file), 'utf8')), file), file });
+      bytes = utf8Encode(await readFile(join(dir, file), 'utf8'));
+      verified.push({ ...verifyReport(reg, bytes, file), file });
     } catch (err) {
       if (!isAirlockError(err) && !(err instanceof SyntaxError)) throw err;
       const e = toErrorData(err);
       summary.rejected.push({ file, code: e.code, message: e.message });
+      if (e.code === 'HOST_UNKNOWN') summary.audit.push(...unknownHostHead(reg, bytes, file));
     }
   }
   // One import is one change: every new report and its effects land together, under one audit event.
