@@ -85,6 +85,7 @@ describe('agent refuses, and nothing changes', () => {
     ['a staging approval on a prod host, in a bundle that names the host instead of an environment', () => apply({ slots: { main: { ...slotV2, approvals: [approval(slotV2.model, trust.rootSigners[0], 'staging')] } }, environment: null, hosts: ['host-1'] }), 'APPROVALS_INSUFFICIENT'],
     // Hole 5b: the version number is bound to what the approvals sign, so a floor compares the approved version.
     ['churn@1 relabelled as version 99 to pass the floor of 2', async () => { const v1 = await churnSlot(store, { version: 1 }); return apply({ slots: { main: { ...v1, model: { ...v1.model, version: 99 }, approvals: [approval(v1.model)] } } }); }, 'APPROVALS_INSUFFICIENT'],
+    ['an approval of the same version with another config (an overlay changed after approval)', () => apply({ slots: { main: { ...slotV2, approvals: [approval(slotV2.model, trust.rootSigners[0], 'prod', { threshold: 0.9 })] } } }), 'APPROVALS_INSUFFICIENT'],
     ['an approval naming another model', () => apply({ slots: { main: { ...slotV2, approvals: [approval({ ...slotV2.model, name: 'fraud' })] } } }), 'APPROVALS_INSUFFICIENT'],
     // Hole 5c: a bundle dated ahead of the clock is refused and does not move the signed-time high-water mark.
     ['a bundle dated two days ahead', () => apply({ slots: { main: slotV2 }, issuedAt: iso(Date.now() + 2 * 86_400_000), expiresAt: iso(Date.now() + 3 * 86_400_000) }), 'BUNDLE_FROM_FUTURE'],

@@ -141,6 +141,21 @@ describe('airlock CLI: the registry journey', () => {
     expect([usage.code, usage.stderr]).toEqual([2, expect.stringMatching(/--valid-for must be a whole number from 1 to 720/)]);
   });
 
+  it('a user whose own row was edited is refused for work, yet can still run verify, which names the row', async () => {
+    const own = join(await suiteDir(), 'damaged');
+    expect((await run(['--home', own, 'init', '--admin', 'alice'])).code).toBe(0);
+    expect((await run(['--home', own, '--user', 'alice', 'user', 'add', 'aud', '--role', 'auditor'])).code).toBe(0);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(own, 'registry.sqlite'));
+    db.exec(`UPDATE users SET roles = '["auditor","approver"]' WHERE name = 'aud'`);
+    db.close();
+    const work = await run(['--home', own, '--user', 'aud', 'model', 'list']);
+    expect([work.code, work.stderr]).toEqual([1, expect.stringMatching(/^error INTEGRITY_FAILED: users row \[2\] differs .* column\(s\) roles/)]);
+    const verify = await run(['--home', own, '--user', 'aud', 'verify']);
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toMatch(/problem INTEGRITY_FAILED: users row \[2\] differs from what audit event \d+ sealed in column\(s\) roles/);
+  });
+
   it('every command has --help', async () => {
     const paths = commandPaths();
     expect(paths.length).toBeGreaterThan(30);

@@ -67,9 +67,20 @@ async function run(bytes: Buffer, extra: Partial<VerifyBundleOptions> = {}) {
   }
 }
 
+/** A manifest signed as it stands, skipping the schema the writer applies: what a release-key holder could sign. */
+const signedRaw = (m: BundleManifestInput) => JSON.stringify(signEnvelope(BUNDLE_PAYLOAD_TYPE, utf8Encode(JSON.stringify(m)), [trust.releaseSigners[0]!]));
+/** The valid manifest with one slot field changed, so that the slot no longer runs the version manifest it carries. */
+const slotEdited = (edit: Record<string, unknown>) => {
+  const m = manifest();
+  return { ...m, slots: { main: { ...m.slots.main!, ...edit } } } as BundleManifestInput;
+};
+
 const hostile: [string, () => Promise<Buffer>, ErrorCode | 'ok', Partial<VerifyBundleOptions>?][] = [
   ['a valid bundle (control)', valid, 'ok'],
   ['crafted equivalent of a valid bundle (control)', withEntries((e) => e), 'ok'],
+  ['a slot whose runtime is not its version manifest\'s (an approved digest with another command)', withEntries((e) => [{ name: 'airlock-bundle.json', data: signedRaw(slotEdited({ runtime: { command: 'sh', args: ['-c', 'id'], port: 9001 } })) }, ...e.slice(1)]), 'BUNDLE_MANIFEST_INVALID'],
+  ['a slot whose digest is not its version manifest\'s', withEntries((e) => [{ name: 'airlock-bundle.json', data: signedRaw(slotEdited({ model: { name: 'demo', kind: 'classic', version: 1, digest: `sha256:${'a'.repeat(64)}` } })) }, ...e.slice(1)]), 'BUNDLE_MANIFEST_INVALID'],
+  ['a slot whose files are not its version\'s components', withEntries((e) => [{ name: 'airlock-bundle.json', data: signedRaw(slotEdited({ files: manifest().slots.main!.files!.slice(0, 1) })) }, ...e.slice(1)]), 'BUNDLE_MANIFEST_INVALID'],
   ['manifest not first (blob first)', withEntries(([m, r, a, b]) => [a!, m!, r!, b!]), 'BUNDLE_MANIFEST_NOT_FIRST'],
   ['manifest not first (root first)', withEntries(([m, r, a, b]) => [r!, m!, a!, b!]), 'BUNDLE_MANIFEST_NOT_FIRST'],
   ['no manifest at all', withEntries(([, r, a, b]) => [r!, a!, b!]), 'BUNDLE_MANIFEST_NOT_FIRST'],

@@ -17,7 +17,7 @@ import { auditEvents, type AuditRow } from './repos/audit-events.js';
 import { rowSeals } from './repos/row-seals.js';
 import { SealCheck } from './integrity/seals-check.js';
 import { rootV1KeyIds } from './integrity/trust-anchor.js';
-import { RoleSchema } from './repos/users.js';
+import { RoleSchema, users } from './repos/users.js';
 import { storedJson } from './db/stored.js';
 
 export interface AuditEntry {
@@ -83,34 +83,54 @@ interface KnownKey {
 
 /**
  * The keys events may be signed with, learned from the chain itself rather than from the users table:
- * a user's key counts from the event that sealed their row (the first event introduces the admin who
- * signs it, whose key must be a root key of root v1), so an edited users table cannot make a forged
- * event verify. Only an admin's event may introduce a user or change roles.
+ * a user's key counts from the event that sealed their row, so an edited users table cannot make a
+ * forged event verify. Only an admin's event may introduce a user or change roles. A root v1 root key
+ * may introduce itself: the first event does (the admin `init` creates), and so does the one event
+ * that adopts a registry begun before seals existed — whose earlier events, sealing nothing, are
+ * checked against the users table as they always were.
  */
 class ChainKeys {
   private readonly known = new Map<string, KnownKey>();
+  /** the chain began before seals and has not been adopted yet */
+  private legacy = false;
 
-  constructor(private readonly rootKeys: ReadonlySet<string>) {}
+  constructor(
+    private readonly rootKeys: ReadonlySet<string>,
+    private readonly usersTable: (keyId: string) => KnownKey | undefined,
+  ) {}
 
-  /** The key that must have signed `e`, if the chain so far introduced one (the first event: a root v1 key). */
+  private selfIntroduced(e: AuditRow): KnownKey | undefined {
+    return this.rootKeys.has(e.key_id) ? usersSealed(e)?.find((u) => u.keyId === e.key_id) : undefined;
+  }
+
+  private keyOf(e: AuditRow): KnownKey | undefined {
+    if (e.seq === 1) this.legacy = e.rows === '[]';
+    return this.known.get(e.key_id) ?? this.selfIntroduced(e) ?? (this.legacy ? this.usersTable(e.key_id) : undefined);
+  }
+
+  /** The key that must have signed `e`, if the chain so far vouches for one. */
   keyFor(e: AuditRow): Uint8Array | undefined {
-    const own = e.seq === 1 && this.rootKeys.has(e.key_id) ? usersSealed(e)?.find((u) => u.keyId === e.key_id) : undefined;
-    return (this.known.get(e.key_id) ?? own)?.publicKey;
+    return this.keyOf(e)?.publicKey;
   }
 
   /** The roles `e`'s signer held when it was signed (before `e` itself). */
   rolesFor(e: AuditRow): string[] {
-    const own = e.seq === 1 ? usersSealed(e)?.find((u) => u.keyId === e.key_id) : undefined;
-    return (this.known.get(e.key_id) ?? own)?.roles ?? [];
+    return this.keyOf(e)?.roles ?? [];
   }
 
   /** After `e` verified: learns the users it sealed; returns a problem if its signer could not seal them. */
   learn(e: AuditRow): string | null {
+    if (e.action === 'registry.adopt') {
+      if (!this.legacy) return `Event ${e.seq} adopts a registry that was sealed from its start.`;
+      if (!this.rootKeys.has(e.key_id)) return `Event ${e.seq} adopts the registry, but ${e.actor}'s key is not a root key of root v1.`;
+      this.legacy = false;
+    } else if (this.legacy && e.rows !== '[]') {
+      return `Event ${e.seq} seals rows in a registry that was never adopted: run \`airlock audit adopt\` first.`;
+    }
     const sealed = usersSealed(e);
     if (sealed === null) return `Event ${e.seq} seals a users row whose key or roles are not stored as Airlock writes them.`;
     if (sealed.length === 0) return null;
-    const signer = this.known.get(e.key_id);
-    const mayManageUsers = e.seq === 1 || (signer?.roles.includes('admin') ?? false);
+    const mayManageUsers = this.selfIntroduced(e) !== undefined || (this.known.get(e.key_id)?.roles.includes('admin') ?? false);
     for (const u of sealed) {
       if (u.disabled) this.known.delete(u.keyId);
       else this.known.set(u.keyId, { publicKey: u.publicKey, roles: u.roles });
@@ -150,6 +170,15 @@ function usersSealed(e: AuditRow): { keyId: string; publicKey: Uint8Array; roles
 
 const RolesSchema = z.array(RoleSchema).min(1);
 
+/** Roles of a users row in a registry begun before seals: read as they are, damaged ones as none. */
+function legacyRoles(text: string): string[] {
+  try {
+    return RolesSchema.parse(JSON.parse(text));
+  } catch {
+    return [];
+  }
+}
+
 function eventBytesOrNull(e: AuditRow): Uint8Array | null {
   try {
     return eventBytes(e);
@@ -163,7 +192,10 @@ function eventBytesOrNull(e: AuditRow): Uint8Array | null {
  * Reports the first event that does not hold; an edit, deletion or reordering all break one of these.
  */
 export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) => void, visit?: (e: AuditRow, signerRoles: readonly string[]) => void): { checked: number; firstBad: AuditProblem | null; head: AuditHead } {
-  const keys = new ChainKeys(rootV1KeyIds(reg));
+  const keys = new ChainKeys(rootV1KeyIds(reg), (keyId) => {
+    const u = users.keyOf(reg.db, keyId);
+    return u ? { publicKey: fromBase64(u.public_key), roles: legacyRoles(u.roles) } : undefined;
+  });
   let prevHash = AUDIT_GENESIS;
   let expectedSeq = 1;
   let checked = 0;

@@ -2,6 +2,7 @@ import { AirlockError, signerFromSecretKey, type Signer } from '@airlock/shared/
 import { openKey, parseKeyFile } from '@airlock/shared/node';
 import type { Registry } from './context.js';
 import { SealCheck } from './integrity/seals-check.js';
+import { needsAdoption } from './integrity/adoption.js';
 import { users, type Role, type UserRow } from './repos/users.js';
 
 /** Who is calling. Reads need only a known user; mutations need the user's key, unlocked. */
@@ -54,7 +55,12 @@ export function actorFor(reg: Registry, name: string | undefined, opts: { sealed
   const user = users.byName(reg.db, name);
   if (!user) throw new AirlockError('UNAUTHENTICATED', `There is no user "${name}" in this registry.`);
   if (user.disabled_at) throw new AirlockError('UNAUTHENTICATED', `User "${name}" was disabled at ${user.disabled_at}.`);
-  if (opts.sealed !== false) new SealCheck(reg).assert('users', [user.id]);
+  if (opts.sealed !== false) {
+    if (needsAdoption(reg)) {
+      throw new AirlockError('INTEGRITY_FAILED', 'This registry was written by an Airlock that did not seal its rows. Check it with `airlock audit verify`, then an admin holding the root key runs `airlock audit adopt` once.');
+    }
+    new SealCheck(reg).assert('users', [user.id]);
+  }
   return { user };
 }
 

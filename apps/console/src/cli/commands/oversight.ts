@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { AirlockError } from '@airlock/shared/common';
 import { listAudit } from '../../registry/audit.js';
+import { adoptRegistry } from '../../registry/services/adopt.js';
 import { readAnchor, writeAnchor } from '../../registry/services/audit-anchors.js';
 import { verifyAuditLog, verifyRegistry } from '../../registry/services/integrity.js';
 import { collectGarbage } from '../../registry/services/store-gc.js';
@@ -76,6 +77,17 @@ export function registerOversight(program: Command): void {
         const { reg, actor } = await ctx.writer();
         const anchor = await writeAnchor(reg, actor, opts.out);
         ctx.out.result({ ...anchor, path: opts.out }, () => `anchored event ${anchor.head.seq} (${anchor.head.hash.slice(0, 16)}…) signed by ${anchor.by}: ${opts.out}`);
+      }),
+    );
+
+  audit
+    .command('adopt')
+    .description('once, for a registry begun before Airlock sealed rows: seal every row as it stands (an admin holding the root key)')
+    .action(
+      action(async (ctx) => {
+        const { reg, actor } = await ctx.writer({ sealed: false });
+        const r = adoptRegistry(reg, actor);
+        ctx.out.result(r, () => `adopted: ${r.events} earlier events checked; every row is now sealed, and the registry is held to its seals`);
       }),
     );
 

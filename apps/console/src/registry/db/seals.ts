@@ -95,3 +95,10 @@ export function takeSeals(db: Db): Written {
   const before = notes.filter((n) => n.old !== null).map((n) => ({ table: n.tbl, key: JSON.parse(n.key) as RowKey, row: JSON.parse(n.old!) as Record<string, unknown> }));
   return { seals, before };
 }
+
+/** Notes every row of every table as written by the current change: adopting a registry seals them all. */
+export function noteAllRows(db: Db): void {
+  for (const table of SEALED_TABLES) {
+    db.raw.exec(`INSERT INTO temp.changed_rows (tbl, key, old) SELECT '${table}', json_array(${TABLES[table].key.join(', ')}), NULL FROM main.${table}`);
+  }
+}

@@ -1,12 +1,16 @@
 import type { Permission } from '../auth.js';
-import type { SealedTable } from '../db/tables.js';
+import { SEALED_TABLES, type SealedTable } from '../db/tables.js';
 
 /** A kind of row change: a new row, a removed row, or a change to one column. */
 export type Write = 'insert' | 'delete' | string;
 
 export interface ActionRule {
-  /** the permission the signer needed when the event was signed; 'init' only for the first event */
-  permission: Permission | 'init';
+  /**
+   * the permission the signer needed when the event was signed; 'init' only for the first event;
+   * 'adopt' for the one event that adopts a registry begun before seals (the chain check requires a
+   * root v1 key for it)
+   */
+  permission: Permission | 'init' | 'adopt';
   /** what the action may write, per table; anything else in its seals is not what the action does */
   writes: Partial<Record<SealedTable, readonly Write[]>>;
 }
@@ -23,6 +27,7 @@ const VERSION_MOVE = { version_status: ['state', 'changed_at', 'flag'], reviews:
  */
 export const ACTIONS: Readonly<Record<string, ActionRule>> = {
   'registry.init': { permission: 'init', writes: { users: ['insert'] } },
+  'registry.adopt': { permission: 'adopt', writes: Object.fromEntries(SEALED_TABLES.map((t) => [t, ['insert']])) },
   'user.add': { permission: 'user.add', writes: { users: ['insert'] } },
   'model.import': {
     permission: 'model.import',

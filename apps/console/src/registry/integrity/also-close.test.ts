@@ -11,10 +11,11 @@ import { countRows, useWorld, type World } from '../../../../../test/helpers/wor
 import { sql } from '../db/sql.js';
 import { components } from '../repos/components.js';
 import { createDeployment, exportBundle } from '../services/deployments.js';
-import { createEnvironment } from '../services/environments.js';
+import { createEnvironment, setOverlay } from '../services/environments.js';
 import { recordEvaluation, runEvaluation } from '../services/evaluations.js';
 import { assignHost, enrollHost } from '../services/hosts.js';
 import { importModel } from '../services/import.js';
+import { transitionVersion } from '../services/lifecycle.js';
 import { verifyRegistry } from '../services/integrity.js';
 import { diffVersions, showModel } from '../services/models.js';
 import { requestPromotion } from '../services/promotions.js';
@@ -46,6 +47,33 @@ describe('deploy create sends nothing a host would refuse for being the wrong ho
     expect([countRows(w, 'deployments'), sequence(w)]).toEqual(before);
 
     expect(createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod', hosts: ['host-a'] })).toMatchObject({ hosts: ['host-a'], sequence: before[1]! + 1 });
+  });
+});
+
+describe('deploy create ships only what was approved, as it was approved', () => {
+  it.each(['quarantined', 'revoked'] as const)('refuses a %s version that is still recorded as active', async (state) => {
+    const w = await fork();
+    await transitionVersion(w.reg, state === 'revoked' ? w.as.alice : w.as.carol, 'churn@1', state, 'incident');
+    const before = countRows(w, 'deployments');
+    await expect(Promise.resolve().then(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' }))).rejects.toMatchObject({ code: 'GATE_FAILED', message: expect.stringContaining(`churn@1 is ${state}`) });
+    expect(countRows(w, 'deployments')).toBe(before);
+  });
+
+  it('refuses a config changed since approval, naming both; the approved config deploys', async () => {
+    const w = await fork();
+    setOverlay(w.reg, w.as.olga, 'prod', 'churn', { threshold: 0.99 });
+    await expect(Promise.resolve().then(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' }))).rejects.toMatchObject({ code: 'EVIDENCE_CHANGED', message: expect.stringMatching(/approved \{"threshold":0.6\}, now \{"threshold":0.99\}/) });
+    setOverlay(w.reg, w.as.olga, 'prod', 'churn', { threshold: 0.6 });
+    expect(createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' })).toMatchObject({ approvals: 1 });
+  });
+
+  it('verify names a deployment whose slot runs something other than its version manifest', async () => {
+    const w = await fork();
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(w.reg.home.db);
+    db.exec(`DROP TRIGGER deployments_no_update; UPDATE deployments SET manifest = json_set(manifest, '$.slots.churn.runtime.command', 'sh')`);
+    db.close();
+    expect((await verifyRegistry(w.reg, w.as.aud)).problems).toContainEqual(expect.objectContaining({ subject: `deployments:${w.deploymentId}`, message: expect.stringContaining('is not a consistent bundle manifest') }));
   });
 });
 
@@ -168,6 +196,20 @@ describe('reports are checked again against their host signature', () => {
     await writeFile(join(stick, 'r.json'), report(w.host, 'receipt', { bundleId: w.bundleId, outcome: 'applied' } as Receipt));
     expect(await importReports(w.reg, w.as.olga, stick)).toMatchObject({ imported: 1, rejected: [] });
     expect((await verifyRegistry(w.reg, w.as.aud)).problems).toEqual([]);
+  });
+});
+
+describe('reports from hosts the registry does not know', () => {
+  it('are rejected, and a head they claim beyond the log is warned about without being believed', async () => {
+    const w = await fork();
+    const stranger = hostKey('host-z');
+    const stick = await tempDir();
+    const { statusBody } = await import('../../../../../test/helpers/hosts.js');
+    await writeFile(join(stick, 'z.json'), report(stranger, 'status', { ...statusBody({ slot: 'churn', model: 'churn', version: 1, digest: `sha256:${'0'.repeat(64)}`, healthy: true }, []), auditHead: { seq: 9999, hash: 'a'.repeat(64) } }));
+    const summary = await importReports(w.reg, w.as.olga, stick);
+    expect(summary.rejected).toEqual([expect.objectContaining({ code: 'HOST_UNKNOWN' })]);
+    expect(summary.audit).toEqual([expect.objectContaining({ code: 'HOST_UNKNOWN', message: expect.stringContaining('claims to have seen audit event 9999') })]);
+    expect(summary.reviews).toEqual([]);
   });
 });
 

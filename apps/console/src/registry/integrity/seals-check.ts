@@ -49,13 +49,15 @@ export class SealCheck {
     return this.events.get(seq)!;
   }
 
-  /** The key that signed `e`, if the registry vouches for it; the first event's must be a root v1 key. */
+  /**
+   * The key that signed `e`, if the registry vouches for it: a root v1 root key that seals its own
+   * users row in `e` (the first event, or the adoption of a registry begun before seals), or a key
+   * whose users row holds against a genuine seal.
+   */
   private trustedKey(e: AuditRow): { publicKey: Uint8Array; admin: boolean } | null {
-    if (e.seq === 1) {
-      this.rootKeys ??= rootV1KeyIds(this.reg);
-      const own = this.rootKeys.has(e.key_id) ? sealsOfUsers(e).find((u) => u.key_id === e.key_id) : undefined;
-      return own ? { publicKey: fromBase64(own.public_key as string), admin: true } : null;
-    }
+    this.rootKeys ??= rootV1KeyIds(this.reg);
+    const own = this.rootKeys.has(e.key_id) ? sealsOfUsers(e).find((u) => u.key_id === e.key_id) : undefined;
+    if (own) return { publicKey: fromBase64(own.public_key as string), admin: true };
     if (!this.keys.has(e.key_id)) {
       this.keys.set(e.key_id, null); // a cycle of seals vouching for each other vouches for nothing
       const user = users.keyOf(this.reg.db, e.key_id);

@@ -39,7 +39,7 @@ export const users = {
   byName: (db: Db, name: string) => decode(db.get<RawUser>(sql`SELECT * FROM users WHERE name = ${name}`)),
   byId: (db: Db, id: number) => decode(db.get<RawUser>(sql`SELECT * FROM users WHERE id = ${id}`)),
   /** Just the public key, without decoding the row (which may be damaged). */
-  keyOf: (db: Db, keyId: string) => db.get<{ id: number; public_key: string }>(sql`SELECT id, public_key FROM users WHERE key_id = ${keyId}`),
+  keyOf: (db: Db, keyId: string) => db.get<{ id: number; public_key: string; roles: string }>(sql`SELECT id, public_key, roles FROM users WHERE key_id = ${keyId}`),
   byKeyId: (db: Db, keyId: string) => decode(db.get<RawUser>(sql`SELECT * FROM users WHERE key_id = ${keyId}`)),
   list: (db: Db) => db.all<RawUser>(sql`SELECT * FROM users ORDER BY name`).map((r) => decode(r)!),
   count: (db: Db) => db.get<{ n: number }>(sql`SELECT count(*) AS n FROM users`)!.n,
