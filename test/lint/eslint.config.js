@@ -1,5 +1,6 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
+import { declaredDependencies } from './declared-dependencies.js';
 import { importBoundaries } from './import-boundaries.js';
 
 export default tseslint.config(
@@ -7,9 +8,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.js'],
-    plugins: { airlock: { rules: { 'import-boundaries': importBoundaries } } },
+    plugins: { airlock: { rules: { 'import-boundaries': importBoundaries, 'declared-dependencies': declaredDependencies } } },
     rules: {
       'airlock/import-boundaries': 'error',
+      'airlock/declared-dependencies': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
