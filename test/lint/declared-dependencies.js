@@ -30,7 +30,10 @@ function declared(dir) {
   return names;
 }
 
-/** The nearest folder with a package.json at or above `file`, within the repository. */
+/**
+ * The nearest folder with a package.json at or above `file`, within the repository.
+ * @param {string} file
+ */
 function workspaceOf(file) {
   for (let dir = dirname(file); dir.startsWith(REPO); dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return dir;

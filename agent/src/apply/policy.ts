@@ -24,8 +24,9 @@ export interface PolicyContext {
 /**
  * Distinct approver-role keys that signed an approval of exactly this model, version number, digest
  * and resolved config for this host's own environment. (The schema already held the slot's files and
- * runtime to the version manifest whose digest this is.) The bundle's targets are never what approvals are checked against:
- * a bundle that names hosts by id could otherwise carry a staging approval onto a prod host.
+ * runtime to the version manifest whose digest this is.) The bundle's targets are never what approvals
+ * are checked against: a bundle that names hosts by id could otherwise carry a staging approval onto a
+ * prod host.
  */
 function approverCount(slot: BundleManifest['slots'][string], environment: string, root: Root): number {
   const trust = roleKeys(root, 'approver');

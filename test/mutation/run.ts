@@ -1,0 +1,92 @@
+/**
+ * `npm run mutation`: the rule tables that matter most must be guarded by tests that notice when they
+ * change. Each mutation below edits one rule in the source, runs the tests that guard it, and must
+ * turn them red; the source is restored whatever happens. A mutation whose text is no longer in the
+ * source fails the run too, so the list cannot quietly go stale.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+interface Mutation {
+  name: string;
+  file: string;
+  from: string;
+  to: string;
+  tests: string[];
+}
+
+const LIFECYCLE = 'apps/console/src/registry/lifecycle.ts';
+const AUTH = 'apps/console/src/registry/auth.ts';
+const POLICY = 'agent/src/apply/policy.ts';
+const LIFECYCLE_TESTS = ['apps/console/src/registry/lifecycle.test.ts'];
+const RBAC_TESTS = ['apps/console/src/registry/services/rbac.test.ts'];
+const POLICY_TESTS = ['agent/src/apply/policy.test.ts'];
+
+const MUTATIONS: Mutation[] = [
+  { name: 'revoked versions can come back', file: LIFECYCLE, from: '  revoked: [],', to: "  revoked: ['validated'],", tests: LIFECYCLE_TESTS },
+  { name: 'registered versions cannot be quarantined', file: LIFECYCLE, from: "  registered: ['validated', 'quarantined', 'revoked'],", to: "  registered: ['validated', 'revoked'],", tests: LIFECYCLE_TESTS },
+  { name: 'a rejected promotion can be approved', file: LIFECYCLE, from: '  rejected: [],', to: "  rejected: ['approved'],", tests: LIFECYCLE_TESTS },
+  { name: 'an approved promotion can be rejected', file: LIFECYCLE, from: "  approved: ['active', 'withdrawn', 'expired'],", to: "  approved: ['active', 'withdrawn', 'expired', 'rejected'],", tests: LIFECYCLE_TESTS },
+  { name: 'auditors decide promotions', file: AUTH, from: "'promote.decide': ['admin', 'approver'],", to: "'promote.decide': ['admin', 'approver', 'auditor'],", tests: RBAC_TESTS },
+  { name: 'operators may not deploy', file: AUTH, from: "'deploy.create': ['admin', 'operator'],", to: "'deploy.create': ['admin'],", tests: RBAC_TESTS },
+  { name: 'ML engineers add users', file: AUTH, from: "'user.add': ['admin'],", to: "'user.add': ['admin', 'ml-engineer'],", tests: RBAC_TESTS },
+  { name: 'approvers revoke versions', file: AUTH, from: "'version.revoke': ['admin'],", to: "'version.revoke': ['admin', 'approver'],", tests: RBAC_TESTS },
+  {
+    name: 'targeting is checked before the channel sequence',
+    file: POLICY,
+    from: `    const last = ctx.counters.channels[m.channel] ?? 0;
+    if (m.sequence <= last) {
+      throw new AirlockError('BUNDLE_REPLAYED', \`Bundle #\${m.sequence} on channel \${m.channel} is not newer than #\${last}, which this host already took.\`);
+    }
+    if (m.targets.hosts.length > 0 && !m.targets.hosts.includes(ctx.hostId)) {
+      throw new AirlockError('NOT_TARGETED', \`The bundle names hosts \${m.targets.hosts.join(', ')}; this is \${ctx.hostId}.\`);
+    }`,
+    to: `    if (m.targets.hosts.length > 0 && !m.targets.hosts.includes(ctx.hostId)) {
+      throw new AirlockError('NOT_TARGETED', \`The bundle names hosts \${m.targets.hosts.join(', ')}; this is \${ctx.hostId}.\`);
+    }
+    const last = ctx.counters.channels[m.channel] ?? 0;
+    if (m.sequence <= last) {
+      throw new AirlockError('BUNDLE_REPLAYED', \`Bundle #\${m.sequence} on channel \${m.channel} is not newer than #\${last}, which this host already took.\`);
+    }`,
+    tests: POLICY_TESTS,
+  },
+  { name: 'the floor lets the version below it through', file: POLICY, from: 'if (slot.model.version < floor) {', to: 'if (slot.model.version < floor - 1) {', tests: POLICY_TESTS },
+  { name: 'approvals count for any environment', file: POLICY, from: '        approval.environment === environment &&\n', to: '', tests: POLICY_TESTS },
+  { name: 'approvals do not bind the version number', file: POLICY, from: '        approval.version === slot.model.version &&\n', to: '', tests: POLICY_TESTS },
+  { name: 'approvals do not bind the config', file: POLICY, from: '        approval.versionDigest === slot.model.digest &&\n        approval.configDigest === config;', to: '        approval.versionDigest === slot.model.digest;', tests: POLICY_TESTS },
+];
+
+const occurrences = (text: string, part: string) => text.split(part).length - 1;
+const survivors: string[] = [];
+const started = Date.now();
+
+for (const m of MUTATIONS) {
+  const path = `${ROOT}${m.file}`;
+  const original = readFileSync(path, 'utf8');
+  if (occurrences(original, m.from) !== 1) {
+    console.log(`STALE   ${m.name}: the text to mutate is no longer in ${m.file} exactly once; update the list`);
+    survivors.push(m.name);
+    continue;
+  }
+  const restore = () => writeFileSync(path, original);
+  process.once('SIGINT', restore);
+  try {
+    writeFileSync(path, original.replace(m.from, m.to));
+    const run = spawnSync(process.execPath, [`${ROOT}node_modules/vitest/vitest.mjs`, 'run', '--config', 'test/vitest.config.ts', ...m.tests], { cwd: ROOT, encoding: 'utf8' });
+    const killed = run.status !== 0;
+    console.log(`${killed ? 'killed ' : 'SURVIVED'} ${m.name} (${m.file})`);
+    if (!killed) survivors.push(m.name);
+  } finally {
+    restore();
+    process.removeListener('SIGINT', restore);
+  }
+}
+
+console.log(`\n${MUTATIONS.length - survivors.length} of ${MUTATIONS.length} mutations killed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+if (survivors.length > 0) {
+  console.log(`Not killed: ${survivors.join('; ')}. Strengthen the tests that guard these rules.`);
+  process.exitCode = 1;
+}
