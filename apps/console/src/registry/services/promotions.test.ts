@@ -120,14 +120,22 @@ describe('promotion', () => {
     await expect(decidePromotion(t.reg, t.as.dave, promotion.id, 'approve')).rejects.toMatchObject({ code: 'ILLEGAL_TRANSITION' });
   });
 
-  it('expires requests older than the policy allows', async () => {
-    env('p8', { approvals: 1, requestTtlHours: 1 });
+  it('expires requests older than the policy allows, and only those', async () => {
+    env('p8', { approvals: 2, requestTtlHours: 1 });
     const ref = await ready('m8', 0.9);
     const { promotion } = await requestPromotion(t.reg, t.as.bob, ref, 'p8');
-    now = new Date(now.getTime() + 2 * 3_600_000);
-    const r = await decidePromotion(t.reg, t.as.carol, promotion.id, 'approve');
-    expect(r.promotion.state).toBe('expired');
-    expect(r.refused?.code).toBe('ILLEGAL_TRANSITION');
+    const requestedAt = now;
+    // The clock is this test's own: put back afterwards so that later tests do not inherit its hours.
+    try {
+      now = new Date(requestedAt.getTime() + 59 * 60_000);
+      expect((await decidePromotion(t.reg, t.as.carol, promotion.id, 'approve')).promotion.state).toBe('awaiting_approval');
+      now = new Date(requestedAt.getTime() + 2 * 3_600_000);
+      const r = await decidePromotion(t.reg, t.as.dave, promotion.id, 'approve');
+      expect(r.promotion.state).toBe('expired');
+      expect(r.refused?.code).toBe('ILLEGAL_TRANSITION');
+    } finally {
+      now = requestedAt;
+    }
   });
 
   it('keeps exactly one version active, and rolls back through break glass with a review item', async () => {

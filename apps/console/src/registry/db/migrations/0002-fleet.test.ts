@@ -14,8 +14,28 @@ describe('migration 0002 (fleet)', () => {
     INSERT INTO deployments (id, env_id, version_id, slot, channel, sequence, bundle_id, manifest, created_at, created_by) VALUES (1, 1, 1, 'main', 'prod', 1, 'b', '{}', 't', 1);
     INSERT INTO reports (digest, host, seq, kind, at, body, imported_at) VALUES ('r', 1, 1, 'status', 't', '{}', 't');`);
 
-  it('migrates a version-1 database in place and records version 2', () => {
+  it('migrates a version-1 database in place and records version 2, keeping every version-1 row', () => {
     expect(db.raw.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.raw.prepare('SELECT name FROM users').all()).toEqual([{ name: 'a' }]);
+    expect(db.raw.prepare('SELECT digest FROM versions').all()).toEqual([{ digest: 'd' }]);
+    expect(db.raw.prepare('SELECT name, tier FROM environments').all()).toEqual([{ name: 'prod', tier: 1 }]);
+  });
+
+  it.each([
+    ['hosts', 'id host_id key_id public_key env_id labels facts enrolled_at revoked_at last_seen last_status'],
+    ['channels', 'name sequence'],
+    ['deployments', 'id env_id version_id slot channel sequence bundle_id manifest created_at created_by'],
+    ['deployment_hosts', 'deployment_id host state code updated_at'],
+    ['reports', 'digest host seq kind at body imported_at'],
+  ])('creates %s as a STRICT table with exactly its columns', (table, columns) => {
+    expect(db.raw.prepare(`SELECT name FROM pragma_table_info(?)`).all(table).map((c) => (c as { name: string }).name)).toEqual(columns.split(' '));
+    expect(db.raw.prepare('SELECT strict FROM pragma_table_list WHERE name = ?').get(table)).toEqual({ strict: 1 });
+  });
+
+  it('allows one active host per host id, and a host id again once the old one is revoked', () => {
+    expect(() => db.raw.exec(`INSERT INTO hosts (host_id, key_id, public_key, labels, facts, enrolled_at) VALUES ('h', 'k2', 'p2', '{}', '{}', 't')`)).toThrow(/UNIQUE/);
+    db.raw.exec(`INSERT INTO hosts (host_id, key_id, public_key, labels, facts, enrolled_at, revoked_at) VALUES ('h', 'k0', 'p0', '{}', '{}', 't', 't')`);
+    expect(db.raw.prepare(`SELECT count(*) AS n FROM hosts WHERE host_id = 'h'`).get()).toEqual({ n: 2 });
   });
 
   it.each([
