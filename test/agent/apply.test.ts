@@ -78,13 +78,19 @@ describe('agent: verify, apply, serve', () => {
   it('rolls back a release that crashes in probation, with no request lost during either switch', async () => {
     await start();
     await apply(await bundle('v1', { slots: { main: await churnSlot(store) }, sequence: 1 }));
-    const crashing = await churnSlot(store, { dir: await churnVariantDir(dir, 'crash', { serveAppend: 'setTimeout(() => process.exit(3), 700);' }), version: 2, health: { probationMs: 3000 } });
+    // v2 crashes when told to, so the test decides when: once the agent says it is in probation.
+    const crashing = await churnSlot(store, { dir: await churnVariantDir(dir, 'crash', { serveAppend: "server.prependListener('request', (req) => req.url === '/crash' && process.exit(3));" }), version: 2, health: { probationMs: 30_000 } });
     const load = loadLoop(agent.proxy);
-    const r = await apply(await bundle('v2', { slots: { main: crashing }, sequence: 2 }));
-    await new Promise((res) => setTimeout(res, 300));
+    const applying = apply(await bundle('v2', { slots: { main: crashing }, sequence: 2 }));
+    await waitFor(async () => (await status()).slots[0]?.state === 'probation', 20_000, 'v2 to enter probation');
+    await fetch(`http://127.0.0.1:${agent.proxy}/crash`).catch(() => undefined);
+    const r = await applying;
+    const afterSwitch = load.counts().ok;
+    await waitFor(() => load.counts().ok >= afterSwitch + 50, 20_000, '50 more requests served after the switch back');
     const traffic = await load.stop();
     expect(r).toMatchObject({ outcome: 'rolled_back', code: 'PROBATION_FAILED' });
     expect(traffic.ok).toBeGreaterThan(50);
+    expect(r.message).toMatch(/exited|crash/i);
     expect(traffic.statuses).toEqual({ '200': traffic.ok });
     expect((await status()).slots[0]).toMatchObject({ release: 'prod-1-churn-1', healthy: true });
   }, 60_000);

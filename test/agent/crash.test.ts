@@ -22,6 +22,27 @@ beforeEach(async () => {
   ports = { admin: await freePort(), proxy: await freePort() };
 });
 
+const BIG = 64 * 1024 * 1024;
+
+/**
+ * Waits until a blob is part-way into the agent's staging store: a temp part larger than `atLeast`
+ * bytes and smaller than `whole`; returns its size then.
+ */
+async function partiallyStaged(staging: string, whole: number, atLeast: number): Promise<number> {
+  const { readdir, stat } = await import('node:fs/promises');
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    for (const area of await readdir(staging).catch(() => [] as string[])) {
+      for (const part of await readdir(join(staging, area, 'tmp')).catch(() => [] as string[])) {
+        const size = (await stat(join(staging, area, 'tmp', part)).catch(() => null))?.size ?? 0;
+        if (size > atLeast && size < whole) return size;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return 0;
+}
+
 const start = (env: Record<string, string> = {}) => startAgent({ stateDir: join(dir, 'state'), rootFile: join(dir, 'root.json'), ports, env });
 
 async function bundle(name: string, version: number, sequence: number, srcDir = CHURN): Promise<string> {
@@ -66,10 +87,10 @@ describe('crash safety', () => {
     }
   }, 60_000);
 
-  it('SIGKILL at random points while a large release is staged never leaves a broken current', async () => {
+  it('SIGKILL while a large release is half copied into staging never leaves a broken current', async () => {
     const big = join(dir, 'big');
     await cp(CHURN, big, { recursive: true });
-    await writeFile(join(big, 'weights.bin'), randomBytes(64 * 1024 * 1024));
+    await writeFile(join(big, 'weights.bin'), randomBytes(BIG));
     const first = await start();
     await first.call({ op: 'apply', path: await bundle('v1', 1, 1) });
     await first.stop();
@@ -77,8 +98,11 @@ describe('crash safety', () => {
       const path = await bundle(`big-${round}`, 2 + round, 2 + round, big);
       const victim = await start();
       const applying = victim.call({ op: 'apply', path }).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 30 + Math.random() * 400));
+      // The kill lands mid-copy, and the test proves it: a blob part in staging, more than empty, less than whole.
+      const copied = await partiallyStaged(join(dir, 'state', 'staging'), BIG, 5_000 + round * 5_000);
       victim.proc.kill('SIGKILL');
+      expect(copied, 'the kill landed while the 64 MiB blob was being copied').toBeGreaterThan(0);
+      expect(copied).toBeLessThan(BIG);
       await victim.exited;
       await applying;
       const again = await start();

@@ -192,7 +192,7 @@ export async function churnVariantDir(base: string, name: string, change: { serv
 }
 
 /** Sends requests through the proxy from `workers` loops until stopped; counts what did not come back 200. */
-export function loadLoop(port: number, workers = 4): { stop(): Promise<{ ok: number; failed: number; statuses: Record<string, number> }> } {
+export function loadLoop(port: number, workers = 4): { counts(): { ok: number; failed: number }; stop(): Promise<{ ok: number; failed: number; statuses: Record<string, number> }> } {
   let running = true;
   const result = { ok: 0, failed: 0, statuses: {} as Record<string, number> };
   const loops = Array.from({ length: workers }, async () => {
@@ -210,6 +210,7 @@ export function loadLoop(port: number, workers = 4): { stop(): Promise<{ ok: num
     }
   });
   return {
+    counts: () => ({ ok: result.ok, failed: result.failed }),
     stop: async () => {
       running = false;
       await Promise.all(loops);

@@ -137,11 +137,15 @@ describe('slot proxy', () => {
   });
 
   it('sends a request again to the release the slot switches to when its runtime dies under it', async () => {
-    const dying = await runtime('r2', (_req, _body, res) => res.socket?.destroy());
+    let died!: () => void;
+    const atDying = new Promise<void>((r) => (died = r));
+    const dying = await runtime('r2', (_req, _body, res) => (res.socket?.destroy(), died()));
     const good = await runtime('r1', echo);
     const { proxy, port } = await proxyTo(dying);
     const reply = send(port, { method: 'POST', body: Buffer.from('{"resent":true}') });
-    setTimeout(() => proxy.setTarget(good), 20);
+    // The slot switches back once the runtime has died under the request, as the agent does on a crash.
+    await atDying;
+    proxy.setTarget(good);
     const r = await reply;
     expect(r.status).toBe(200);
     expect(json(r)).toMatchObject({ method: 'POST', length: 15 });
