@@ -35,7 +35,7 @@ type Model = { name: string; version: number; digest: string };
 
 /** An approval as the registry signs it, by an approver-role key of the root; any field can be made to differ. */
 function approval(model: Model, signer: Signer = trust.rootSigners[0]!, environment = 'prod', config: Record<string, unknown> = CHURN_CONFIG): Envelope {
-  const payload = { schema: 'airlock.approval/v1', promotion: 1, environment, model: model.name, version: model.version, versionDigest: model.digest, configDigest: configDigest(config), evidenceDigest: `sha256:${'e'.repeat(64)}`, decision: 'approve', approver: 'carol', at: iso(Date.now()) };
+  const payload = { schema: 'airlock.approval/v1', promotion: 1, environment, model: model.name, version: model.version, versionDigest: model.digest, configDigest: configDigest(config), evidenceDigest: `sha256:${'e'.repeat(64)}`, quorum: 1, decision: 'approve', approver: 'carol', at: iso(Date.now()) };
   return signEnvelope(APPROVAL_PAYLOAD_TYPE, utf8Encode(canonicalJson(payload)), [signer]);
 }
 

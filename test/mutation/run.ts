@@ -1,7 +1,8 @@
 /**
- * `npm run mutation`: the rule tables that matter most must be guarded by tests that notice when they
- * change. Each mutation below edits one rule in the source, runs the tests that guard it, and must
- * turn them red; the source is restored whatever happens. A mutation whose text is no longer in the
+ * `npm run mutation`: the rule tables that matter most (lifecycles, permissions, the moves verify
+ * replays, host policy) must be guarded by tests that notice when they change. Each mutation below
+ * edits one rule in the source, runs the tests that guard it, and must turn them red; the source is
+ * restored whatever happens. A mutation whose text is no longer in the
  * source fails the run too, so the list cannot quietly go stale.
  */
 import { spawnSync } from 'node:child_process';
@@ -21,7 +22,9 @@ interface Mutation {
 const LIFECYCLE = 'apps/console/src/registry/lifecycle.ts';
 const AUTH = 'apps/console/src/registry/auth.ts';
 const POLICY = 'agent/src/apply/policy.ts';
+const MOVES = 'apps/console/src/registry/integrity/moves.ts';
 const LIFECYCLE_TESTS = ['apps/console/src/registry/lifecycle.test.ts'];
+const REPLAY_TESTS = ['apps/console/src/registry/integrity/holes.test.ts'];
 const RBAC_TESTS = ['apps/console/src/registry/services/rbac.test.ts'];
 const POLICY_TESTS = ['agent/src/apply/policy.test.ts'];
 
@@ -30,6 +33,8 @@ const MUTATIONS: Mutation[] = [
   { name: 'registered versions cannot be quarantined', file: LIFECYCLE, from: "  registered: ['validated', 'quarantined', 'revoked'],", to: "  registered: ['validated', 'revoked'],", tests: LIFECYCLE_TESTS },
   { name: 'a rejected promotion can be approved', file: LIFECYCLE, from: '  rejected: [],', to: "  rejected: ['approved'],", tests: LIFECYCLE_TESTS },
   { name: 'an approved promotion can be rejected', file: LIFECYCLE, from: "  approved: ['active', 'withdrawn', 'expired'],", to: "  approved: ['active', 'withdrawn', 'expired', 'rejected'],", tests: LIFECYCLE_TESTS },
+  { name: 'a request may revive an expired promotion', file: MOVES, from: "  'promote.request': ['active>superseded'],", to: "  'promote.request': ['active>superseded', 'expired>active'],", tests: REPLAY_TESTS },
+  { name: 'a request may start a break-glass promotion', file: MOVES, from: "  'promote.request': { states: ['gates_failed', 'awaiting_approval', 'active'], breakGlass: 0 },", to: "  'promote.request': { states: ['gates_failed', 'awaiting_approval', 'active'], breakGlass: 1 },", tests: REPLAY_TESTS },
   { name: 'auditors decide promotions', file: AUTH, from: "'promote.decide': ['admin', 'approver'],", to: "'promote.decide': ['admin', 'approver', 'auditor'],", tests: RBAC_TESTS },
   { name: 'operators may not deploy', file: AUTH, from: "'deploy.create': ['admin', 'operator'],", to: "'deploy.create': ['admin'],", tests: RBAC_TESTS },
   { name: 'ML engineers add users', file: AUTH, from: "'user.add': ['admin'],", to: "'user.add': ['admin', 'ml-engineer'],", tests: RBAC_TESTS },
@@ -56,6 +61,7 @@ const MUTATIONS: Mutation[] = [
   { name: 'the floor lets the version below it through', file: POLICY, from: 'if (slot.model.version < floor) {', to: 'if (slot.model.version < floor - 1) {', tests: POLICY_TESTS },
   { name: 'approvals count for any environment', file: POLICY, from: '        approval.environment === environment &&\n', to: '', tests: POLICY_TESTS },
   { name: 'approvals do not bind the version number', file: POLICY, from: '        approval.version === slot.model.version &&\n', to: '', tests: POLICY_TESTS },
+  { name: 'the quorum the approvals name is ignored', file: POLICY, from: 'quorum = Math.max(quorum, approval.quorum);', to: 'quorum = Math.max(quorum, 0);', tests: POLICY_TESTS },
   { name: 'approvals do not bind the config', file: POLICY, from: '        approval.versionDigest === slot.model.digest &&\n        approval.configDigest === config;', to: '        approval.versionDigest === slot.model.digest;', tests: POLICY_TESTS },
 ];
 

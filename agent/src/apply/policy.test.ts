@@ -31,7 +31,7 @@ const policy = () =>
   });
 
 /** Which approval the slot carries: the right one, or one that differs in exactly one bound field. */
-type ApprovalEdit = Partial<{ environment: string; model: string; version: number; versionDigest: string; configDigest: string; decision: string }>;
+type ApprovalEdit = Partial<{ environment: string; model: string; version: number; versionDigest: string; configDigest: string; decision: string; quorum: number }>;
 
 interface Breaks {
   approval?: ApprovalEdit;
@@ -50,7 +50,7 @@ function manifest(b: Breaks): BundleManifest {
   const base = manifestFor(b.blobMissing ? [held, missing] : [held]);
   const slot = base.slots.main!;
   const model = { ...slot.model, version: b.belowFloor ? 1 : 3 };
-  const payload = { schema: 'airlock.approval/v1', promotion: 1, environment: 'prod', model: model.name, version: model.version, versionDigest: model.digest, configDigest: configDigest({}), evidenceDigest: `sha256:${'e'.repeat(64)}`, decision: 'approve', approver: 'carol', at: iso(Date.now()), ...b.approval };
+  const payload = { schema: 'airlock.approval/v1', promotion: 1, environment: 'prod', model: model.name, version: model.version, versionDigest: model.digest, configDigest: configDigest({}), evidenceDigest: `sha256:${'e'.repeat(64)}`, quorum: 1, decision: 'approve', approver: 'carol', at: iso(Date.now()), ...b.approval };
   const input: BundleManifestInput = {
     ...base,
     sequence: b.replayed ? 5 : 6,
@@ -103,6 +103,7 @@ describe('host policy order', () => {
     ['another digest', { versionDigest: other }],
     ['another config (an overlay changed after approval)', { configDigest: other }],
     ['a rejection', { decision: 'reject' }],
+    ['an environment whose policy wants two approvals (one is not enough)', { quorum: 2 }],
   ] as [string, ApprovalEdit][])('an approval for %s does not count', async (_name, approval) => {
     expect(await codeOfAsync(() => policy()(manifest({ approval }), trust.root))).toBe('APPROVALS_INSUFFICIENT');
   });

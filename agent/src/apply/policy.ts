@@ -28,10 +28,11 @@ export interface PolicyContext {
  * are checked against: a bundle that names hosts by id could otherwise carry a staging approval onto a
  * prod host.
  */
-function approverCount(slot: BundleManifest['slots'][string], environment: string, root: Root): number {
+function approverCount(slot: BundleManifest['slots'][string], environment: string, root: Root): { signers: number; quorum: number } {
   const trust = roleKeys(root, 'approver');
   const config = configDigest(slot.config);
   const signers = new Set<string>();
+  let quorum = 0;
   for (const env of slot.approvals) {
     try {
       const { payload, signedBy } = verifyEnvelope(env, APPROVAL_PAYLOAD_TYPE, { ...trust, threshold: 1 }, 'approval');
@@ -43,12 +44,15 @@ function approverCount(slot: BundleManifest['slots'][string], environment: strin
         approval.version === slot.model.version &&
         approval.versionDigest === slot.model.digest &&
         approval.configDigest === config;
-      if (matches) for (const k of signedBy) signers.add(k);
+      if (matches) {
+        for (const k of signedBy) signers.add(k);
+        quorum = Math.max(quorum, approval.quorum);
+      }
     } catch {
       // An approval that does not verify or does not match simply does not count.
     }
   }
-  return signers.size;
+  return { signers: signers.size, quorum };
 }
 
 /**
@@ -81,11 +85,12 @@ export function hostPolicy(ctx: PolicyContext) {
       if (environment === undefined) {
         throw new AirlockError('APPROVALS_INSUFFICIENT', 'This host requires approvals but has no environment configured, so no approval can be for it: set `environment` in its configuration.');
       }
-      const needed = root.roles.approver.threshold;
       for (const [name, slot] of Object.entries(m.slots)) {
         // The version number is bound here too: the floor above compared the number the approvals sign.
+        // The approvals name their environment's quorum; the host asks for that many, and at least the root's threshold.
         const got = approverCount(slot, environment, root);
-        if (got < needed) throw new AirlockError('APPROVALS_INSUFFICIENT', `Slot ${name} carries ${got} valid approval(s) of ${slot.model.name}@${slot.model.version}; this host requires ${needed}.`);
+        const needed = Math.max(root.roles.approver.threshold, got.quorum);
+        if (got.signers < needed) throw new AirlockError('APPROVALS_INSUFFICIENT', `Slot ${name} carries ${got.signers} valid approval(s) of ${slot.model.name}@${slot.model.version}; this host requires ${needed}.`);
       }
     }
     for (const b of m.blobs) {

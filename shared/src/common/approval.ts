@@ -26,6 +26,8 @@ export const ApprovalSchema = z.strictObject({
   /** the digest of the resolved configuration the evidence holds: a host runs the version only with it */
   configDigest: DigestSchema,
   evidenceDigest: DigestSchema,
+  /** the approvals the environment's policy required when the promotion was requested: a host requires as many */
+  quorum: z.int().min(0).max(10),
   decision: z.enum(['approve', 'reject']),
   approver: z.string().min(1),
   at: TimestampSchema,

@@ -9,6 +9,7 @@ import { registerModels } from './commands/models.js';
 import { registerOversight } from './commands/oversight.js';
 import { registerPromotions } from './commands/promotions.js';
 import { registerRegistryAdmin } from './commands/registry-admin.js';
+import { registerRoot } from './commands/root.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerPromotions(program);
   registerOversight(program);
   registerKeys(program);
+  registerRoot(program);
   registerFleet(program, registerBundle(program));
   return program;
 }

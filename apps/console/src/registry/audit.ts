@@ -4,6 +4,7 @@ import {
   type AuditHead,
   canonicalJson,
   fromBase64,
+  keyIdOf,
   pae,
   sha256Hex,
   signDetached,
@@ -56,7 +57,13 @@ export function mutate<T>(reg: Registry, actor: SigningActor, permission: Permis
   return reg.db.transaction(() => {
     if (pendingChanges(reg.db) > 0) throw new AirlockError('INTERNAL', 'Rows were written outside an audited change; refusing to seal them.');
     const { result, audit } = fn();
-    const { seals, before } = takeSeals(reg.db);
+    const { seals: written, before } = takeSeals(reg.db);
+    // Each rewritten row names the seal it was built on, so verify can tell a row rolled back to an older seal.
+    const priors = new Map(before.map((b) => [`${b.table} ${keyText(b.key)}`, rowSeals.get(reg.db, b.table, keyText(b.key))]));
+    const seals = written.map((s) => {
+      const prior = priors.get(`${s.table} ${keyText(s.key)}`);
+      return prior === undefined ? s : { ...s, prior };
+    });
     // A change rewrites only rows that still are what their seals say; otherwise its own genuine event
     // would seal an edit made behind Airlock's back.
     const check = new SealCheck(reg);
@@ -77,8 +84,15 @@ export interface AuditProblem {
 }
 
 interface KnownKey {
+  userId: number;
   publicKey: Uint8Array;
   roles: string[];
+}
+
+/** Who signed an event, as the chain knows them when it was signed. */
+export interface Signer {
+  userId: number | null;
+  roles: readonly string[];
 }
 
 /**
@@ -113,9 +127,10 @@ class ChainKeys {
     return this.keyOf(e)?.publicKey;
   }
 
-  /** The roles `e`'s signer held when it was signed (before `e` itself). */
-  rolesFor(e: AuditRow): string[] {
-    return this.keyOf(e)?.roles ?? [];
+  /** `e`'s signer as they were when it was signed (before `e` itself). */
+  signerOf(e: AuditRow): Signer {
+    const k = this.keyOf(e);
+    return { userId: k?.userId ?? null, roles: k?.roles ?? [] };
   }
 
   /** After `e` verified: learns the users it sealed; returns a problem if its signer could not seal them. */
@@ -133,7 +148,7 @@ class ChainKeys {
     const mayManageUsers = this.selfIntroduced(e) !== undefined || (this.known.get(e.key_id)?.roles.includes('admin') ?? false);
     for (const u of sealed) {
       if (u.disabled) this.known.delete(u.keyId);
-      else this.known.set(u.keyId, { publicKey: u.publicKey, roles: u.roles });
+      else this.known.set(u.keyId, { userId: u.userId, publicKey: u.publicKey, roles: u.roles });
     }
     return mayManageUsers ? null : `Event ${e.seq} adds a user or changes roles, but ${e.actor} was not an admin when it was signed.`;
   }
@@ -144,13 +159,13 @@ class ChainKeys {
  * hex), a public key (44 base64) and roles (at most 55 characters of compact JSON), all sealed inline;
  * a users seal that holds anything else was not written by Airlock, and the result is null.
  */
-function usersSealed(e: AuditRow): { keyId: string; publicKey: Uint8Array; roles: string[]; disabled: boolean }[] | null {
+function usersSealed(e: AuditRow): (KnownKey & { keyId: string; disabled: boolean })[] | null {
   if (e.rows === '[]') return [];
   const out = [];
   for (const r of JSON.parse(e.rows) as SealEntry[]) {
     if (r.table !== 'users' || !r.row) continue;
-    const { key_id: keyId, public_key: publicKey, roles } = r.row;
-    if (typeof keyId !== 'string' || typeof publicKey !== 'string' || typeof roles !== 'string') return null;
+    const { id, key_id: keyId, public_key: publicKey, roles } = r.row;
+    if (typeof id !== 'number' || typeof keyId !== 'string' || typeof publicKey !== 'string' || typeof roles !== 'string') return null;
     const parsed = RolesSchema.safeParse((() => {
       try {
         return JSON.parse(roles) as unknown;
@@ -159,11 +174,15 @@ function usersSealed(e: AuditRow): { keyId: string; publicKey: Uint8Array; roles
       }
     })());
     if (!parsed.success || JSON.stringify(parsed.data) !== roles) return null;
+    let key: Uint8Array;
     try {
-      out.push({ keyId, publicKey: fromBase64(publicKey), roles: parsed.data, disabled: r.row.disabled_at !== null });
+      key = fromBase64(publicKey);
     } catch {
       return null;
     }
+    // A key id is the hash of its key: a seal cannot pair someone's id with another key.
+    if (keyIdOf(key) !== keyId) return null;
+    out.push({ userId: id, keyId, publicKey: key, roles: parsed.data, disabled: r.row.disabled_at !== null });
   }
   return out;
 }
@@ -191,10 +210,10 @@ function eventBytesOrNull(e: AuditRow): Uint8Array | null {
  * Re-derives every event's hash, its link to the previous event, the sequence and the signature.
  * Reports the first event that does not hold; an edit, deletion or reordering all break one of these.
  */
-export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) => void, visit?: (e: AuditRow, signerRoles: readonly string[]) => void): { checked: number; firstBad: AuditProblem | null; head: AuditHead } {
+export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) => void, visit?: (e: AuditRow, signer: Signer) => void): { checked: number; firstBad: AuditProblem | null; head: AuditHead } {
   const keys = new ChainKeys(rootV1KeyIds(reg), (keyId) => {
     const u = users.keyOf(reg.db, keyId);
-    return u ? { publicKey: fromBase64(u.public_key), roles: legacyRoles(u.roles) } : undefined;
+    return u ? { userId: u.id, publicKey: fromBase64(u.public_key), roles: legacyRoles(u.roles) } : undefined;
   });
   let prevHash = AUDIT_GENESIS;
   let expectedSeq = 1;
@@ -211,10 +230,10 @@ export function verifyAuditChain(reg: Registry, onProgress?: (checked: number) =
       if (!verifyDetachedNative(pae(AUDIT_PAYLOAD_TYPE, bytes), fromBase64(e.signature), key)) {
         return bad('signature', `Event ${e.seq} does not carry a valid signature of ${e.actor}.`);
       }
-      const roles = keys.rolesFor(e);
+      const signer = keys.signerOf(e);
       const roleProblem = keys.learn(e);
       if (roleProblem) return bad('role', roleProblem);
-      visit?.(e, roles);
+      visit?.(e, signer);
       prevHash = e.hash;
       expectedSeq++;
       checked++;

@@ -20,6 +20,8 @@ export interface SealEntry {
   key: RowKey;
   /** the row as the change left it; null: the change removed it */
   row: RowSeal | null;
+  /** for a row that existed before the change: the audit event whose seal the change built on */
+  prior?: number;
 }
 
 const INLINE_MAX = 64;

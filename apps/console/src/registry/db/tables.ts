@@ -26,26 +26,28 @@ export interface TableRule {
   settles?: boolean;
   /** a row may be removed (a tag taken off) */
   deletable?: boolean;
+  /** columns naming the user who made the change that set them: they must name the event's signer */
+  actors?: readonly string[];
 }
 
 const RULES = {
   users: { key: ['id'], kind: 'annotation', mutable: ['roles', 'disabled_at'] },
-  models: { key: ['id'], kind: 'annotation', mutable: ['description'] },
+  models: { key: ['id'], kind: 'annotation', mutable: ['description'], actors: ['created_by'] },
   model_tags: { key: ['model_id', 'tag'], kind: 'annotation', mutable: [], deletable: true },
-  versions: { key: ['id'], kind: 'write-once', mutable: [] },
+  versions: { key: ['id'], kind: 'write-once', mutable: [], actors: ['created_by'] },
   version_status: { key: ['version_id'], kind: 'history', mutable: ['state', 'changed_at', 'flag'] },
   components: { key: ['version_id', 'path'], kind: 'write-once', mutable: [] },
   dependencies: { key: ['version_id', 'kind', 'digest'], kind: 'write-once', mutable: [] },
-  evaluations: { key: ['id'], kind: 'write-once', mutable: [] },
+  evaluations: { key: ['id'], kind: 'write-once', mutable: [], actors: ['recorded_by'] },
   environments: { key: ['id'], kind: 'annotation', mutable: ['policy', 'secrets'] },
   overlays: { key: ['env_id', 'model_id'], kind: 'annotation', mutable: ['config', 'updated_at'] },
-  promotions: { key: ['id'], kind: 'history', mutable: ['state', 'updated_at'] },
-  approvals: { key: ['id'], kind: 'write-once', mutable: [] },
+  promotions: { key: ['id'], kind: 'history', mutable: ['state', 'updated_at'], actors: ['requested_by'] },
+  approvals: { key: ['id'], kind: 'write-once', mutable: [], actors: ['user_id'] },
   activations: { key: ['id'], kind: 'history', mutable: ['ended_at', 'ended_by'], settles: true },
-  reviews: { key: ['id'], kind: 'history', mutable: ['resolved_at', 'resolved_by', 'note'], settles: true },
+  reviews: { key: ['id'], kind: 'history', mutable: ['resolved_at', 'resolved_by', 'note'], settles: true, actors: ['opened_by', 'resolved_by'] },
   hosts: { key: ['id'], kind: 'annotation', mutable: ['env_id', 'labels', 'facts', 'revoked_at', 'last_seen', 'last_status'] },
   channels: { key: ['name'], kind: 'history', mutable: ['sequence'] },
-  deployments: { key: ['id'], kind: 'write-once', mutable: [] },
+  deployments: { key: ['id'], kind: 'write-once', mutable: [], actors: ['created_by'] },
   deployment_hosts: { key: ['deployment_id', 'host'], kind: 'history', mutable: ['state', 'code', 'updated_at'] },
   reports: { key: ['digest'], kind: 'write-once', mutable: [] },
 } as const satisfies Record<string, TableRule>;

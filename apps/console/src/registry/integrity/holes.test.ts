@@ -189,7 +189,12 @@ async function forgeEvent(w: World, actor: SigningActor, action: string, rows: [
   const { sealRow, keyText, readRow } = await import('../db/seals.js');
   const { canonicalJson, signDetached } = await import('@airlock/shared/common');
   const last = w.reg.db.get<{ seq: number; hash: string }>(sql`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`)!;
-  const seals = rows.map(([table, key]) => ({ table, key, row: sealRow(readRow(w.reg.db, table, key)!) }));
+  const { rowSeals } = await import('../repos/row-seals.js');
+  // Built on each row's newest seal, as Airlock itself would record it: the replay's other checks must catch it.
+  const seals = rows.map(([table, key]) => {
+    const prior = rowSeals.get(w.reg.db, table, keyText(key));
+    return { table, key, row: sealRow(readRow(w.reg.db, table, key)!), ...(prior === undefined ? {} : { prior }) };
+  });
   const e = sealEvent({ seq: last.seq + 1, at: w.reg.now(), actor: actor.user.name, action, subject: 'forged', details: '{}', prev_hash: last.hash, rows: canonicalJson(seals) }, actor.signer.keyId, (m) => signDetached(m, actor.signer.secretKey));
   tamper(w, 'INSERT INTO audit_events (seq, at, actor, action, subject, details, prev_hash, hash, key_id, signature, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [e.seq, e.at, e.actor, e.action, e.subject, e.details, e.prev_hash, e.hash, e.key_id, e.signature, e.rows]);
   for (const s of seals) tamper(w, 'INSERT INTO row_seals (tbl, key, seq) VALUES (?, ?, ?) ON CONFLICT (tbl, key) DO UPDATE SET seq = excluded.seq', [s.table, keyText(s.key), e.seq]);
@@ -250,6 +255,114 @@ describe('a stolen non-admin key and the database: verify replays who may do wha
     const { problems } = await verifyRegistry(w.reg, w.as.aud);
     expect(problems).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/promotions row \[1\]: audit event \d+ changes columns that never change/) }));
     expect(problems).toContainEqual(expect.objectContaining({ subject: `promotion:${p.id}`, message: expect.stringContaining("rests on a policy that was not its environment's policy when it was requested") }));
+  });
+});
+
+describe('second review: what a stolen non-admin key could still sign, and what the replay now finds', () => {
+  /** churn@2 validated with holdout results, not yet requested. */
+  async function churn2(w: World) {
+    const { importModel } = await import('../services/import.js');
+    const { transitionVersion } = await import('../services/lifecycle.js');
+    const { recordEvaluation } = await import('../services/evaluations.js');
+    const { churnVariant } = await import('../../../../../test/helpers/registry.js');
+    const { version } = await importModel(w.reg, w.as.bob, { path: await churnVariant(await tempDir(), 'v2'), model: 'churn' });
+    await transitionVersion(w.reg, w.as.bob, 'churn@2', 'validated', 'ok');
+    recordEvaluation(w.reg, w.as.bob, 'churn@2', 'holdout', { metrics: { accuracy: 0.95 } });
+    return version.id;
+  }
+  const problemsOf = async (w: World) => (await verifyRegistry(w.reg, w.as.aud)).problems.map((p) => p.message).join('\n');
+
+  it('an ml-engineer cannot forge a break-glass promotion of a version never active there', async () => {
+    const w = await fork();
+    const v2 = await churn2(w);
+    const old = w.reg.db.get<{ id: number; promotion_id: number }>(sql`SELECT id, promotion_id FROM activations WHERE ended_at IS NULL`)!;
+    const evidence = JSON.stringify({ schema: 'airlock.rollback/v1', breakGlass: true, to: { digest: w.reg.db.get<{ digest: string }>(sql`SELECT digest FROM versions WHERE id = ${v2}`)!.digest } });
+    const { sha256Hex, utf8Encode } = await import('@airlock/shared/common');
+    tamper(w, `INSERT INTO promotions (id, version_id, env_id, state, evidence, evidence_digest, break_glass, requested_by, requested_at, updated_at) VALUES (40, ?, 1, 'active', ?, ?, 1, ?, 't', 't')`, [v2, evidence, `sha256:${sha256Hex(utf8Encode(evidence))}`, w.as.bob.user.id], { drop: true });
+    tamper(w, `UPDATE promotions SET state = 'rolled_back' WHERE id = ?`, [old.promotion_id]);
+    tamper(w, `UPDATE activations SET ended_at = 't', ended_by = 40 WHERE id = ?`, [old.id]);
+    tamper(w, `INSERT INTO activations (id, env_id, model_id, version_id, promotion_id, activated_at) VALUES (41, 1, 1, ?, 40, 't')`, [v2]);
+    await forgeEvent(w, w.as.bob, 'promote.request', [['promotions', [40]], ['promotions', [old.promotion_id]], ['activations', [old.id]], ['activations', [41]]]);
+    const found = await problemsOf(w);
+    expect(found).toMatch(/creates a break-glass promotion in state active, which promote.request never does/);
+    expect(found).toMatch(/Promotion #40 is a break-glass rollback to a version that was never active in its environment before/);
+  });
+
+  it('a revoked version signed back to validated by an ml-engineer is reported', async () => {
+    const w = await fork();
+    const { transitionVersion } = await import('../services/lifecycle.js');
+    await transitionVersion(w.reg, w.as.alice, 'churn@1', 'revoked', 'leaked');
+    tamper(w, `UPDATE version_status SET state = 'validated' WHERE version_id = 1`);
+    await forgeEvent(w, w.as.bob, 'version.validated', [['version_status', [1]]]);
+    expect(await problemsOf(w)).toMatch(/moves a version from revoked to validated, which the lifecycle never allows/);
+  });
+
+  it('a promotion whose approvals were voided, signed to active by its requester, is reported', async () => {
+    const w = await fork();
+    await churn2(w);
+    const { promotion } = await requestPromotion(w.reg, w.as.bob, 'churn@2', 'prod');
+    const { recordEvaluation } = await import('../services/evaluations.js');
+    const { decidePromotion } = await import('../services/promotions.js');
+    recordEvaluation(w.reg, w.as.bob, 'churn@2', 'holdout', { metrics: { accuracy: 0.96 } });
+    expect((await decidePromotion(w.reg, w.as.carol, promotion.id, 'approve')).refused?.code).toBe('EVIDENCE_CHANGED');
+    tamper(w, `UPDATE promotions SET state = 'active' WHERE id = ?`, [promotion.id]);
+    await forgeEvent(w, w.as.bob, 'promote.request', [['promotions', [promotion.id]]]);
+    expect(await problemsOf(w)).toMatch(/moves a promotion from expired to active under promote.request, which never makes that move/);
+  });
+
+  it('an operator\'s forged deployment of a version that is not active, with approvals of another promotion, is reported', async () => {
+    const w = await fork();
+    await churn2(w);
+    const d = w.reg.db.get<{ manifest: string }>(sql`SELECT manifest FROM deployments WHERE id = ${w.deploymentId}`)!;
+    const v2 = w.reg.db.get<{ id: number }>(sql`SELECT id FROM versions WHERE number = 2`)!;
+    tamper(w, `INSERT INTO deployments (id, env_id, version_id, slot, channel, sequence, bundle_id, manifest, created_at, created_by) VALUES (9, 1, ?, 'churn', 'prod', 9, 'forged-bundle-1', ?, 't', ?)`, [v2.id, d.manifest, w.as.olga.user.id]);
+    await forgeEvent(w, w.as.olga, 'deploy.create', [['deployments', [9]]]);
+    expect(await problemsOf(w)).toMatch(/Deployment #9 ships a version that was not active in its environment when it was made/);
+  });
+
+  it('rows that name someone else, results claimed as executed, and made-up host status are reported', async () => {
+    const w = await fork();
+    tamper(w, `INSERT INTO evaluations (id, version_id, version_digest, suite, metrics, results_digest, source, recorded_at, recorded_by) SELECT 30, version_id, version_digest, suite, '{"accuracy":0.999}', results_digest, 'executed', recorded_at, ? FROM evaluations WHERE id = 1`, [w.as.alice.user.id], { drop: true });
+    await forgeEvent(w, w.as.bob, 'eval.record', [['evaluations', [30]]]);
+    tamper(w, `UPDATE hosts SET last_status = '{"slots":[]}' WHERE id = 1`);
+    tamper(w, `UPDATE deployment_hosts SET state = 'healthy'`);
+    await forgeEvent(w, w.as.olga, 'reports.import', [['hosts', [1]], ['deployment_hosts', [w.deploymentId, 1]]]);
+    const found = await problemsOf(w);
+    expect(found).toMatch(/evaluations row \[30\]: audit event \d+ names user #1 in recorded_by, but was signed by bob/);
+    expect(found).toMatch(/records executed results under eval.record, which records reported ones/);
+    expect(found).toMatch(/hosts row 1: its last status is not its newest status report/);
+    expect(found).toMatch(/its state healthy is not what the host's receipts for the bundle say/);
+  });
+
+  it('a row rolled back to an older genuine seal is reported once an honest change builds on it', async () => {
+    const w = await fork();
+    const { transitionVersion } = await import('../services/lifecycle.js');
+    const before = w.reg.db.get<{ seq: number }>(sql`SELECT seq FROM row_seals WHERE tbl = 'version_status' AND key = '[1]'`)!.seq;
+    await transitionVersion(w.reg, w.as.carol, 'churn@1', 'quarantined', 'suspicious');
+    tamper(w, `UPDATE version_status SET state = 'validated', changed_at = (SELECT changed_at FROM version_status WHERE version_id = 1) WHERE version_id = 1`);
+    const sealed = JSON.parse(w.reg.db.get<{ rows: string }>(sql`SELECT rows FROM audit_events WHERE seq = ${before}`)!.rows) as { table: string; row: Record<string, unknown> }[];
+    const old = sealed.find((r) => r.table === 'version_status')!.row;
+    tamper(w, `UPDATE version_status SET changed_at = ? WHERE version_id = 1`, [old.changed_at]);
+    tamper(w, `UPDATE row_seals SET seq = ? WHERE tbl = 'version_status' AND key = '[1]'`, [before]);
+    await transitionVersion(w.reg, w.as.bob, 'churn@1', 'deprecated', 'laundering');
+    expect(await problemsOf(w)).toMatch(/version_status row \[1\]: audit event \d+ was made on the row as audit event \d+ left it, but audit event \d+ had sealed it since/);
+  });
+
+  it('a self-introduced root key whose key id is not the hash of its key vouches for nothing', async () => {
+    const w = await fork();
+    const { generateKeyPair, signDetached, toBase64, canonicalJson } = await import('@airlock/shared/common');
+    const { sealRow, keyText } = await import('../db/seals.js');
+    const mallory = generateKeyPair();
+    const alice = w.reg.db.get<Record<string, unknown>>(sql`SELECT * FROM users WHERE name = 'alice'`)!;
+    tamper(w, `UPDATE environments SET policy = json_set(policy, '$.approvals', 0) WHERE name = 'prod'`);
+    const env = w.reg.db.get<Record<string, unknown>>(sql`SELECT * FROM environments WHERE name = 'prod'`)!;
+    const rows = canonicalJson([{ table: 'environments', key: [1], row: sealRow(env) }, { table: 'users', key: [alice.id], row: sealRow({ ...alice, public_key: toBase64(mallory.publicKey) }) }]);
+    const last = w.reg.db.get<{ seq: number; hash: string }>(sql`SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`)!;
+    const e = sealEvent({ seq: last.seq + 1, at: 't', actor: 'alice', action: 'env.policy', subject: 'x', details: '{}', prev_hash: last.hash, rows }, alice.key_id as string, (m) => signDetached(m, mallory.secretKey));
+    tamper(w, 'INSERT INTO audit_events (seq, at, actor, action, subject, details, prev_hash, hash, key_id, signature, rows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [e.seq, e.at, e.actor, e.action, e.subject, e.details, e.prev_hash, e.hash, e.key_id, e.signature, e.rows]);
+    tamper(w, `UPDATE row_seals SET seq = ? WHERE tbl = 'environments' AND key = ?`, [e.seq, keyText([1])]);
+    await churn2(w);
+    expect(await codeOfAsync(() => requestPromotion(w.reg, w.as.bob, 'churn@2', 'prod'))).toBe('INTEGRITY_FAILED');
   });
 });
 

@@ -98,7 +98,7 @@ export function promotionProblems(db: Db, p: { version_id: number; evidence: str
 /** An approval row says what its signed envelope says, and the envelope is signed by the approver's own key. */
 export function approvalProblems(db: Db, a: { promotion_id: number; user_id: number; decision: string; evidence_digest: string; envelope: string }): string[] {
   const user = db.get<{ name: string; key_id: string; public_key: string }>(sql`SELECT name, key_id, public_key FROM users WHERE id = ${a.user_id}`);
-  const p = db.get<{ evidence_digest: string; digest: string; env: string }>(sql`SELECT p.evidence_digest, v.digest, e.name AS env
+  const p = db.get<{ evidence_digest: string; evidence: string; digest: string; env: string }>(sql`SELECT p.evidence_digest, p.evidence, v.digest, e.name AS env
     FROM promotions p JOIN versions v ON v.id = p.version_id JOIN environments e ON e.id = p.env_id WHERE p.id = ${a.promotion_id}`);
   if (!user || !p) return ['it names a user or promotion that does not exist'];
   try {
@@ -108,6 +108,8 @@ export function approvalProblems(db: Db, a: { promotion_id: number; user_id: num
     const same = s.promotion === a.promotion_id && s.decision === a.decision && s.evidenceDigest === a.evidence_digest && s.approver === user.name;
     if (!same) return ['its row differs from the decision its envelope signs'];
     if (s.evidenceDigest !== p.evidence_digest || s.versionDigest !== p.digest || s.environment !== p.env) return ['it signs other evidence, another version or another environment than its promotion holds'];
+    const evidence = parseJson(p.evidence) as { policy?: { approvals?: number }; config?: { resolved?: Record<string, unknown> } } | undefined;
+    if (s.quorum !== evidence?.policy?.approvals || s.configDigest !== configDigest(evidence.config?.resolved ?? {})) return ['it names another quorum or config than its promotion\'s evidence'];
     return [];
   } catch {
     return [`its envelope is not a valid approval signed by ${user.name}`];
@@ -154,4 +156,31 @@ export function deploymentProblems(db: Db, d: { version_id: number; slot: string
     if (!a.success || a.data.versionDigest !== v.digest || a.data.configDigest !== config) return ['it carries an approval of another version or config'];
   }
   return [];
+}
+
+/**
+ * What reports refresh is recomputed from the reports: a host's last status is the body of its newest
+ * status report and its last sighting the time of its latest report; a deployment's state on a host
+ * follows that host's receipt for its bundle (and `healthy` only after one saying it applied).
+ */
+export function hostProblems(db: Db, h: { id: number; last_seen: string | null; last_status: string | null }): string[] {
+  const newest = db.get<{ body: string }>(sql`SELECT body FROM reports WHERE host = ${h.id} AND kind = 'status' ORDER BY seq DESC LIMIT 1`);
+  const seen = db.get<{ at: string | null }>(sql`SELECT max(at) AS at FROM reports WHERE host = ${h.id}`)!.at;
+  const problems: string[] = [];
+  if (canonicalJson(parseJson(h.last_status ?? 'null') ?? null) !== canonicalJson(newest ? (parseJson(newest.body) ?? null) : null)) problems.push('its last status is not its newest status report');
+  if (h.last_seen !== seen) problems.push('its last sighting is not the time of its latest report');
+  return problems;
+}
+
+const RECEIPT_STATES: Readonly<Record<string, readonly string[]>> = { applied: ['applied', 'healthy'], refused: ['refused'], rolled_back: ['rolled_back'] };
+
+export function deploymentHostProblems(db: Db, dh: { deployment_id: number; host: number; state: string }): string[] {
+  if (dh.state === 'pending') return [];
+  const bundle = db.get<{ bundle_id: string }>(sql`SELECT bundle_id FROM deployments WHERE id = ${dh.deployment_id}`)?.bundle_id;
+  const outcomes = db
+    .all<{ body: string }>(sql`SELECT body FROM reports WHERE host = ${dh.host} AND kind = 'receipt'`)
+    .map((r) => parseJson(r.body) as { bundleId?: string; outcome?: string } | undefined)
+    .filter((b) => b?.bundleId === bundle)
+    .map((b) => b!.outcome ?? '');
+  return outcomes.some((o) => RECEIPT_STATES[o]?.includes(dh.state)) ? [] : [`its state ${dh.state} is not what the host's receipts for the bundle say`];
 }

@@ -1,4 +1,4 @@
-import { AirlockError, fromBase64 } from '@airlock/shared/common';
+import { AirlockError, fromBase64, keyIdOf } from '@airlock/shared/common';
 import { eventIsGenuine } from '../audit-event.js';
 import type { Registry } from '../context.js';
 import { changedColumns, keyText, readRow, sealRow, type RowKey, type RowSeal, type SealEntry } from '../db/seals.js';
@@ -56,7 +56,7 @@ export class SealCheck {
    */
   private trustedKey(e: AuditRow): { publicKey: Uint8Array; admin: boolean } | null {
     this.rootKeys ??= rootV1KeyIds(this.reg);
-    const own = this.rootKeys.has(e.key_id) ? sealsOfUsers(e).find((u) => u.key_id === e.key_id) : undefined;
+    const own = this.rootKeys.has(e.key_id) ? sealsOfUsers(e).find((u) => u.key_id === e.key_id && keyMatches(u)) : undefined;
     if (own) return { publicKey: fromBase64(own.public_key as string), admin: true };
     if (!this.keys.has(e.key_id)) {
       this.keys.set(e.key_id, null); // a cycle of seals vouching for each other vouches for nothing
@@ -99,6 +99,15 @@ export class SealCheck {
       const p = this.problem(table, key);
       if (p) throw new AirlockError('INTEGRITY_FAILED', `${p.message} Run \`airlock verify\`; nothing was changed.`, { table, key, columns: p.columns });
     }
+  }
+}
+
+/** The sealed key id is the hash of the sealed public key (a seal cannot pair someone's id with another key). */
+function keyMatches(u: RowSeal): boolean {
+  try {
+    return typeof u.public_key === 'string' && keyIdOf(fromBase64(u.public_key)) === u.key_id;
+  } catch {
+    return false;
   }
 }
 

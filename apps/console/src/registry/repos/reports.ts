@@ -18,6 +18,7 @@ export const reports = {
     db.run(sql`INSERT INTO reports (digest, host, seq, kind, at, body, imported_at, envelope) VALUES (${r.digest}, ${r.host}, ${r.seq}, ${r.kind}, ${r.at}, ${r.body}, ${r.imported_at}, ${r.envelope})`),
   byDigest: (db: Db, digest: string) => db.get<{ digest: string }>(sql`SELECT digest FROM reports WHERE digest = ${digest}`),
   bySeq: (db: Db, host: number, seq: number) => db.get<{ digest: string }>(sql`SELECT digest FROM reports WHERE host = ${host} AND seq = ${seq}`),
+  newestStatus: (db: Db, host: number) => db.get<{ seq: number; body: string }>(sql`SELECT seq, body FROM reports WHERE host = ${host} AND kind = 'status' ORDER BY seq DESC LIMIT 1`),
   /** Status report bodies, newest first per host: what each host last said it saw. */
   statuses: (db: Db) => db.all<{ host_id: string; seq: number; body: string }>(sql`SELECT h.host_id, r.seq, r.body FROM reports r JOIN hosts h ON h.id = r.host WHERE r.kind = 'status' ORDER BY r.host, r.seq DESC`),
 };

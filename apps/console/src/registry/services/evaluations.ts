@@ -47,7 +47,7 @@ export function recordEvaluation(reg: Registry, actor: SigningActor, ref: string
     });
     return {
       result: { id, version: refOf(v), digest: v.digest, suite, metrics: results.metrics, resultsDigest, source, recordedBy: actor.user.name },
-      audit: { action: 'eval.record', subject: `version:${refOf(v)}`, details: { suite, metrics: results.metrics, resultsDigest, source } },
+      audit: { action: source === 'executed' ? 'eval.run' : 'eval.record', subject: `version:${refOf(v)}`, details: { suite, metrics: results.metrics, resultsDigest, source } },
     };
   });
 }

@@ -3,13 +3,14 @@ import type { Actor } from '../auth.js';
 import { verifyAuditChain } from '../audit.js';
 import type { Registry } from '../context.js';
 import { sql } from '../db/sql.js';
-import { approvalProblems, deploymentProblems, evaluationProblems, promotionProblems, reportProblems, versionProblems } from '../integrity/records.js';
+import { approvalProblems, deploymentHostProblems, deploymentProblems, evaluationProblems, hostProblems, promotionProblems, reportProblems, versionProblems } from '../integrity/records.js';
 import { decisionProblems } from '../integrity/decisions.js';
 import { SealLedger } from '../integrity/ledger.js';
 import type { ApprovalRow } from '../repos/approvals.js';
 import { components } from '../repos/components.js';
 import type { DeploymentRow } from '../repos/deployments.js';
 import type { EvaluationRow } from '../repos/evaluations.js';
+import type { HostRow } from '../repos/hosts.js';
 import type { PromotionRow } from '../repos/promotions.js';
 import type { ReportRow } from '../repos/reports.js';
 import { versions } from '../repos/versions.js';
@@ -76,9 +77,13 @@ export async function verifyRegistry(reg: Registry, _actor: Actor, opts: { ancho
   for (const r of reg.db.all<ApprovalRow>(sql`SELECT * FROM approvals`)) record('approvals', r.id, approvalProblems(reg.db, r));
   for (const r of reg.db.all<ReportRow>(sql`SELECT * FROM reports`)) record('reports', r.digest, reportProblems(reg.db, r));
   for (const r of reg.db.all<DeploymentRow>(sql`SELECT * FROM deployments`)) record('deployments', r.id, deploymentProblems(reg.db, r));
+  for (const r of reg.db.all<HostRow>(sql`SELECT * FROM hosts`)) record('hosts', r.id, hostProblems(reg.db, r));
+  for (const r of reg.db.all<{ deployment_id: number; host: number; state: string }>(sql`SELECT * FROM deployment_hosts`)) {
+    record('deployment_hosts', `${r.deployment_id}/${r.host}`, deploymentHostProblems(reg.db, r));
+  }
 
   const ledger = new SealLedger();
-  const audit = verifyAuditChain(reg, (n) => onProgress?.('audit', n, 0), (e, roles) => ledger.visit(e, roles));
+  const audit = verifyAuditChain(reg, (n) => onProgress?.('audit', n, 0), (e, signer) => ledger.visit(e, signer));
   if (audit.firstBad) problems.push({ code: 'AUDIT_CHAIN_BROKEN', subject: `audit:${audit.firstBad.seq}`, message: audit.firstBad.message });
   else {
     for (const p of ledger.events) problems.push({ code: 'INTEGRITY_FAILED', subject: `audit:${p.seq}`, message: p.message, details: { seq: p.seq } });

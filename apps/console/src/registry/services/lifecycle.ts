@@ -10,8 +10,9 @@ import { versionStatus, type VersionState } from '../repos/version-status.js';
 import { versions } from '../repos/versions.js';
 import { refOf, resolveVersion } from './refs.js';
 
+/** Who may move a version into each state: a quarantine is lifted (back to registered) by those who may impose one. */
 const PERMISSION_FOR: Record<VersionState, Permission> = {
-  registered: 'version.lifecycle',
+  registered: 'version.quarantine',
   validated: 'version.lifecycle',
   deprecated: 'version.lifecycle',
   retired: 'version.lifecycle',

@@ -175,6 +175,7 @@ export async function decidePromotion(reg: Registry, actor: SigningActor, id: nu
       versionDigest: v.digest,
       configDigest: configDigest(storedJson(p.evidence, `the evidence of promotion #${id}`, EvidenceConfigSchema).config.resolved),
       evidenceDigest: p.evidence_digest,
+      quorum: storedJson(p.evidence, `the evidence of promotion #${id}`, z.object({ policy: PolicySchema })).policy.approvals,
       decision,
       approver: actor.user.name,
       at: now,

@@ -53,6 +53,7 @@ const CALLS: Call[] = [
   ['version validate', ['admin', 'ml-engineer'], async (w) => importModel(w.reg, w.as.bob, { path: await churnVariant(await tempDir(), 'v2'), model: 'churn' }), (w, a) => transitionVersion(w.reg, a, 'churn@2', 'validated', 'r')],
   ['version deprecate', ['admin', 'ml-engineer'], async () => undefined, (w, a) => transitionVersion(w.reg, a, 'churn@1', 'deprecated', 'r')],
   ['version quarantine', ['admin', 'operator', 'approver'], async () => undefined, (w, a) => transitionVersion(w.reg, a, 'churn@1', 'quarantined', 'r')],
+  ['version release (lift a quarantine)', ['admin', 'operator', 'approver'], (w) => transitionVersion(w.reg, w.as.carol, 'churn@1', 'quarantined', 'incident'), (w, a) => transitionVersion(w.reg, a, 'churn@1', 'registered', 'cleared')],
   ['version revoke', ['admin'], async () => undefined, (w, a) => transitionVersion(w.reg, a, 'churn@1', 'revoked', 'r')],
   ['env create', ['admin'], async () => undefined, (w, a) => createEnvironment(w.reg, a, { name: 'staging', tier: 0, policy: {} })],
   ['env policy', ['admin'], async () => undefined, (w, a) => setPolicy(w.reg, a, 'prod', { approvals: 2 })],

@@ -81,7 +81,9 @@ function applyReport(reg: Registry, actor: SigningActor, host: HostRow, report: 
     if (r.outcome !== 'applied') openReview(`host_${r.outcome}`, `${host.host_id} ${r.outcome.replace('_', ' ')} bundle ${r.bundleId}${d ? ` (deployment #${d.id})` : ''}: ${r.code ?? ''} ${r.message ?? ''}`.trim());
     hosts.seen(reg.db, host.id, report.at, null);
   } else if (report.kind === 'status') {
-    hosts.seen(reg.db, host.id, report.at, JSON.stringify(report.body));
+    // The host's status is its newest status report, whatever order sticks are imported in.
+    const newest = reports.newestStatus(reg.db, host.id)?.seq === report.seq;
+    hosts.seen(reg.db, host.id, report.at, newest ? JSON.stringify(report.body) : null);
     for (const slot of report.body.slots) {
       if (!slot.healthy) openReview('host_unhealthy', `${host.host_id} slot ${slot.slot} is not serving (${slot.release ?? 'no release'}).`);
       else if (slot.digest) {
