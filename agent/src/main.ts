@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { AirlockError, parseEnvelope, parseLabels, toErrorData, type HostStatus } from '@airlock/shared/common';
+import { AirlockError, parseEnvelope, parseLabels, type HostStatus } from '@airlock/shared/common';
+import { describeFailure } from '@airlock/shared/node';
 import { ConfigError, loadConfig } from './config.js';
 import { callAgent } from './control/client.js';
 import { Daemon } from './daemon.js';
@@ -38,7 +39,7 @@ function action<A extends unknown[]>(fn: (g: Globals, ...args: A) => Promise<voi
         process.exitCode = 2;
         return;
       }
-      const e = toErrorData(err);
+      const e = describeFailure(err);
       if (g.json) process.stdout.write(`${JSON.stringify({ ok: false, error: e }, null, 2)}\n`);
       else process.stderr.write(`error ${e.code}: ${e.message}\n`);
       process.exitCode = e.code === 'USAGE' ? 2 : 1;

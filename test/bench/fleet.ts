@@ -40,7 +40,7 @@ export async function benchFleet(work: string, print: (line: string) => void): P
     return { hostId: `host-${String(i).padStart(3, '0')}`, signer: signerFromSecretKey(pair.secretKey), publicKey: pair.publicKey, seq: 0 };
   });
   for (const h of hosts.slice(0, 2)) {
-    enrollHost(reg, alice, enrollment(h));
+    enrollHost(reg, alice, enrollment(h, h.signer, ['big']));
     assignHost(reg, alice, h.hostId, 'prod');
   }
 
@@ -49,7 +49,7 @@ export async function benchFleet(work: string, print: (line: string) => void): P
     await transitionVersion(reg, alice, `big@${version.number}`, 'validated', 'bench');
     await requestPromotion(reg, alice, `big@${version.number}`, 'prod');
     const d = createDeployment(reg, alice, { model: 'big', env: 'prod' });
-    return { version, d, bundle: await exportBundle(reg, alice, d.id, join(work, `out-${n}`), { delta: 'auto' }) };
+    return { version, d, bundle: await exportBundle(reg, alice, d.id, join(work, `out-${n}`), { delta: 'auto', mkdir: true }) };
   };
   const v1 = await ship(1);
   // The hosts report holding every blob of v1 (as their status reports say after applying it).

@@ -58,7 +58,7 @@ if (op === 'put') {
   const { reg } = await initRegistry(home, { admin: 'bench', passphrase: 'bench', extraRootKeys: 0, rootThreshold: 1, rootExpiresDays: 1 });
   const actor = await unlock(reg, 'bench', 'bench');
   started = process.hrtime.bigint();
-  const { version } = await importModel(reg, actor, { path: file, model: 'bench' });
+  const { version } = await importModel(reg, actor, { path: file, model: 'bench', kind: 'other' });
   report({ digest: version.digest });
   reg.close();
 } else {

@@ -51,7 +51,7 @@ describe('airlock CLI: the registry journey', () => {
     expect(v2.body.result).toMatchObject({ ref: 'churn@2' });
     const failed = await as('bob', ['promote', 'request', 'churn@2', '--env', 'prod']);
     expect(failed.code).toBe(1);
-    expect(failed.stdout).toMatch(/GATE_FAILED: .*lifecycle/);
+    expect(failed.stderr).toMatch(/^error GATE_FAILED: .*lifecycle/m);
 
     const diff = await json('aud', ['version', 'diff', 'churn@1', 'churn@2']);
     expect(diff.body.result).toMatchObject({ components: { added: ['NOTES.md'] } });

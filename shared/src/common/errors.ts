@@ -4,6 +4,7 @@
  */
 export const ERROR_CODES = [
   'USAGE',
+  'CANCELLED',
   'INTERNAL',
   'IO_ERROR',
   'NOT_FOUND',

@@ -6,3 +6,4 @@ export * from './bundle-writer.js';
 export * from './bundle-reader.js';
 export * from './root-file.js';
 export * from './ed25519-native.js';
+export * from './error-data.js';

@@ -1,5 +1,6 @@
 import { SingleBar } from 'cli-progress';
-import { toErrorData, type ErrorData } from '@airlock/shared/common';
+import type { ErrorData } from '@airlock/shared/common';
+import { describeFailure } from '@airlock/shared/node';
 
 /** How a command reports: human text, or one JSON document on stdout for scripts. */
 export class Output {
@@ -9,12 +10,25 @@ export class Output {
     process.stdout.write(this.json ? `${JSON.stringify({ ok: true, result: data }, null, 2)}\n` : `${human()}\n`);
   }
 
-  /** Prints the error with its code and returns the exit code: 2 for usage, 1 for everything else. */
+  /**
+   * A call that did its work but was refused what it asked for (gates failed, files rejected): the
+   * result on stdout, the refusal on stderr (or both in one `ok: false` document), and exit 1.
+   */
+  refused(data: unknown, refusal: ErrorData, human: () => string): number {
+    if (this.json) process.stdout.write(`${JSON.stringify({ ok: false, result: data, error: refusal }, null, 2)}\n`);
+    else {
+      process.stdout.write(`${human()}\n`);
+      process.stderr.write(`error ${refusal.code}: ${refusal.message}\n`);
+    }
+    return 1;
+  }
+
+  /** Prints the error with its code and returns the exit code: 2 for usage, 130 when cancelled, 1 for everything else. */
   error(err: unknown): number {
-    const data: ErrorData = toErrorData(err);
+    const data: ErrorData = describeFailure(err);
     if (this.json) process.stdout.write(`${JSON.stringify({ ok: false, error: data }, null, 2)}\n`);
     else process.stderr.write(`error ${data.code}: ${data.message}\n`);
-    return data.code === 'USAGE' ? 2 : 1;
+    return data.code === 'USAGE' ? 2 : data.code === 'CANCELLED' ? 130 : 1;
   }
 
   /** A progress bar on stderr when a person is watching; a no-op for scripts and pipes. */

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { AirlockError } from '@airlock/shared/common';
 import { actorFor, unlock, type Actor, type SigningActor } from '../registry/auth.js';
 import { openRegistry, type Registry } from '../registry/context.js';
 import { resolveHome } from '../registry/home.js';
@@ -66,7 +67,8 @@ export function action<A extends unknown[]>(fn: (ctx: CommandContext, ...args: A
     try {
       await fn(ctx, ...args);
     } catch (err) {
-      process.exitCode = ctx.out.error(err);
+      // An argument checked inside an action (e.g. a promotion id) is a usage mistake like any other.
+      process.exitCode = ctx.out.error(err instanceof InvalidArgumentError ? new AirlockError('USAGE', err.message) : err);
     } finally {
       ctx.close();
     }

@@ -1,4 +1,4 @@
-import { AirlockError, signerFromSecretKey, type Signer } from '@airlock/shared/common';
+import { AirlockError, isAirlockError, signerFromSecretKey, type Signer } from '@airlock/shared/common';
 import { openKey, parseKeyFile } from '@airlock/shared/node';
 import type { Registry } from './context.js';
 import { SealCheck } from './integrity/seals-check.js';
@@ -67,6 +67,9 @@ export function actorFor(reg: Registry, name: string | undefined, opts: { sealed
 /** Unlocks the acting user's key with their passphrase: the proof of identity for every mutation. */
 export async function unlock(reg: Registry, name: string | undefined, passphrase: string, opts: { sealed?: boolean } = {}): Promise<SigningActor> {
   const actor = actorFor(reg, name, opts);
-  const pair = await openKey(parseKeyFile(actor.user.key_file, `key of ${actor.user.name}`), passphrase);
+  const pair = await openKey(parseKeyFile(actor.user.key_file, `key of ${actor.user.name}`), passphrase).catch((err: unknown) => {
+    if (isAirlockError(err, 'KEY_PASSPHRASE_WRONG')) throw new AirlockError('KEY_PASSPHRASE_WRONG', `The passphrase does not open ${actor.user.name}'s key. Check it and try again.`);
+    throw err;
+  });
   return { ...actor, signer: signerFromSecretKey(pair.secretKey) };
 }

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { AirlockError, parseLabels, utf8Encode } from '@airlock/shared/common';
+import { AirlockError, parseLabels, utf8Encode, type ErrorCode } from '@airlock/shared/common';
 import { createDeployment, exportBundle, exportDepot, listDeployments } from '../../registry/services/deployments.js';
 import { fleet } from '../../registry/services/fleet.js';
 import { assignHost, enrollHost, listHosts, revokeHost } from '../../registry/services/hosts.js';
 import { importReports } from '../../registry/services/reports.js';
-import { table } from '../output.js';
+import { formatBytes, table } from '../output.js';
 import { action, parseIntOption } from '../run.js';
 
 export function registerFleet(program: Command, bundle: Command): void {
@@ -92,12 +92,13 @@ export function registerFleet(program: Command, bundle: Command): void {
     .argument('<deployment>', 'deployment id')
     .requiredOption('--out <dir>', 'destination folder (e.g. the USB stick)')
     .addOption(new Option('--delta <mode>', 'auto: leave out blobs every targeted host reported holding').choices(['auto', 'none']).default('auto'))
+    .option('--mkdir', 'create the destination folder if it does not exist (by default it must, so that an unmounted stick is noticed)')
     .action(
-      action(async (ctx, id: string, opts: { out: string; delta: 'auto' | 'none' }) => {
+      action(async (ctx, id: string, opts: { out: string; delta: 'auto' | 'none'; mkdir?: boolean }) => {
         const { reg, actor } = await ctx.writer();
         const bar = ctx.out.progress('export');
-        const r = await exportBundle(reg, actor, parseIntOption('deployment id', 1)(id), opts.out, { delta: opts.delta, onProgress: (d, t) => bar.update(d, t) }).finally(() => bar.stop());
-        ctx.out.result(r, () => `wrote ${r.path} (${r.bytes} bytes; ${r.blobs - r.omitted} of ${r.blobs} blobs included; roots up to version ${r.rootVersion})`);
+        const r = await exportBundle(reg, actor, parseIntOption('deployment id', 1)(id), opts.out, { delta: opts.delta, mkdir: opts.mkdir ?? false, onProgress: (d, t) => bar.update(d, t) }).finally(() => bar.stop());
+        ctx.out.result(r, () => `wrote ${r.path} (${formatBytes(r.bytes)}; ${r.blobs - r.omitted} of ${r.blobs} blobs included; roots up to version ${r.rootVersion})`);
       }),
     );
 
@@ -107,10 +108,11 @@ export function registerFleet(program: Command, bundle: Command): void {
     .command('export')
     .description('write index.json and every deployment bundle to a folder any web server or share can serve')
     .requiredOption('--out <dir>', 'destination folder')
+    .option('--mkdir', 'create the destination folder if it does not exist')
     .action(
-      action(async (ctx, opts: { out: string }) => {
+      action(async (ctx, opts: { out: string; mkdir?: boolean }) => {
         const { reg, actor } = await ctx.writer();
-        const r = await exportDepot(reg, actor, opts.out);
+        const r = await exportDepot(reg, actor, opts.out, { mkdir: opts.mkdir ?? false });
         ctx.out.result(r, () => `wrote ${r.bundles.length} bundle(s) and index.json to ${r.dir}`);
       }),
     );
@@ -125,8 +127,10 @@ export function registerFleet(program: Command, bundle: Command): void {
       action(async (ctx, dir: string) => {
         const { reg, actor } = await ctx.writer();
         const r = await importReports(reg, actor, dir);
-        ctx.out.result(r, () => [`imported ${r.imported}, already had ${r.duplicates}, rejected ${r.rejected.length}; review items opened: ${r.reviews.length}`, ...r.rejected.map((x) => `rejected ${x.file}: ${x.code}: ${x.message}`)].join('\n'));
-        if (r.rejected.length > 0) process.exitCode = 1;
+        const human = () => [`imported ${r.imported}, already had ${r.duplicates}, rejected ${r.rejected.length}; review items opened: ${r.reviews.length}`, ...r.rejected.map((x) => `rejected ${x.file}: ${x.code}: ${x.message}`), ...r.audit.map((x) => `warning ${x.code}: ${x.message}`)].join('\n');
+        const first = r.rejected[0];
+        if (first) process.exitCode = ctx.out.refused(r, { code: first.code as ErrorCode, message: `${r.rejected.length} file(s) were rejected; the rest were imported. First: ${first.file}: ${first.message}` }, human);
+        else ctx.out.result(r, human);
       }),
     );
 

@@ -40,15 +40,15 @@ export function registerModels(program: Command): void {
       action(async (ctx, path: string, opts: { model: string; kind?: (typeof MODEL_KINDS)[number]; manifest?: string }) => {
         const { reg, actor } = await ctx.writer();
         const bar = ctx.out.progress('import');
-        const { created, version } = await importModel(reg, actor, {
+        const { created, version, assumed } = await importModel(reg, actor, {
           path,
           model: opts.model,
           ...(opts.kind ? { kind: opts.kind } : {}),
           ...(opts.manifest ? { manifestPath: opts.manifest } : {}),
           onProgress: (d, t) => bar.update(d, t),
         }).finally(() => bar.stop());
-        const out = { created, ref: `${version.model}@${version.number}`, digest: version.digest, state: version.state };
-        ctx.out.result(out, () => `${created ? 'imported' : 'exists  '} ${out.ref} ${out.digest} (${out.state})`);
+        const out = { created, ref: `${version.model}@${version.number}`, digest: version.digest, state: version.state, assumed };
+        ctx.out.result(out, () => [`${created ? 'imported' : 'exists  '} ${out.ref} ${out.digest} (${out.state})`, ...assumed.map((a) => `assumed  ${a}`)].join('\n'));
       }),
     );
   model

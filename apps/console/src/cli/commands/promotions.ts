@@ -10,8 +10,9 @@ import { action, parseIntOption } from '../run.js';
 /** A call that was recorded but refused (gates failed, evidence changed) prints why and exits 1. */
 function report(ctx: CommandContext, r: PromotionResult, verb: string): void {
   const p = r.promotion;
-  ctx.out.result(r, () => `${verb} promotion #${p.id}: ${p.version} → ${p.environment} is ${p.state.replace('_', ' ')}${r.refused ? `\n${r.refused.code}: ${r.refused.message}` : ''}`);
-  if (r.refused) process.exitCode = 1;
+  const human = () => `${verb} promotion #${p.id}: ${p.version} → ${p.environment} is ${p.state.replace('_', ' ')}`;
+  if (r.refused) process.exitCode = ctx.out.refused(r, r.refused, human);
+  else ctx.out.result(r, human);
 }
 
 const idArg = parseIntOption('promotion id', 1);

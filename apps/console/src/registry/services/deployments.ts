@@ -178,8 +178,9 @@ export const bundleFileName = (d: DeploymentRow, m: BundleManifest) => {
  * every root version so that any host can walk its trust forward. `delta: 'auto'` leaves out blobs
  * every targeted host already holds.
  */
-export async function exportBundle(reg: Registry, actor: SigningActor, id: number, outDir: string, opts: { delta: 'auto' | 'none'; onProgress?: (done: number, total: number) => void }) {
+export async function exportBundle(reg: Registry, actor: SigningActor, id: number, outDir: string, opts: { delta: 'auto' | 'none'; mkdir?: boolean; onProgress?: (done: number, total: number) => void }) {
   authorize(actor, 'bundle.export');
+  await requireFolder(outDir, opts.mkdir ?? false);
   const d = requireDeployment(reg, id);
   const roots = await readRoots(reg.home);
   const newest = roots.at(-1)!.root;
@@ -196,7 +197,6 @@ export async function exportBundle(reg: Registry, actor: SigningActor, id: numbe
   const held = opts.delta === 'auto' ? heldByAllTargets(reg, d) : new Set<string>();
   const manifest = { ...base, blobs: base.blobs.map((b) => ({ ...b, included: !held.has(b.digest) })), auditHead: headOf(reg) };
   const { envelope } = signBundleManifest(manifest, [actor.signer]);
-  await mkdir(outDir, { recursive: true });
   const path = join(outDir, bundleFileName(d, manifest));
   await writeBundleFile(path, { manifest: envelope, roots: new Map(roots.map((r) => [r.root.version, r.envelope])), store: reg.store }, (p) => opts.onProgress?.(p.bytesDone, p.bytesTotal));
   const size = (await stat(path)).size;
@@ -208,14 +208,29 @@ export async function exportBundle(reg: Registry, actor: SigningActor, id: numbe
 }
 
 /**
+ * A destination must already be a folder unless the caller asks for it to be made: an unmounted USB
+ * stick's mount point would otherwise be created on the local disk and the bundle never travel.
+ */
+async function requireFolder(dir: string, create: boolean): Promise<void> {
+  if (create) {
+    await mkdir(dir, { recursive: true });
+    return;
+  }
+  const st = await stat(dir).catch(() => null);
+  if (!st) throw new AirlockError('IO_ERROR', `${dir} does not exist: is the stick mounted? Pass --mkdir to create the folder.`);
+  if (!st.isDirectory()) throw new AirlockError('IO_ERROR', `${dir} is a file, not a folder.`);
+}
+
+/**
  * A static mirror: every deployment's bundle (full) plus index.json, for any web server or share that
  * agents poll over HTTP.
  */
-export async function exportDepot(reg: Registry, actor: SigningActor, outDir: string) {
+export async function exportDepot(reg: Registry, actor: SigningActor, outDir: string, opts: { mkdir?: boolean } = {}) {
   authorize(actor, 'bundle.export');
+  await requireFolder(outDir, opts.mkdir ?? false);
   const bundles: { path: string; size: number }[] = [];
   for (const d of [...deployments.list(reg.db)].reverse()) {
-    const r = await exportBundle(reg, actor, d.id, join(outDir, 'bundles'), { delta: 'none' });
+    const r = await exportBundle(reg, actor, d.id, join(outDir, 'bundles'), { delta: 'none', mkdir: true });
     bundles.push({ path: `bundles/${r.path.split('/').at(-1)}`, size: r.bytes });
   }
   await writeFileAtomic(join(outDir, 'index.json'), `${JSON.stringify({ schema: 'airlock.depot/v1', generatedAt: reg.now(), bundles }, null, 2)}\n`);

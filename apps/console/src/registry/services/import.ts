@@ -6,7 +6,7 @@ import {
   FILE_NAME_RULE,
   MODEL_FILE_MAX_BYTES,
   SafeRelativePathSchema,
-  type MODEL_KINDS,
+  MODEL_KINDS,
   ModelFileSchema,
   ModelNameSchema,
   canonicalJson,
@@ -43,19 +43,21 @@ export interface ImportInput {
 export interface ImportResult {
   created: boolean;
   version: VersionView;
+  /** what the import assumed because nothing declared it */
+  assumed: string[];
 }
 
 /**
  * Reads `airlock-model.json` without following links and without echoing its content: a link to
  * /etc/passwd must not have its first bytes printed in an error.
  */
-async function readModelFile(path: string | undefined, dir: string): Promise<ModelFile> {
+async function readModelFile(path: string | undefined, dir: string): Promise<ModelFile | null> {
   const candidate = path ?? join(dir, MODEL_FILE);
   const st = await lstat(candidate).catch((err: NodeJS.ErrnoException) => {
     if (path === undefined && err.code === 'ENOENT') return null;
     throw new AirlockError('NOT_FOUND', `Cannot read ${candidate}: ${err.code === 'ENOENT' ? 'there is no such file' : err.message}.`);
   });
-  if (st === null) return ModelFileSchema.parse({});
+  if (st === null) return null;
   if (st.isSymbolicLink()) throw new AirlockError('INVALID_INPUT', `${candidate} is a symbolic link; put the file itself there.`);
   if (!st.isFile()) throw new AirlockError('INVALID_INPUT', `${candidate} is not a regular file.`);
   if (st.size > MODEL_FILE_MAX_BYTES) throw new AirlockError('INVALID_INPUT', `${candidate} is ${st.size} bytes; a model file is at most ${MODEL_FILE_MAX_BYTES}.`);
@@ -90,8 +92,14 @@ export async function importModel(reg: Registry, actor: SigningActor, input: Imp
   authorize(actor, 'model.import');
   const name = ModelNameSchema.safeParse(input.model);
   if (!name.success) throw new AirlockError('INVALID_INPUT', `Model name "${input.model}": ${name.error.issues[0]?.message}.`);
-  const isDir = (await stat(input.path).catch(() => null))?.isDirectory() ?? false;
-  const modelFile = await readModelFile(input.manifestPath, isDir ? input.path : '/nonexistent');
+  const st = await stat(input.path).catch(() => null);
+  if (!st) throw new AirlockError('NOT_FOUND', `${input.path} does not exist.`);
+  const isDir = st.isDirectory();
+  const declared = await readModelFile(input.manifestPath, isDir ? input.path : '/nonexistent');
+  if (!declared && !input.kind) {
+    throw new AirlockError('USAGE', `There is no ${MODEL_FILE} in ${input.path}: say what kind of model it is with --kind (${MODEL_KINDS.join(', ')}), or add the file.`);
+  }
+  const modelFile = declared ?? ModelFileSchema.parse({});
   const kind = input.kind ?? modelFile.kind ?? 'other';
   if (input.kind && modelFile.kind && input.kind !== modelFile.kind) {
     throw new AirlockError('INVALID_INPUT', `--kind ${input.kind} contradicts "kind": "${modelFile.kind}" in ${MODEL_FILE}.`);
@@ -116,11 +124,14 @@ export async function importModel(reg: Registry, actor: SigningActor, input: Imp
   const manifest: VersionManifest = { schema: 'airlock.version/v1', model: { name: input.model, kind }, components: comps, ...body };
   const digest = versionDigest(manifest);
 
+  const assumed = declared
+    ? []
+    : [`no ${MODEL_FILE}: component roles come from file names, the config is empty, and with no runtime or health spec the version cannot be deployed until a new one declares them`];
   const existing = versions.byDigest(reg.db, digest);
-  if (existing) return { created: false, version: existing };
+  if (existing) return { created: false, version: existing, assumed };
   return mutate<ImportResult>(reg, actor, 'model.import', () => {
     const again = versions.byDigest(reg.db, digest);
-    if (again) return { result: { created: false, version: again }, audit: null };
+    if (again) return { result: { created: false, version: again, assumed }, audit: null };
     const now = reg.now();
     let model = models.byName(reg.db, input.model);
     if (model && model.kind !== kind) {
@@ -138,7 +149,7 @@ export async function importModel(reg: Registry, actor: SigningActor, input: Imp
     for (const d of dependencyRows(manifest)) dependencies.insert(reg.db, id, d.kind, d.digest);
     const version = versions.byId(reg.db, id)!;
     return {
-      result: { created: true, version },
+      result: { created: true, version, assumed },
       audit: { action: 'model.import', subject: `version:${input.model}@${number}`, details: { digest, kind, components: comps.length, bytes: bytesTotal } },
     };
   });
