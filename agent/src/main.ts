@@ -35,7 +35,8 @@ function action<A extends unknown[]>(fn: (g: Globals, ...args: A) => Promise<voi
       await fn(g, ...args);
     } catch (err) {
       if (err instanceof ConfigError) {
-        process.stderr.write(`${err.message}\n`);
+        if (g.json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'CONFIG_INVALID', message: err.message, details: { problems: err.problems } } }, null, 2)}\n`);
+        else process.stderr.write(`${err.message}\n`);
         process.exitCode = 2;
         return;
       }
@@ -47,14 +48,17 @@ function action<A extends unknown[]>(fn: (g: Globals, ...args: A) => Promise<voi
   };
 }
 
+// With --json, every outcome is one JSON document on stdout: usage mistakes too, not commander's text.
+const json = process.argv.slice(2).includes('--json');
 const program = new Command('airlock-agent')
   .description('Airlock host agent: verifies, installs, health-checks, serves and reports on models')
   .version(AGENT_VERSION)
   .option('--json', 'print one JSON document on stdout instead of text')
   .option('--state <dir>', 'state directory (default: from --config or AIRLOCK_AGENT_STATE_DIR)')
   .option('--config <file>', 'agent configuration file (JSON)')
-  .showHelpAfterError('(run with --help for usage)')
+  .showHelpAfterError(json ? false : '(run with --help for usage)')
   .exitOverride();
+if (json) program.configureOutput({ outputError: () => undefined });
 
 program
   .command('init')
@@ -162,4 +166,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   process.exitCode = err instanceof CommanderError ? (err.exitCode === 0 ? 0 : 2) : 1;
+  if (json && err instanceof CommanderError && err.exitCode !== 0) {
+    process.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'USAGE', message: err.message.replace(/^error: /, '') } }, null, 2)}\n`);
+  }
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { agentCli } from '../helpers/agent.js';
 import { airlock as run, CLI } from '../helpers/cli.js';
 import { CHURN } from '../helpers/registry.js';
 import { useSuiteTempDirs } from '../helpers/tmp.js';
@@ -61,6 +62,18 @@ describe('the CLI keeps its promises', () => {
     expect([keys.code, keys.stderr]).toEqual([1, expect.stringMatching(/^error IO_ERROR: Cannot mkdir .*plain-file\/keys: a part of the path is a file, not a folder/)]);
     const notThere = await as('olga', ['reports', 'import', join(dir, 'no-such-folder')]);
     expect(notThere.stderr).toMatch(/^error (NOT_FOUND|IO_ERROR): .*no-such-folder/);
+  });
+
+  it('with --json, usage mistakes and a bad agent configuration are JSON too', async () => {
+    const usage = await run(['--json', 'promote', 'approve']);
+    expect([usage.code, json(usage), usage.stderr]).toEqual([2, { ok: false, error: { code: 'USAGE', message: "missing required argument 'id'" } }, '']);
+    const agentUsage = await agentCli(['--json', 'bogus']);
+    expect([agentUsage.code, json(agentUsage).error?.code, agentUsage.stderr]).toEqual([2, 'USAGE', '']);
+    const config = join(dir, 'agent.json');
+    await writeFile(config, JSON.stringify({ stateDir: dir, slots: { churn: { listen: 0 } }, bogus: true }));
+    const bad = await agentCli(['--json', '--config', config, 'run']);
+    expect(bad.code).toBe(2);
+    expect(json(bad).error).toMatchObject({ code: 'CONFIG_INVALID', details: { problems: expect.arrayContaining([expect.stringMatching(/listen/), expect.stringMatching(/bogus/)]) } });
   });
 
   it('an argument that is not a number is a usage error (exit 2) with the reason', async () => {

@@ -13,16 +13,20 @@ import { registerRoot } from './commands/root.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-/** The whole `airlock` command tree; usage errors throw instead of exiting so main can map them to exit 2. */
-export function buildProgram(): Command {
+/**
+ * The whole `airlock` command tree; usage errors throw instead of exiting so main can map them to exit 2
+ * (and, with `json`, print them as JSON instead of commander's text).
+ */
+export function buildProgram(opts: { json?: boolean } = {}): Command {
   const program = new Command('airlock')
     .description('Airlock: model operations for air-gapped sites')
     .version(version)
     .option('--json', 'print one JSON document on stdout instead of text')
     .option('--home <dir>', 'registry folder (default: AIRLOCK_HOME, else ~/.airlock)')
     .option('--user <name>', 'acting user (default: AIRLOCK_USER)')
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError(opts.json ? false : '(run with --help for usage)')
     .exitOverride();
+  if (opts.json) program.configureOutput({ outputError: () => undefined });
   registerRegistryAdmin(program);
   registerModels(program);
   registerEnvironments(program);
