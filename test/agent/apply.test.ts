@@ -95,6 +95,24 @@ describe('agent: verify, apply, serve', () => {
     expect((await status()).slots[0]).toMatchObject({ release: 'prod-1-churn-1', healthy: true });
   }, 60_000);
 
+  it('rolls back a release whose error rate in probation is over its budget, and serves from the good release again', async () => {
+    await start();
+    await apply(await bundle('v1', { slots: { main: await churnSlot(store) }, sequence: 1 }));
+    // v2 passes its health gate (the two golden requests), then fails every other prediction.
+    const flaky = await churnSlot(store, {
+      dir: await churnVariantDir(dir, 'flaky', { serveAppend: "const answer = server.listeners('request')[0]; let served = 0; server.removeAllListeners('request'); server.on('request', (req, res) => (req.url === '/predict' && ++served > 2 && served % 2 === 0 ? (res.writeHead(500), res.end('{}')) : answer(req, res)));" }),
+      version: 2,
+      health: { probationMs: 30_000, errorBudget: 0.05 },
+    });
+    const load = loadLoop(agent.proxy);
+    const r = await apply(await bundle('v2', { slots: { main: flaky }, sequence: 2 }));
+    const traffic = await load.stop();
+    expect(r).toMatchObject({ outcome: 'rolled_back', code: 'PROBATION_FAILED' });
+    expect(r.message).toMatch(/requests failed, over the 0.05 error budget/);
+    expect(traffic.statuses['500']).toBeGreaterThan(0);
+    expect((await status()).slots[0]).toMatchObject({ release: 'prod-1-churn-1', healthy: true });
+  }, 60_000);
+
   it('keeps the previous release warm and rolls back to it on command without a cold start', async () => {
     await start();
     await apply(await bundle('v1', { slots: { main: await churnSlot(store, { config: { threshold: 0.5 } }) }, sequence: 1 }));

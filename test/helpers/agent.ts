@@ -99,8 +99,8 @@ export interface RunningAgent {
   exited: Promise<number | null>;
 }
 
-/** Initialises (once) and starts a real agent process with one slot "main" watching `source`. */
-export async function startAgent(opts: { stateDir: string; rootFile: string; source?: string; hostId?: string; env?: Record<string, string>; config?: Record<string, unknown>; ports?: { admin: number; proxy: number } }): Promise<RunningAgent> {
+/** Initialises (once) and starts a real agent process with one slot (`main` unless named) watching `source`. */
+export async function startAgent(opts: { stateDir: string; rootFile: string; source?: string; hostId?: string; slot?: string; env?: Record<string, string>; config?: Record<string, unknown>; ports?: { admin: number; proxy: number } }): Promise<RunningAgent> {
   const ports = opts.ports ?? { admin: await freePort(), proxy: await freePort() };
   const { existsSync } = await import('node:fs');
   if (!existsSync(join(opts.stateDir, 'host.key'))) {
@@ -115,7 +115,7 @@ export async function startAgent(opts: { stateDir: string; rootFile: string; sou
       stateDir: opts.stateDir,
       environment: 'prod',
       sources: { dirs: opts.source ? [opts.source] : [], pollIntervalMs: 200 },
-      slots: { main: { listen: ports.proxy } },
+      slots: { [opts.slot ?? 'main']: { listen: ports.proxy } },
       admin: { listen: ports.admin },
       probeIntervalMs: 100,
       ...opts.config,

@@ -199,6 +199,20 @@ describe('reports are checked again against their host signature', () => {
   });
 });
 
+describe('what hosts report opens review items', () => {
+  it('a slot a host reports not serving opens a host_unhealthy review item naming host and slot', async () => {
+    const w = await fork();
+    const stick = await tempDir();
+    const { statusBody } = await import('../../../../../test/helpers/hosts.js');
+    const digest = w.reg.db.get<{ digest: string }>(sql`SELECT digest FROM versions WHERE id = ${w.versionId}`)!.digest;
+    await writeFile(join(stick, '3.json'), report(w.host, 'status', statusBody({ slot: 'churn', model: 'churn', version: 1, digest, healthy: false }, [])));
+    const summary = await importReports(w.reg, w.as.olga, stick);
+    expect(summary.reviews).toHaveLength(1);
+    expect(w.reg.db.get(sql`SELECT kind, subject, detail FROM reviews WHERE id = ${summary.reviews[0]!}`)).toEqual({ kind: 'host_unhealthy', subject: 'host:host-a', detail: expect.stringContaining('host-a slot churn is not serving') });
+    expect((await verifyRegistry(w.reg, w.as.aud)).problems).toEqual([]);
+  });
+});
+
 describe('reports from hosts the registry does not know', () => {
   it('are rejected, and a head they claim beyond the log is warned about without being believed', async () => {
     const w = await fork();
