@@ -25,6 +25,14 @@ import { JsonFile } from './state/json-file.js';
 import { stateLayout, type StateLayout } from './state/layout.js';
 import { CountersStore, currentRoot, persistRoot } from './state/trust.js';
 
+/** A port that cannot be taken names what wanted it and the configuration key that chose it. */
+function listenFailure(err: unknown, what: string, port: number, key: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new AirlockError('CONFIG_INVALID', `${what} cannot listen on 127.0.0.1:${port} (${key}): another process uses that port. Stop it or choose another port.`);
+  if (code === 'EACCES') return new AirlockError('CONFIG_INVALID', `${what} may not listen on 127.0.0.1:${port} (${key}): ports below 1024 need privileges. Choose another port.`);
+  return err;
+}
+
 const SeenSchema = z.strictObject({ files: z.array(z.string()) });
 
 export interface DaemonOptions {
@@ -91,7 +99,9 @@ export class Daemon {
     this.seenFiles = new Set((await this.seen.read()).files);
     for (const [name, sc] of Object.entries(this.cfg.slots)) {
       const proxy = new SlotProxy(name, sc.listen, sc.fallback);
-      await proxy.listen();
+      await proxy.listen().catch((err: unknown) => {
+        throw listenFailure(err, `Slot ${name}`, sc.listen, `slots.${name}.listen`);
+      });
       this.proxies.set(name, proxy);
       const slot = new Slot(name, {
         cfg: this.cfg,
@@ -314,7 +324,7 @@ export class Daemon {
       json(404, { error: 'not found' });
     });
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) => reject(listenFailure(err, 'The admin endpoint', this.cfg.admin.listen, 'admin.listen')));
       server.listen(this.cfg.admin.listen, '127.0.0.1', () => resolve(server));
     });
   }

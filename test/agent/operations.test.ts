@@ -14,7 +14,7 @@ import {
   verifyEnvelope,
 } from '@airlock/shared/common';
 import { ContentStore } from '@airlock/shared/node';
-import { AGENT, agentCli, churnSlot, predict, startAgent, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
+import { AGENT, agentCli, churnSlot, freePort, predict, startAgent, waitFor, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
 import { useSuiteTempDirs } from '../helpers/tmp.js';
 import { makeTrust } from '../helpers/trust.js';
 
@@ -116,4 +116,44 @@ describe('shipped agent resources', () => {
     const cfg = await loadConfig({ file: new URL('../../resources/agent/agent.example.json', import.meta.url).pathname, env: {} });
     expect(Object.keys(cfg.slots)).toEqual(['churn', 'assistant']);
   });
+});
+
+describe('agent operations on a bad day', () => {
+  it('a slot port that is taken names the slot and the configuration key, not EADDRINUSE', async () => {
+    const cfg = join(dir, 'clash.json');
+    // The running agent holds its slot's port: a second one configured with it must say so.
+    await writeFile(cfg, JSON.stringify({ stateDir: join(dir, 'clash'), slots: { main: { listen: agent.proxy } }, admin: { listen: await freePort() } }));
+    expect((await agentCli(['--state', join(dir, 'clash'), 'init', '--root', join(dir, 'root.json'), '--host-id', 'clash'])).code).toBe(0);
+    const r = await agentCli(['--config', cfg, 'run']);
+    expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(new RegExp(`^error CONFIG_INVALID: Slot main cannot listen on 127.0.0.1:${agent.proxy} \\(slots\\.main\\.listen\\): another process uses that port`, 'm'))]);
+  }, 30_000);
+
+  it('a refused file in a watched folder is remembered across restarts: no second quarantine copy, receipt or review', async () => {
+    const watched = join(dir, 'watched');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(watched, { recursive: true });
+    const receipts = async (state: string) => (await readdir(join(state, 'outbox')).catch(() => [])).filter((n) => n.includes('receipt')).length;
+    const state = join(dir, 'watcher');
+    const ports = { admin: await freePort(), proxy: await freePort() };
+    const start = () => startAgent({ stateDir: state, rootFile: join(dir, 'root.json'), source: watched, hostId: 'watcher', ports });
+    let watcher = await start();
+    try {
+      await writeFile(join(watched, 'garbage.airlock'), 'not a bundle');
+      // The refusal receipt is the last thing the agent writes for a refused file.
+      await waitFor(async () => (await receipts(state)) === 1, 10_000, 'the refusal receipt');
+      const quarantined = await readdir(join(state, 'quarantine'));
+      expect(quarantined).toHaveLength(2);
+      await watcher.stop();
+      watcher = await start();
+      // Proof the restarted agent scanned the folder: a good bundle dropped after the restart is applied.
+      const store = await ContentStore.open(join(dir, 'store'));
+      await writeTestBundle(join(watched, 'good.airlock'), store, { slots: { main: await churnSlot(store) }, sequence: 1 }, trust.releaseSigners, new Map([[1, trust.rootEnvelope]]));
+      await waitFor(async () => (await watcher.call<{ channels: Record<string, number> }>({ op: 'status' })).channels.prod === 1, 20_000, 'the good bundle to be applied');
+      await waitFor(async () => (await receipts(state)) === 2, 10_000, 'the applied receipt');
+      expect(await readdir(join(state, 'quarantine'))).toEqual(quarantined);
+      expect(await receipts(state)).toBe(2);
+    } finally {
+      await watcher.stop();
+    }
+  }, 60_000);
 });
