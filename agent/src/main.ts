@@ -128,7 +128,16 @@ const readAuthorisation = (path: string) =>
 
 remote('status', 'show slots, releases, health and counters of the running agent', (c) => c, async (g) => {
   const s = await callAgent<HostStatus>(await socketOf(g), { op: 'status' });
-  return [s, () => [...s.slots.map((x) => `slot ${x.slot}: ${x.release ?? 'no release'} ${x.healthy ? 'healthy' : 'NOT SERVING'} (${x.state}); kept ${x.releases.join(', ') || '-'}${x.securityFloor ? `; security floor ${x.securityFloor}` : ''}`), `root version ${s.rootVersion}; channels ${JSON.stringify(s.channels)}`].join('\n')];
+  const kept = (x: HostStatus['slots'][number]) => x.releases.filter((r) => r !== x.release);
+  const channels = Object.entries(s.channels).map(([c, n]) => `${c} #${n}`).join(', ') || 'no bundle taken yet';
+  return [
+    s,
+    () =>
+      [
+        ...s.slots.map((x) => `slot ${x.slot}: ${x.release ?? 'no release'} ${x.healthy ? 'healthy' : 'NOT SERVING'} (${x.state}); earlier releases kept: ${kept(x).join(', ') || 'none'}${x.securityFloor ? `; security floor ${x.securityFloor}` : ''}`),
+        `root version ${s.rootVersion}; channels: ${channels}`,
+      ].join('\n'),
+  ];
 });
 remote(
   'rollback',

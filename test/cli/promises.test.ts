@@ -32,7 +32,7 @@ describe('the CLI keeps its promises', () => {
     expect(json(gates).result).toMatchObject({ promotion: { state: 'gates_failed' } });
     const text = await as('bob', ['promote', 'request', 'churn@1', '--env', 'prod']);
     expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(/is gates failed/);
+    expect(text.stdout).toMatch(/churn@1 → prod, now gates failed/);
     expect(text.stderr).toMatch(/^error GATE_FAILED: .*lifecycle/m);
   });
 

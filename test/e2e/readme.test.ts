@@ -33,7 +33,7 @@ describe('the README runs as written', () => {
     }
     expect(code, out.slice(-3000)).toBe(0);
     expect(out).toMatch(/imported churn@1 sha256:/);
-    expect(out).toMatch(/churn@1 → prod is active/);
+    expect(out).toMatch(/churn@1 → prod, now active/);
     expect(out).toMatch(/imported churn@2 /);
     expect(out).toMatch(/audit log intact: .* reaches 1 anchor/);
     expect(out).toMatch(/registry intact/);

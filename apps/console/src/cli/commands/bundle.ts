@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import { AirlockError, MODEL_KINDS, type BundleManifest } from '@airlock/shared/common';
 import { readRootFile, verifyBundleFile } from '@airlock/shared/node';
 import { createBundleFromFiles } from '../../registry/files-bundle.js';
+import { formatBytes } from '../output.js';
 import { passphrase } from '../passphrase.js';
 import { action, collect, parseIntOption } from '../run.js';
 
@@ -55,7 +56,7 @@ function describe(summary: ReturnType<typeof summarize>): string {
     `channel  ${summary.channel} #${summary.sequence}`,
     `valid    ${summary.issuedAt} → ${summary.expiresAt}`,
     `targets  ${targets}`,
-    ...summary.slots.map((s) => `slot     ${s.slot}: ${s.model} (${s.kind}) ${s.files} file(s), ${s.bytes} bytes, ${s.digest}`),
+    ...summary.slots.map((s) => `slot     ${s.slot}: ${s.model} (${s.kind}) ${s.files} file(s), ${formatBytes(s.bytes)}, ${s.digest}`),
     `blobs    ${summary.blobs.included} included of ${summary.blobs.listed}`,
   ].join('\n');
 }

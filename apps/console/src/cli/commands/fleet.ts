@@ -82,7 +82,9 @@ export function registerFleet(program: Command, bundle: Command): void {
       action(async (ctx) => {
         const { reg, actor } = await ctx.reader();
         const rows = listDeployments(reg, actor);
-        ctx.out.result(rows, () => table(rows.map((r) => ({ ...r, hosts: r.hosts.map((h) => `${h.hostId}:${h.state}${h.code ? `(${h.code})` : ''}`) })), ['id', 'version', 'environment', 'sequence', 'createdAt', 'hosts']));
+        const host = (r: (typeof rows)[number], h: (typeof rows)[number]['hosts'][number]) =>
+          `${h.hostId}: ${h.state.replace('_', ' ')}${h.code ? ` ${h.code}` : ''}${h.serving && h.serving !== r.version ? `, now serving ${h.serving}` : ''}`;
+        ctx.out.result(rows, () => table(rows.map((r) => ({ ...r, hosts: r.hosts.map((h) => host(r, h)) })), ['id', 'version', 'environment', 'sequence', 'createdAt', 'hosts']));
       }),
     );
 
@@ -144,8 +146,17 @@ export function registerFleet(program: Command, bundle: Command): void {
         const rows = fleet(reg, actor, { staleAfterMinutes: opts.staleAfter });
         ctx.out.result(rows, () =>
           table(
-            rows.map((r) => ({ host: r.hostId, env: r.environment, slots: r.slots.map((s) => `${s.slot}=${s.version ?? '-'}${s.healthy ? '' : '(DOWN)'}`), health: r.health, age: r.ageMinutes === null ? 'never' : `${r.ageMinutes} min${r.stale ? ' STALE' : ''}`, pending: r.pendingDeployments })),
-            ['host', 'env', 'slots', 'health', 'age', 'pending'],
+            rows.map((r) => ({
+              host: r.hostId,
+              env: r.environment,
+              slots: r.slots.map((s) => `${s.slot}=${s.version ?? '-'}${s.healthy ? '' : ' DOWN'}${s.expected ? ` (NOT ${s.expected})` : ''}`),
+              p95: r.slots.map((s) => (s.p95Ms === null ? '-' : `${s.p95Ms.toFixed(1)} ms`)),
+              errors: r.slots.map((s) => (s.errorRate === null ? '-' : `${(s.errorRate * 100).toFixed(1)}%`)),
+              health: r.health,
+              age: r.ageMinutes === null ? 'never' : `${r.ageMinutes} min${r.stale ? ' STALE' : ''}`,
+              pending: r.pendingDeployments,
+            })),
+            ['host', 'env', 'slots', 'p95', 'errors', 'health', 'age', 'pending'],
           ),
         );
       }),

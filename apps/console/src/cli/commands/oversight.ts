@@ -6,7 +6,7 @@ import { readAnchor, writeAnchor } from '../../registry/services/audit-anchors.j
 import { verifyAuditLog, verifyRegistry } from '../../registry/services/integrity.js';
 import { collectGarbage } from '../../registry/services/store-gc.js';
 import { listReviews, resolveReview } from '../../registry/services/reviews.js';
-import { formatBytes, table } from '../output.js';
+import { formatBytes, plural, table } from '../output.js';
 import { action, collect, parseIntOption } from '../run.js';
 
 export function registerOversight(program: Command): void {
@@ -64,7 +64,7 @@ export function registerOversight(program: Command): void {
           throw new AirlockError(first.code, first.message, { problems: r.problems });
         }
         ctx.out.result({ ok: true, checked: r.checked, head: r.head, anchors: anchors.length }, () =>
-          `audit log intact: ${r.checked} events, every hash, link and signature checks out; head ${r.head.seq} (${r.head.hash.slice(0, 16)}…)${anchors.length ? `, reaches ${anchors.length} anchor(s)` : ''}`,
+          `audit log intact: ${plural(r.checked, 'event')}, every hash, link and signature checks out; head ${r.head.seq} (${r.head.hash.slice(0, 16)}…)${anchors.length ? `, reaches ${anchors.length} anchor(s)` : ''}`,
         );
       }),
     );
@@ -111,7 +111,7 @@ export function registerOversight(program: Command): void {
           throw new AirlockError('INTEGRITY_FAILED', `${report.problems.length} problem(s) found.`, { problems: report.problems });
         }
         const spare = report.unreferenced.length ? `\n${report.unreferenced.length} blob(s) no version references (left by an interrupted import): \`airlock gc\` removes them` : '';
-        ctx.out.result(report, () => `registry intact: ${report.blobs.checked} blobs (${formatBytes(report.blobs.bytes)}) re-hashed, ${report.versions} versions, ${report.rows} sealed rows, ${report.auditEvents} audit events${spare}`);
+        ctx.out.result(report, () => `registry intact: ${plural(report.blobs.checked, 'blob')} (${formatBytes(report.blobs.bytes)}) re-hashed, ${plural(report.versions, 'version')}, ${plural(report.rows, 'sealed row')}, ${plural(report.auditEvents, 'audit event')}${spare}`);
       }),
     );
 
@@ -123,7 +123,7 @@ export function registerOversight(program: Command): void {
       action(async (ctx, opts: { minAgeMinutes: number }) => {
         const { reg, actor } = await ctx.writer();
         const r = await collectGarbage(reg, actor, { minAgeMs: opts.minAgeMinutes * 60_000 });
-        ctx.out.result(r, () => `removed ${r.removed} unreferenced blob(s), ${formatBytes(r.bytes)}${r.keptYoung ? `; kept ${r.keptYoung} younger than ${opts.minAgeMinutes} min` : ''}`);
+        ctx.out.result(r, () => `removed ${plural(r.removed, 'unreferenced blob')}, ${formatBytes(r.bytes)}${r.keptYoung ? `; kept ${r.keptYoung} younger than ${opts.minAgeMinutes} min` : ''}`);
       }),
     );
 }

@@ -10,7 +10,7 @@ import { action, parseIntOption } from '../run.js';
 /** A call that was recorded but refused (gates failed, evidence changed) prints why and exits 1. */
 function report(ctx: CommandContext, r: PromotionResult, verb: string): void {
   const p = r.promotion;
-  const human = () => `${verb} promotion #${p.id}: ${p.version} → ${p.environment} is ${p.state.replace('_', ' ')}`;
+  const human = () => `${verb} promotion #${p.id}: ${p.version} → ${p.environment}, now ${p.state.replace('_', ' ')}`;
   if (r.refused) process.exitCode = ctx.out.refused(r, r.refused, human);
   else ctx.out.result(r, human);
 }

@@ -213,6 +213,36 @@ describe('what hosts report opens review items', () => {
   });
 });
 
+describe('the fleet as the reports tell it', () => {
+  it('shows p95 and error rate per slot, and flags a host serving another version than its environment has active', async () => {
+    const w = await fork();
+    const { statusBody } = await import('../../../../../test/helpers/hosts.js');
+    const { fleet } = await import('../services/fleet.js');
+    const { listDeployments } = await import('../services/deployments.js');
+    const digest = w.reg.db.get<{ digest: string }>(sql`SELECT digest FROM versions WHERE id = ${w.versionId}`)!.digest;
+    const body = statusBody({ slot: 'churn', model: 'churn', version: 1, digest, healthy: true }, []);
+    body.slots[0]!.requests = { '2xx': 90, '5xx': 6, error: 4 };
+    body.slots[0]!.latencyMs = { p50: 3, p95: 12.5, p99: 40 };
+    const stick = await tempDir();
+    await writeFile(join(stick, '3.json'), report(w.host, 'status', body));
+    await importReports(w.reg, w.as.olga, stick);
+    expect(fleet(w.reg, w.as.aud, { staleAfterMinutes: 60 })[0]!.slots).toEqual([{ slot: 'churn', version: 'churn@1', healthy: true, expected: null, p95Ms: 12.5, errorRate: 0.1 }]);
+
+    // churn@2 becomes active in prod while the host still serves churn@1.
+    const variant = join(await tempDir(), 'v2');
+    await cp(CHURN, variant, { recursive: true });
+    await writeFile(join(variant, 'NOTES.md'), 'v2');
+    await importModel(w.reg, w.as.bob, { path: variant, model: 'churn' });
+    await transitionVersion(w.reg, w.as.bob, 'churn@2', 'validated', 'ok');
+    await runEvaluation(w.reg, w.as.bob, 'churn@2', 'holdout');
+    const { decidePromotion } = await import('../services/promotions.js');
+    await decidePromotion(w.reg, w.as.carol, (await requestPromotion(w.reg, w.as.bob, 'churn@2', 'prod')).promotion.id, 'approve');
+    expect(fleet(w.reg, w.as.aud, { staleAfterMinutes: 60 })[0]!.slots[0]).toMatchObject({ version: 'churn@1', expected: 'churn@2' });
+    createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' });
+    expect(listDeployments(w.reg, w.as.aud)[0]!.hosts).toEqual([{ hostId: 'host-a', state: 'pending', code: null, serving: 'churn@1' }]);
+  });
+});
+
 describe('reports from hosts the registry does not know', () => {
   it('are rejected, and a head they claim beyond the log is warned about without being believed', async () => {
     const w = await fork();

@@ -151,6 +151,13 @@ function assertHostTakes(reg: Registry, h: HostRow, env: EnvironmentRow, slot: s
   if (!slots.includes(slot)) throw new AirlockError('NOT_TARGETED', `Host ${h.host_id} runs slot(s) ${slots.join(', ') || '(none)'}, not "${slot}": deploy with --slot, or configure the slot on the host.`);
 }
 
+/** What a host last said it serves in a slot (e.g. after a manual rollback on the host), if it said. */
+function servingOf(reg: Registry, hostId: string, slot: string): string | null {
+  const status = hosts.byHostId(reg.db, hostId)?.last_status;
+  const s = status ? storedJson<{ slots?: { slot: string; model: string | null; version: number | null }[] }>(status, `host ${hostId}'s last status`).slots?.find((x) => x.slot === slot) : undefined;
+  return s?.model ? `${s.model}@${s.version}` : null;
+}
+
 function requireDeployment(reg: Registry, id: number): DeploymentRow {
   const d = deployments.byId(reg.db, id);
   if (!d) throw new AirlockError('NOT_FOUND', `There is no deployment #${id}.`);
@@ -245,7 +252,7 @@ export function listDeployments(reg: Registry, _actor: Actor) {
     sequence: d.sequence,
     bundleId: d.bundle_id,
     createdAt: d.created_at,
-    hosts: deploymentHosts.of(reg.db, d.id).map((h) => ({ hostId: h.host_id, state: h.state, code: h.code })),
+    hosts: deploymentHosts.of(reg.db, d.id).map((h) => ({ hostId: h.host_id, state: h.state, code: h.code, serving: servingOf(reg, h.host_id, d.slot) })),
   }));
 }
 
