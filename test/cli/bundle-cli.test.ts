@@ -38,7 +38,7 @@ describe('airlock CLI: keys and bundles', () => {
     const human = await airlock(['bundle', 'verify', bundle, '--root', join(dir, 'keys/root.json')]);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/verified \(root version 1\)/);
-    expect(human.stdout).toMatch(/slot\s+main: iris@1 \(classic\) 2 file\(s\), 200018 bytes/);
+    expect(human.stdout).toMatch(/slot\s+main: iris@1 \(classic\) 2 file\(s\), 195.3 KiB/);
     const json = JSON.parse((await airlock(['--json', 'bundle', 'verify', bundle, '--root', join(dir, 'keys/root.json')])).stdout);
     expect(json).toMatchObject({ ok: true, result: { verified: true, channel: 'default', sequence: 3, targets: { environment: 'prod' } } });
   });

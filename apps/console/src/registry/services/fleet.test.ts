@@ -82,7 +82,10 @@ describe('deployments, deltas and reports', () => {
     expect(again).toMatchObject({ imported: 0, duplicates: 4 });
 
     const row = listDeployments(t.reg, t.as.aud).find((x) => x.id === d.id)!;
-    expect(row.hosts).toEqual([{ hostId: 'host-a', state: 'healthy', code: null }, { hostId: 'host-b', state: 'rolled_back', code: 'HEALTH_GATE_FAILED' }]);
+    expect(row.hosts).toEqual([
+      { hostId: 'host-a', state: 'healthy', code: null, serving: 'churn@1' },
+      { hostId: 'host-b', state: 'rolled_back', code: 'HEALTH_GATE_FAILED', serving: 'churn@1' },
+    ]);
     expect(listReviews(t.reg, t.as.aud).filter((r) => r.kind === 'host_rolled_back' && r.subject === 'host:host-b')).toHaveLength(1);
     expect(fleet(t.reg, t.as.aud, { staleAfterMinutes: 60 }).find((f) => f.hostId === 'host-a')).toMatchObject({ environment: 'prod', health: 'healthy', stale: false, pendingDeployments: 0, slots: [{ slot: 'churn', version: `churn@${v.number}`, healthy: true }] });
 

@@ -63,7 +63,10 @@ describe('model import', () => {
     ['defaults that break the config schema', (d) => writeFile(join(d, 'airlock-model.json'), JSON.stringify({ kind: 'classic', config: { schema: { type: 'object', properties: { t: { type: 'number' } } }, defaults: { t: 'high' } } })), 'CONFIG_INVALID', /\/t must be number/],
     ['a config schema that is not JSON Schema', (d) => writeFile(join(d, 'airlock-model.json'), JSON.stringify({ kind: 'classic', config: { schema: { type: 'banana' } } })), 'CONFIG_INVALID', /JSON Schema/],
     ['a role for a file that is not there', (d) => writeFile(join(d, 'airlock-model.json'), JSON.stringify({ kind: 'classic', roles: { 'ghost.bin': 'weights' } })), 'INVALID_INPUT', /ghost\.bin/],
-    ['a symbolic link among the files', (d) => symlink('/etc/passwd', join(d, 'passwd')), 'INVALID_INPUT', /symbolic link/],
+    ['a symbolic link among the files', async (d) => {
+      await writeFile(join(d, 'airlock-model.json'), JSON.stringify({ kind: 'classic' }));
+      await symlink('/etc/passwd', join(d, 'passwd'));
+    }, 'INVALID_INPUT', /symbolic link/],
     ['a model of another kind under the same name', (d) => writeFile(join(d, 'airlock-model.json'), JSON.stringify({ kind: 'llm' })), 'CONFLICT', /classic model/],
   ];
   it.each(broken)('refuses %s and registers nothing', async (_name, breakIt, code, message) => {
