@@ -31,6 +31,12 @@ export const ConfigSchema = z.strictObject({
   admin: z.strictObject({ listen: PortSchema.default(9410) }).default({ listen: 9410 }),
   /** hosts in environments that require approvals check the approver threshold themselves */
   requireApprovals: z.boolean().default(false),
+  /**
+   * the fewest distinct approvers of one promotion this host accepts, whatever quorum the approvals
+   * name: set it to the environment's policy so that the registry's database and one approver's key
+   * cannot lower it
+   */
+  minApprovals: z.int().min(1).max(10).optional(),
   keepReleases: z.int().min(2).max(50).default(3),
   /** host-local secret values: a JSON object of NAME → value, readable by the agent only */
   secretsFile: z.string().optional(),
@@ -40,7 +46,7 @@ export const ConfigSchema = z.strictObject({
   probationMinRequests: z.int().min(1).default(20),
   /** how far ahead of this host's clock a signed document may be dated; later ones are refused */
   maxClockSkewMs: z.int().min(0).default(24 * 3600 * 1000),
-});
+}).refine((c) => c.minApprovals === undefined || c.requireApprovals, { message: 'minApprovals is set but requireApprovals is not: set requireApprovals to true', path: ['minApprovals'] });
 export type AgentConfig = z.infer<typeof ConfigSchema>;
 
 /** AIRLOCK_AGENT_* variables and where they land; lists are comma-separated. */
@@ -52,6 +58,7 @@ const ENV: [string, (c: Record<string, unknown>, v: string) => void][] = [
   ['AIRLOCK_AGENT_MIRRORS', (c, v) => (section(c, 'sources').mirrors = v.split(',').filter(Boolean))],
   ['AIRLOCK_AGENT_ADMIN_PORT', (c, v) => (section(c, 'admin').listen = Number(v))],
   ['AIRLOCK_AGENT_REQUIRE_APPROVALS', (c, v) => (c.requireApprovals = v === 'true' || v === '1')],
+  ['AIRLOCK_AGENT_MIN_APPROVALS', (c, v) => (c.minApprovals = Number(v))],
   ['AIRLOCK_AGENT_SECRETS_FILE', (c, v) => (c.secretsFile = v)],
   ['AIRLOCK_AGENT_MAX_CLOCK_SKEW_MS', (c, v) => (c.maxClockSkewMs = Number(v))],
 ];

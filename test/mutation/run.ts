@@ -1,6 +1,6 @@
 /**
- * `npm run mutation`: the rule tables that matter most (lifecycles, permissions, the moves verify
- * replays, host policy) must be guarded by tests that notice when they change. Each mutation below
+ * `npm run mutation`: the rules that matter most (lifecycles, permissions, the moves and decisions
+ * verify replays, export's records check, host policy) must be guarded by tests that notice when they change. Each mutation below
  * edits one rule in the source, runs the tests that guard it, and must turn them red; the source is
  * restored whatever happens. A mutation whose text is no longer in the
  * source fails the run too, so the list cannot quietly go stale.
@@ -23,10 +23,12 @@ const LIFECYCLE = 'apps/console/src/registry/lifecycle.ts';
 const AUTH = 'apps/console/src/registry/auth.ts';
 const POLICY = 'agent/src/apply/policy.ts';
 const MOVES = 'apps/console/src/registry/integrity/moves.ts';
+const DECISIONS = 'apps/console/src/registry/integrity/decisions.ts';
 const LIFECYCLE_TESTS = ['apps/console/src/registry/lifecycle.test.ts'];
 const REPLAY_TESTS = ['apps/console/src/registry/integrity/holes.test.ts'];
 const RBAC_TESTS = ['apps/console/src/registry/services/rbac.test.ts'];
 const POLICY_TESTS = ['agent/src/apply/policy.test.ts'];
+const DECISION_TESTS = ['apps/console/src/registry/integrity/decisions.test.ts'];
 
 const MUTATIONS: Mutation[] = [
   { name: 'revoked versions can come back', file: LIFECYCLE, from: '  revoked: [],', to: "  revoked: ['validated'],", tests: LIFECYCLE_TESTS },
@@ -61,7 +63,18 @@ const MUTATIONS: Mutation[] = [
   { name: 'the floor lets the version below it through', file: POLICY, from: 'if (slot.model.version < floor) {', to: 'if (slot.model.version < floor - 1) {', tests: POLICY_TESTS },
   { name: 'approvals count for any environment', file: POLICY, from: '        approval.environment === environment &&\n', to: '', tests: POLICY_TESTS },
   { name: 'approvals do not bind the version number', file: POLICY, from: '        approval.version === slot.model.version &&\n', to: '', tests: POLICY_TESTS },
-  { name: 'the quorum the approvals name is ignored', file: POLICY, from: 'quorum = Math.max(quorum, approval.quorum);', to: 'quorum = Math.max(quorum, 0);', tests: POLICY_TESTS },
+  { name: 'the quorum the approvals name is ignored', file: POLICY, from: 'group.quorum = Math.max(group.quorum, approval.quorum);', to: 'group.quorum = Math.max(group.quorum, 0);', tests: POLICY_TESTS },
+  { name: 'approvals of different promotions add up', file: POLICY, from: 'const key = `${approval.promotion} ${approval.evidenceDigest}`;', to: "const key = 'any';", tests: POLICY_TESTS },
+  { name: 'the host minimum is ignored', file: POLICY, from: 'g.quorum, ctx.cfg.minApprovals ?? 0)', to: 'g.quorum)', tests: POLICY_TESTS },
+  { name: 'evidence is not re-derived', file: DECISIONS, from: 'const atRequest = rederived(db, ledger, requested - 1, p, evidence);', to: 'const atRequest: string[] = [];', tests: DECISION_TESTS },
+  { name: 'a rollback may open no review', file: DECISIONS, from: "if (!review || ledger.createdAt('reviews', [review.id]) !== created)", to: 'if (!review)', tests: DECISION_TESTS },
+  {
+    name: 'export signs without verifying the records',
+    file: 'apps/console/src/registry/services/deployments.ts',
+    from: "  assertRecordsHold(reg, 'so nothing was exported: bundles are signed only over a registry that verifies');\n",
+    to: '',
+    tests: DECISION_TESTS,
+  },
   { name: 'approvals do not bind the config', file: POLICY, from: '        approval.versionDigest === slot.model.digest &&\n        approval.configDigest === config;', to: '        approval.versionDigest === slot.model.digest;', tests: POLICY_TESTS },
 ];
 

@@ -112,3 +112,44 @@ describe('host policy order', () => {
     expect(await codeOfAsync(() => policy()(manifest({}), trust.root))).toBe('ok');
   });
 });
+
+describe('approvals add up only within one promotion, and never below the host minimum', () => {
+  const two = makeTrust({ rootCount: 2 });
+  const hostWith = (minApprovals?: number) =>
+    hostPolicy({
+      cfg: ConfigSchema.parse({ stateDir: '/s', environment: 'prod', slots: { main: { listen: 9100 } }, requireApprovals: true, ...(minApprovals ? { minApprovals } : {}) }),
+      hostId: 'host-1',
+      counters: CountersSchema.parse({ channels: { prod: 5 }, floors: { main: 2 } }),
+      store,
+      secret: () => 'x',
+    });
+  /** A bundle for host-1 carrying one approval per entry: by root key `by`, of promotion `promotion`, naming `quorum`. */
+  function carrying(approvals: { by: number; promotion: number; quorum: number }[]): BundleManifest {
+    const m = manifest({});
+    const slot = m.slots.main!;
+    const signed = approvals.map((a) => {
+      const payload = { schema: 'airlock.approval/v1', promotion: a.promotion, environment: 'prod', model: slot.model.name, version: slot.model.version, versionDigest: slot.model.digest, configDigest: configDigest(slot.config), evidenceDigest: `sha256:${String(a.promotion).repeat(64)}`, quorum: a.quorum, decision: 'approve', approver: `approver-${a.by}`, at: iso(Date.now()) };
+      return signEnvelope(APPROVAL_PAYLOAD_TYPE, utf8Encode(canonicalJson(payload)), [two.rootSigners[a.by]!]);
+    });
+    return BundleManifestSchema.parse({ ...m, slots: { main: { ...slot, approvals: signed } } });
+  }
+
+  it('two approvers of the same promotion meet a quorum of two', async () => {
+    expect(await codeOfAsync(() => hostWith()(carrying([{ by: 0, promotion: 7, quorum: 2 }, { by: 1, promotion: 7, quorum: 2 }]), two.root))).toBe('ok');
+  });
+
+  it('two approvers of two different promotions (each short of its quorum) do not', async () => {
+    const err = await hostWith()(carrying([{ by: 0, promotion: 7, quorum: 2 }, { by: 1, promotion: 8, quorum: 2 }]), two.root).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'APPROVALS_INSUFFICIENT', message: expect.stringMatching(/1 valid approval\(s\) of .* from one promotion; this host requires 2/) });
+  });
+
+  it('a host minimum of two refuses one approval that names a quorum of one, and takes two', async () => {
+    expect(await codeOfAsync(() => hostWith()(carrying([{ by: 0, promotion: 7, quorum: 1 }]), two.root))).toBe('ok');
+    expect(await codeOfAsync(() => hostWith(2)(carrying([{ by: 0, promotion: 7, quorum: 1 }]), two.root))).toBe('APPROVALS_INSUFFICIENT');
+    expect(await codeOfAsync(() => hostWith(2)(carrying([{ by: 0, promotion: 7, quorum: 1 }, { by: 1, promotion: 7, quorum: 1 }]), two.root))).toBe('ok');
+  });
+
+  it('minApprovals without requireApprovals is a configuration error', () => {
+    expect(ConfigSchema.safeParse({ stateDir: '/s', minApprovals: 2 }).error?.issues[0]).toMatchObject({ path: ['minApprovals'], message: expect.stringContaining('set requireApprovals to true') });
+  });
+});

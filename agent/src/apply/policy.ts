@@ -22,17 +22,17 @@ export interface PolicyContext {
 }
 
 /**
- * Distinct approver-role keys that signed an approval of exactly this model, version number, digest
- * and resolved config for this host's own environment. (The schema already held the slot's files and
- * runtime to the version manifest whose digest this is.) The bundle's targets are never what approvals
- * are checked against: a bundle that names hosts by id could otherwise carry a staging approval onto a
- * prod host.
+ * The approvals a slot carries that count, grouped by the promotion and evidence they sign: for each
+ * group, its distinct approver-role keys and the quorum it names. An approval counts only for the
+ * host's own environment (never the bundle's targets) and exactly the slot's model name, version
+ * number, digest and resolved config. (The schema already held the slot's files and runtime to the
+ * version manifest whose digest this is.) Approvals of different promotions never add up: each
+ * promotion's approvers saw only its evidence, and one that was withdrawn or voided was never enough.
  */
-function approverCount(slot: BundleManifest['slots'][string], environment: string, root: Root): { signers: number; quorum: number } {
+function approvalGroups(slot: BundleManifest['slots'][string], environment: string, root: Root): { signers: number; quorum: number }[] {
   const trust = roleKeys(root, 'approver');
   const config = configDigest(slot.config);
-  const signers = new Set<string>();
-  let quorum = 0;
+  const groups = new Map<string, { signers: Set<string>; quorum: number }>();
   for (const env of slot.approvals) {
     try {
       const { payload, signedBy } = verifyEnvelope(env, APPROVAL_PAYLOAD_TYPE, { ...trust, threshold: 1 }, 'approval');
@@ -45,14 +45,17 @@ function approverCount(slot: BundleManifest['slots'][string], environment: strin
         approval.versionDigest === slot.model.digest &&
         approval.configDigest === config;
       if (matches) {
-        for (const k of signedBy) signers.add(k);
-        quorum = Math.max(quorum, approval.quorum);
+        const key = `${approval.promotion} ${approval.evidenceDigest}`;
+        const group = groups.get(key) ?? { signers: new Set<string>(), quorum: 0 };
+        for (const k of signedBy) group.signers.add(k);
+        group.quorum = Math.max(group.quorum, approval.quorum);
+        groups.set(key, group);
       }
     } catch {
       // An approval that does not verify or does not match simply does not count.
     }
   }
-  return { signers: signers.size, quorum };
+  return [...groups.values()].map((g) => ({ signers: g.signers.size, quorum: g.quorum }));
 }
 
 /**
@@ -87,10 +90,15 @@ export function hostPolicy(ctx: PolicyContext) {
       }
       for (const [name, slot] of Object.entries(m.slots)) {
         // The version number is bound here too: the floor above compared the number the approvals sign.
-        // The approvals name their environment's quorum; the host asks for that many, and at least the root's threshold.
-        const got = approverCount(slot, environment, root);
-        const needed = Math.max(root.roles.approver.threshold, got.quorum);
-        if (got.signers < needed) throw new AirlockError('APPROVALS_INSUFFICIENT', `Slot ${name} carries ${got.signers} valid approval(s) of ${slot.model.name}@${slot.model.version}; this host requires ${needed}.`);
+        // One promotion's approvals must reach the quorum they name, the root's approver threshold and
+        // this host's own minimum: the last two are what a registry's database and one approver's key
+        // cannot lower.
+        const needed = (g: { quorum: number }) => Math.max(root.roles.approver.threshold, g.quorum, ctx.cfg.minApprovals ?? 0);
+        const groups = approvalGroups(slot, environment, root).sort((a, b) => b.signers - a.signers);
+        if (!groups.some((g) => g.signers >= needed(g))) {
+          const best = groups[0] ?? { signers: 0, quorum: 0 };
+          throw new AirlockError('APPROVALS_INSUFFICIENT', `Slot ${name} carries ${best.signers} valid approval(s) of ${slot.model.name}@${slot.model.version} from one promotion; this host requires ${needed(best)}.`);
+        }
       }
     }
     for (const b of m.blobs) {

@@ -254,7 +254,7 @@ describe('a stolen non-admin key and the database: verify replays who may do wha
     await forgeEvent(w, w.as.bob, 'promote.request', [['promotions', [p.id]]]);
     const { problems } = await verifyRegistry(w.reg, w.as.aud);
     expect(problems).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/promotions row \[1\]: audit event \d+ changes columns that never change/) }));
-    expect(problems).toContainEqual(expect.objectContaining({ subject: `promotion:${p.id}`, message: expect.stringContaining("rests on a policy that was not its environment's policy when it was requested") }));
+    expect(problems).toContainEqual(expect.objectContaining({ subject: `promotion:${p.id}`, message: expect.stringContaining("its evidence holds a policy that was not environment prod's then") }));
   });
 });
 

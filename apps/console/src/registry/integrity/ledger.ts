@@ -33,7 +33,7 @@ const fixedPart = (table: SealedTable, row: RowSeal) => Object.fromEntries(Objec
 const mutablePart = (table: SealedTable, row: RowSeal): RowSeal => Object.fromEntries(TABLES[table].mutable.map((c) => [c, row[c] ?? null]));
 
 /** Tables whose every sealed state the replay keeps, because later decisions depend on what was true when. */
-const REMEMBERED = new Set<SealedTable>(['environments', 'version_status', 'activations']);
+const REMEMBERED = new Set<SealedTable>(['environments', 'version_status', 'activations', 'overlays', 'channels', 'hosts']);
 
 /**
  * `airlock verify`'s replay of the chain: every seal, in chain order, held to its table's rule
@@ -110,14 +110,14 @@ export class SealLedger {
     return this.held.get(`${table} ${keyText(key)}`)?.origin;
   }
 
-  /** A remembered row (environments, version_status, activations) as sealed most recently at or before `seq`. */
+  /** A remembered row (see REMEMBERED) as sealed most recently at or before `seq`. */
   rowAt(table: SealedTable, key: RowKey, seq: number): RowSeal | null | undefined {
     return this.remembered.get(`${table} ${keyText(key)}`)?.filter((r) => r.seq <= seq).at(-1)?.row;
   }
 
-  /** The policy column of an environment as sealed most recently at or before `seq`. */
-  policyAt(envId: number, seq: number): RowSeal[string] | undefined {
-    return this.rowAt('environments', [envId], seq)?.policy;
+  /** Every seal of a remembered row, oldest first. */
+  history(table: SealedTable, key: RowKey): readonly { seq: number; row: RowSeal | null }[] {
+    return this.remembered.get(`${table} ${keyText(key)}`) ?? [];
   }
 
   /** Compares the database with the seals; call after the whole chain was visited. */

@@ -5,7 +5,7 @@ import type { VersionState } from '../repos/version-status.js';
 
 /**
  * The state moves each action makes, for the rows whose state decides what may ship: a version's
- * lifecycle state, a promotion's state and where an evaluation came from. `verify` holds every sealed
+ * lifecycle state, a promotion's state, where an evaluation came from and a channel's sequence. `verify` holds every sealed
  * change to these, so that a
  * stolen key cannot sign a revoked version back to validated, or a voided promotion to active, under
  * an action that may write the column but never makes that move.
@@ -49,6 +49,11 @@ export function moveProblem(action: string, table: SealedTable, before: RowSeal 
     if (before.state === after.state) return null;
     const move = `${String(before.state)}>${String(after.state)}`;
     return PROMOTION_MOVES[action]?.includes(move) ? null : `moves a promotion from ${String(before.state)} to ${String(after.state)} under ${action}, which never makes that move.`;
+  }
+  if (table === 'channels') {
+    // A channel's sequence only ever takes its next number: a host refuses anything not newer than what it took.
+    const next = before ? Number(before.sequence) + 1 : 1;
+    return after.sequence === next ? null : `sets channel ${String(after.name)} to sequence ${String(after.sequence)}, not its next (${next}).`;
   }
   if (table === 'evaluations' && !before) {
     // Results the registry ran itself are recorded by eval.run; everything else is reported.

@@ -17,9 +17,7 @@ export const activations = {
     db.get<ActivationRow>(sql`SELECT * FROM activations WHERE env_id = ${envId} AND model_id = ${modelId} AND ended_at IS NULL`),
   history: (db: Db, envId: number, modelId: number) =>
     db.all<ActivationRow>(sql`SELECT * FROM activations WHERE env_id = ${envId} AND model_id = ${modelId} ORDER BY id DESC`),
-  /** Has this version ever been active in an environment of the given tier? */
-  everInTier: (db: Db, versionId: number, tier: number) =>
-    db.get<{ n: number }>(sql`SELECT count(*) AS n FROM activations a JOIN environments e ON e.id = a.env_id WHERE a.version_id = ${versionId} AND e.tier = ${tier}`)!.n > 0,
+  ofVersion: (db: Db, versionId: number) => db.all<ActivationRow>(sql`SELECT * FROM activations WHERE version_id = ${versionId} ORDER BY id`),
   end: (db: Db, id: number, at: string, byPromotion: number) => db.run(sql`UPDATE activations SET ended_at = ${at}, ended_by = ${byPromotion} WHERE id = ${id}`),
   insert: (db: Db, a: Omit<ActivationRow, 'id' | 'ended_at' | 'ended_by'>) =>
     db.run(sql`INSERT INTO activations (env_id, model_id, version_id, promotion_id, activated_at) VALUES (${a.env_id}, ${a.model_id}, ${a.version_id}, ${a.promotion_id}, ${a.activated_at})`),

@@ -1,18 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { toTimestamp,
-  AirlockError,
-  BundleManifestSchema,
-  canonicalJson,
-  parseEnvelope,
-  slotOf,
-  signBundleManifest,
-  utf8Encode,
-  type BundleManifest,
-  type BundleManifestInput,
-  type Envelope,
-} from '@airlock/shared/common';
+import { AirlockError, BundleManifestSchema, canonicalJson, parseEnvelope, signBundleManifest, utf8Encode, type BundleManifest, type Envelope } from '@airlock/shared/common';
 import { writeBundleFile, writeFileAtomic } from '@airlock/shared/node';
 import { authorize, type Actor, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
@@ -30,16 +19,15 @@ import { overlays } from '../repos/overlays.js';
 import { promotions } from '../repos/promotions.js';
 import { versions } from '../repos/versions.js';
 import { ActedOn } from '../integrity/acted-on.js';
-import { deploymentProblems } from '../integrity/records.js';
 import { readRoots } from '../roots.js';
 import { headOf } from './audit-anchors.js';
+import { assertRecordsHold } from './integrity.js';
+import { deploymentManifest } from './deployment-manifest.js';
 import { requireEnvironment } from './environments.js';
 import { requireHost } from './hosts.js';
 import { manifestOf } from './models.js';
 import { refOf } from './refs.js';
 import { storedJson } from '../db/stored.js';
-
-const BUNDLE_VALIDITY_DAYS = 30;
 
 /**
  * A deployment binds the environment's active version of a model, its resolved config and its
@@ -78,27 +66,23 @@ export function createDeployment(reg: Registry, actor: SigningActor, input: { mo
       );
     }
     const approved = backing?.approvals ?? [];
+    const floor = input.floor ?? 0;
+    if (floor > v.number) throw new AirlockError('USAGE', `A security floor of ${floor} is above ${refOf(v)} itself, which hosts would then refuse; give --floor ${v.number} or lower.`);
     const now = reg.now();
     const sequence = channels.next(reg.db, env.name);
-    const bundle: BundleManifestInput = {
-      schema: 'airlock.bundle/v1',
+    const parsed = deploymentManifest({
       bundleId: randomUUID(),
-      channel: env.name,
+      environment: env.name,
       sequence,
       issuedAt: now,
-      expiresAt: toTimestamp(Date.parse(now) + BUNDLE_VALIDITY_DAYS * 86_400_000),
-      targets: { environment: env.name, hosts: input.hosts?.length ? targets.map((t) => t.host_id) : [] },
-      slots: {
-        [slot]: slotOf(manifest, v.number, {
-          config,
-          secrets: storedJson<string[]>(env.secrets, `the secrets of environment ${env.name}`),
-          approvals: approved,
-          securityFloor: input.floor ?? 0,
-        }),
-      },
-      blobs: [...new Map(manifest.components.map((c) => [c.digest, { digest: c.digest, size: c.size, included: true }])).values()],
-    };
-    const parsed = BundleManifestSchema.parse(bundle);
+      hosts: input.hosts?.length ? targets.map((t) => t.host_id) : [],
+      slot,
+      version: { manifest, number: v.number },
+      config,
+      secrets: storedJson<string[]>(env.secrets, `the secrets of environment ${env.name}`),
+      approvals: approved,
+      securityFloor: floor,
+    });
     const id = deployments.insert(reg.db, { env_id: env.id, version_id: v.id, slot, channel: env.name, sequence, bundle_id: parsed.bundleId, manifest: canonicalJson(parsed), created_at: now, created_by: actor.user.id });
     for (const t of targets) deploymentHosts.insert(reg.db, id, t.id, now);
     const quorum = storedPolicy(env).approvals;
@@ -183,23 +167,39 @@ export const bundleFileName = (d: DeploymentRow, m: BundleManifest) => {
 /**
  * Signs a deployment's manifest with the acting user's release key and writes the bundle, carrying
  * every root version so that any host can walk its trust forward. `delta: 'auto'` leaves out blobs
- * every targeted host already holds.
+ * every targeted host already holds. The whole registry is verified first (its records, not its blob
+ * store, which writing the bundle hashes anyway): a deployment resting on a forged promotion,
+ * approval or policy is never signed, whatever checks its own rows pass.
  */
-export async function exportBundle(reg: Registry, actor: SigningActor, id: number, outDir: string, opts: { delta: 'auto' | 'none'; mkdir?: boolean; onProgress?: (done: number, total: number) => void }) {
+export async function exportBundle(reg: Registry, actor: SigningActor, id: number, outDir: string, opts: ExportOptions) {
   authorize(actor, 'bundle.export');
   await requireFolder(outDir, opts.mkdir ?? false);
   const d = requireDeployment(reg, id);
+  const roots = await releaseRoots(reg, actor);
+  assertRecordsHold(reg, 'so nothing was exported: bundles are signed only over a registry that verifies');
+  return writeBundle(reg, actor, roots, d, outDir, opts);
+}
+
+/** Every root version, once the actor's key is shown to be a release key of the newest. */
+async function releaseRoots(reg: Registry, actor: SigningActor) {
   const roots = await readRoots(reg.home);
   const newest = roots.at(-1)!.root;
   if (!newest.roles.release.keyids.includes(actor.signer.keyId)) {
     throw new AirlockError('FORBIDDEN', `${actor.user.name}'s key is not a release key of root version ${newest.version}; bundles must be signed by one.`);
   }
-  const checked = new ActedOn(reg);
-  checked.seals.assert('deployments', [d.id]);
-  const drift = deploymentProblems(reg.db, d);
-  if (drift.length) throw new AirlockError('INTEGRITY_FAILED', `Deployment #${d.id}: ${drift.join('; ')}. Run \`airlock verify\`; nothing was exported.`);
-  checked.version(versions.byId(reg.db, d.version_id)!);
-  for (const t of deploymentHosts.of(reg.db, d.id)) checked.seals.assert('hosts', [t.host]);
+  return roots;
+}
+
+interface ExportOptions {
+  delta: 'auto' | 'none';
+  mkdir?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Signs and writes one deployment's bundle; the caller has checked the release key and the records. */
+async function writeBundle(reg: Registry, actor: SigningActor, roots: Awaited<ReturnType<typeof releaseRoots>>, d: DeploymentRow, outDir: string, opts: ExportOptions) {
+  const id = d.id;
+  const newest = roots.at(-1)!.root;
   const base = storedJson(d.manifest, `the manifest of deployment #${d.id}`, BundleManifestSchema);
   const held = opts.delta === 'auto' ? heldByAllTargets(reg, d) : new Set<string>();
   const manifest = { ...base, blobs: base.blobs.map((b) => ({ ...b, included: !held.has(b.digest) })), auditHead: headOf(reg) };
@@ -235,9 +235,12 @@ async function requireFolder(dir: string, create: boolean): Promise<void> {
 export async function exportDepot(reg: Registry, actor: SigningActor, outDir: string, opts: { mkdir?: boolean } = {}) {
   authorize(actor, 'bundle.export');
   await requireFolder(outDir, opts.mkdir ?? false);
+  const roots = await releaseRoots(reg, actor);
+  assertRecordsHold(reg, 'so no mirror was written: bundles are signed only over a registry that verifies');
+  await mkdir(join(outDir, 'bundles'), { recursive: true });
   const bundles: { path: string; size: number }[] = [];
   for (const d of [...deployments.list(reg.db)].reverse()) {
-    const r = await exportBundle(reg, actor, d.id, join(outDir, 'bundles'), { delta: 'none', mkdir: true });
+    const r = await writeBundle(reg, actor, roots, requireDeployment(reg, d.id), join(outDir, 'bundles'), { delta: 'none' });
     bundles.push({ path: `bundles/${r.path.split('/').at(-1)}`, size: r.bytes });
   }
   await writeFileAtomic(join(outDir, 'index.json'), `${JSON.stringify({ schema: 'airlock.depot/v1', generatedAt: reg.now(), bundles }, null, 2)}\n`);

@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex, utf8Encode, type Digest } from '@airlock/shared/common';
+import { AirlockError, canonicalJson, sha256Hex, utf8Encode, type Digest } from '@airlock/shared/common';
 import { assertConfig, resolveConfig } from '../config-schema.js';
 import type { ActedOn } from '../integrity/acted-on.js';
 import type { Registry } from '../context.js';
@@ -6,8 +6,8 @@ import { storedPolicy, type Policy } from '../policy.js';
 import { activations } from '../repos/activations.js';
 import { components } from '../repos/components.js';
 import { dependencies } from '../repos/dependencies.js';
-import { environments, type EnvironmentRow } from '../repos/environments.js';
-import { evaluations } from '../repos/evaluations.js';
+import { environments } from '../repos/environments.js';
+import { evaluations, type EvaluationRow, type EvaluationSource } from '../repos/evaluations.js';
 import { overlays } from '../repos/overlays.js';
 import { users } from '../repos/users.js';
 import { versions, type VersionView } from '../repos/versions.js';
@@ -64,18 +64,91 @@ function thresholdGates(suite: string, policy: Policy['requiredSuites'][number],
 }
 
 /**
- * Evaluates every gate of the environment's policy for this version. Every row it reads is checked
- * first (`checked`): a policy, overlay or evaluation edited in the database fails the call with
- * INTEGRITY_FAILED instead of becoming evidence.
+ * What an evidence is computed from. The registry as it stands (`liveEvidence`: every row read is held
+ * to its seal first, so a row edited or inserted in the database fails the call with INTEGRITY_FAILED
+ * instead of becoming evidence), or as it stood just before an audit event (`verify`'s replay), so that
+ * the same function re-derives every stored evidence and a forged gate has nowhere to hide.
  */
-export function computeEvidence(reg: Registry, v: VersionView, env: EnvironmentRow, integrity: Gate, checked: ActedOn): Evidence {
-  checked.version(v);
-  checked.seals.assert('environments', [env.id]);
-  const policy = storedPolicy(env);
+export interface EvidenceReader {
+  version(id: number): VersionView | undefined;
+  versionByDigest(digest: string): VersionView | undefined;
+  environment(id: number): { id: number; name: string; tier: number; policy: Policy };
+  /** the tiers of every environment */
+  tiers(): number[];
+  /** the version active for a model in an environment */
+  current(envId: number, modelId: number): { version_id: number } | undefined;
+  dependencies(versionId: number): { kind: string; digest: string }[];
+  latestEvaluation(versionId: number, digest: string, suite: string, source?: EvaluationSource): EvaluationRow | undefined;
+  /** was the version ever active in an environment of this tier */
+  everInTier(versionId: number, tier: number): boolean;
+  overlay(envId: number, modelId: number): Record<string, unknown> | undefined;
+  userName(id: number): string;
+}
+
+/** The registry as it stands, each row held to its seal as it is read. */
+export function liveEvidence(reg: Registry, checked: ActedOn): EvidenceReader {
+  const db = reg.db;
+  const environment = (id: number) => {
+    checked.seals.assert('environments', [id]);
+    return environments.byId(db, id)!;
+  };
+  return {
+    version(id) {
+      const v = versions.byId(db, id);
+      if (v) checked.version(v);
+      return v;
+    },
+    versionByDigest(digest) {
+      const v = versions.byDigest(db, digest);
+      if (v) {
+        checked.seals.assert('versions', [v.id]);
+        checked.seals.assert('version_status', [v.id]);
+      }
+      return v;
+    },
+    environment(id) {
+      const e = environment(id);
+      return { ...e, policy: storedPolicy(e) };
+    },
+    tiers: () => environments.list(db).map((e) => environment(e.id).tier),
+    current(envId, modelId) {
+      const a = activations.current(db, envId, modelId);
+      if (a) checked.seals.assert('activations', [a.id]);
+      return a;
+    },
+    dependencies: (versionId) => dependencies.of(db, versionId),
+    latestEvaluation(versionId, digest, suite, source) {
+      const e = evaluations.latest(db, versionId, digest, suite, source);
+      if (e) checked.evaluation(e);
+      return e;
+    },
+    everInTier(versionId, tier) {
+      const rows = activations.ofVersion(db, versionId);
+      checked.seals.assert('activations', ...rows.map((a) => [a.id]));
+      return rows.some((a) => environment(a.env_id).tier === tier);
+    },
+    overlay(envId, modelId) {
+      const row = overlays.get(db, envId, modelId);
+      if (!row) return undefined;
+      checked.seals.assert('overlays', [envId, modelId]);
+      return storedJson<Record<string, unknown>>(row.config, `the overlay of model #${modelId} in environment #${envId}`);
+    },
+    userName(id) {
+      checked.seals.assert('users', [id]);
+      return users.byId(db, id)?.name ?? '?';
+    },
+  };
+}
+
+/** Evaluates every gate of the environment's policy for this version, from what `read` gives. */
+export function computeEvidence(read: EvidenceReader, versionId: number, envId: number, integrity: Gate): Evidence {
+  const v = read.version(versionId);
+  if (!v) throw new AirlockError('NOT_FOUND', `There is no version #${versionId}.`);
+  const env = read.environment(envId);
+  const policy = env.policy;
   const manifest = manifestOf(v);
-  const current = activations.current(reg.db, env.id, v.model_id);
-  if (current) checked.seals.assert('activations', [current.id]);
-  const active = current ? versions.byId(reg.db, current.version_id)! : null;
+  const current = read.current(env.id, v.model_id);
+  const active = current ? (read.version(current.version_id) ?? null) : null;
   const gates: Gate[] = [];
 
   gates.push(
@@ -91,9 +164,8 @@ export function computeEvidence(reg: Registry, v: VersionView, env: EnvironmentR
   );
 
   const blocked: string[] = v.flag ? [v.flag] : [];
-  for (const d of dependencies.of(reg.db, v.id)) {
-    const dep = versions.byDigest(reg.db, d.digest);
-    if (dep) checked.seals.assert('version_status', [dep.id]);
+  for (const d of read.dependencies(v.id)) {
+    const dep = read.versionByDigest(d.digest);
     if (dep && (dep.state === 'revoked' || dep.state === 'quarantined')) blocked.push(`${d.kind} ${refOf(dep)} is ${dep.state}`);
     else if (!dep && d.kind === 'base_model') blocked.push(`base model ${d.digest} is not in this registry`);
   }
@@ -101,44 +173,41 @@ export function computeEvidence(reg: Registry, v: VersionView, env: EnvironmentR
 
   const evals: Evidence['evaluations'] = [];
   for (const req of policy.requiredSuites) {
-    const e = evaluations.latest(reg.db, v.id, v.digest, req.suite, req.executed ? 'executed' : undefined);
+    const e = read.latestEvaluation(v.id, v.digest, req.suite, req.executed ? 'executed' : undefined);
     if (!e) {
       gates.push({ gate: `evaluation:${req.suite}`, passed: false, detail: `no ${req.executed ? 'executed ' : ''}${req.suite} results for ${refOf(v)}${req.executed ? ' (recorded results do not count here: run the suite with `airlock eval run`)' : ''}` });
       continue;
     }
-    checked.evaluation(e);
     const metrics = storedJson<Record<string, number>>(e.metrics, `evaluation #${e.id}`);
     evals.push({ suite: req.suite, id: e.id, source: e.source, resultsDigest: e.results_digest, metrics });
-    const baseEval = active ? evaluations.latest(reg.db, active.id, active.digest, req.suite) : undefined;
-    if (baseEval) checked.evaluation(baseEval);
+    const baseEval = active ? read.latestEvaluation(active.id, active.digest, req.suite) : undefined;
     gates.push({ gate: `evaluation:${req.suite}`, passed: true, detail: `${e.source} results ${e.results_digest.slice(0, 19)}…` });
     gates.push(...thresholdGates(req.suite, req, metrics, baseEval ? storedJson<Record<string, number>>(baseEval.metrics, `evaluation #${baseEval.id}`) : null));
   }
 
   if (policy.requirePreviousTier) {
-    const lower = environments.list(reg.db).filter((e) => e.tier < env.tier).map((e) => e.tier);
+    const lower = read.tiers().filter((t) => t < env.tier);
     const previous = lower.length ? Math.max(...lower) : null;
     gates.push(
-      previous === null || activations.everInTier(reg.db, v.id, previous)
+      previous === null || read.everInTier(v.id, previous)
         ? { gate: 'previous_tier', passed: true, detail: previous === null ? 'no lower tier exists' : `was active in tier ${previous}` }
         : { gate: 'previous_tier', passed: false, detail: `${refOf(v)} has never been active in tier ${previous}` },
     );
   }
 
-  const overlayRow = overlays.get(reg.db, env.id, v.model_id);
-  if (overlayRow) checked.seals.assert('overlays', [env.id, v.model_id]);
-  const overlay = overlayRow ? storedJson<Record<string, unknown>>(overlayRow.config, `the ${env.name} overlay of ${v.model}`) : {};
+  const stored = read.overlay(env.id, v.model_id);
+  const overlay = stored ?? {};
   const resolved = resolveConfig(manifest.config.defaults, overlay);
   try {
     assertConfig(manifest.config.schema, resolved, `The resolved config for ${env.name}`);
-    gates.push({ gate: 'config', passed: true, detail: overlayRow ? 'overlay matches the config schema' : 'defaults (no overlay)' });
+    gates.push({ gate: 'config', passed: true, detail: stored ? 'overlay matches the config schema' : 'defaults (no overlay)' });
   } catch (err) {
     gates.push({ gate: 'config', passed: false, detail: (err as Error).message });
   }
 
   return {
     schema: 'airlock.evidence/v1',
-    version: { model: v.model, number: v.number, digest: v.digest, createdBy: users.byId(reg.db, v.created_by)?.name ?? '?' },
+    version: { model: v.model, number: v.number, digest: v.digest, createdBy: read.userName(v.created_by) },
     environment: { name: env.name, tier: env.tier },
     policy,
     active: active ? { number: active.number, digest: active.digest } : null,

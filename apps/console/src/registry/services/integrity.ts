@@ -1,4 +1,4 @@
-import type { AuditHead, ErrorCode } from '@airlock/shared/common';
+import { AirlockError, type AuditHead, type ErrorCode } from '@airlock/shared/common';
 import type { Actor } from '../auth.js';
 import { verifyAuditChain } from '../audit.js';
 import type { Registry } from '../context.js';
@@ -63,11 +63,33 @@ export async function verifyRegistry(reg: Registry, _actor: Actor, opts: { ancho
   const referenced = new Set(components.allBlobs(reg.db).map((b) => b.digest));
   const all = versions.all(reg.db);
   for (const v of all) {
-    for (const why of versionProblems(reg.db, v)) problems.push({ code: 'INTEGRITY_FAILED', subject: `version:${refOf(v)}`, message: `${refOf(v)}: ${why}.` });
     for (const c of components.of(reg.db, v.id)) {
       if (!present.has(c.digest)) problems.push({ code: 'BLOB_NOT_FOUND', subject: `version:${refOf(v)}`, message: `${refOf(v)}: component ${c.path} (${c.digest}) is missing from the blob store.` });
       else if ((await reg.store.size(c.digest)) !== c.size) problems.push({ code: 'BLOB_SIZE_MISMATCH', subject: `version:${refOf(v)}`, message: `${refOf(v)}: component ${c.path} has the wrong size in the blob store.` });
     }
+  }
+  const records = recordProblems(reg, { anchors: opts.anchors, onProgress: (n) => onProgress?.('audit', n, 0) });
+  problems.push(...records.problems);
+  return {
+    ok: problems.length === 0,
+    blobs: { checked: blobs.length, bytes },
+    versions: all.length,
+    auditEvents: records.auditEvents,
+    rows: records.rows,
+    problems,
+    unreferenced: blobs.filter((d) => !referenced.has(d)),
+  };
+}
+
+/**
+ * Everything `verify` checks in the database, without the blob store: every signed record and
+ * recomputable binding, the audit chain, every row against its newest seal, every decision replayed,
+ * and the chain's head against every head seen outside it. `bundle export` runs this before it signs.
+ */
+export function recordProblems(reg: Registry, opts: { anchors?: HeadClaim[]; onProgress?: (events: number) => void } = {}): { problems: Problem[]; auditEvents: number; rows: number } {
+  const problems: Problem[] = [];
+  for (const v of versions.all(reg.db)) {
+    for (const why of versionProblems(reg.db, v)) problems.push({ code: 'INTEGRITY_FAILED', subject: `version:${refOf(v)}`, message: `${refOf(v)}: ${why}.` });
   }
   const record = (table: string, id: string | number, whys: string[]) => {
     for (const why of whys) problems.push({ code: 'INTEGRITY_FAILED', subject: `${table}:${id}`, message: `${table} row ${id}: ${why}.` });
@@ -83,7 +105,7 @@ export async function verifyRegistry(reg: Registry, _actor: Actor, opts: { ancho
   }
 
   const ledger = new SealLedger();
-  const audit = verifyAuditChain(reg, (n) => onProgress?.('audit', n, 0), (e, signer) => ledger.visit(e, signer));
+  const audit = verifyAuditChain(reg, opts.onProgress, (e, signer) => ledger.visit(e, signer));
   if (audit.firstBad) problems.push({ code: 'AUDIT_CHAIN_BROKEN', subject: `audit:${audit.firstBad.seq}`, message: audit.firstBad.message });
   else {
     for (const p of ledger.events) problems.push({ code: 'INTEGRITY_FAILED', subject: `audit:${p.seq}`, message: p.message, details: { seq: p.seq } });
@@ -94,15 +116,16 @@ export async function verifyRegistry(reg: Registry, _actor: Actor, opts: { ancho
     problems.push(...headProblems(reg, audit.head, [...(opts.anchors ?? []), ...reportedHeads(reg)]));
   }
   const rows = reg.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM row_seals`)!.n;
-  return {
-    ok: problems.length === 0,
-    blobs: { checked: blobs.length, bytes },
-    versions: all.length,
-    auditEvents: audit.checked,
-    rows,
-    problems,
-    unreferenced: blobs.filter((d) => !referenced.has(d)),
-  };
+  return { problems, auditEvents: audit.checked, rows };
+}
+
+/** Refuses, with what `verify` would report first, unless the registry's records hold. */
+export function assertRecordsHold(reg: Registry, what: string): void {
+  const { problems } = recordProblems(reg);
+  if (problems.length === 0) return;
+  throw new AirlockError('INTEGRITY_FAILED', `The registry's records do not verify (${problems.length} problem(s); first: ${problems[0]!.message}) ${what}. Run \`airlock verify\`.`, {
+    problems: problems.slice(0, 20),
+  });
 }
 
 /**

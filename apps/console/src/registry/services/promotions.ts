@@ -24,7 +24,7 @@ import { reviews } from '../repos/reviews.js';
 import { versions, type VersionView } from '../repos/versions.js';
 import { requireEnvironment } from './environments.js';
 import { ActedOn } from '../integrity/acted-on.js';
-import { checkIntegrity, computeEvidence, evidenceDigest, type Evidence } from './evidence.js';
+import { checkIntegrity, computeEvidence, evidenceDigest, liveEvidence, type Evidence } from './evidence.js';
 import { refOf, resolveVersion } from './refs.js';
 import { storedJson } from '../db/stored.js';
 
@@ -92,7 +92,7 @@ export async function requestPromotion(reg: Registry, actor: SigningActor, ref: 
     const open = promotions.openFor(reg.db, v.id, env.id);
     if (open.length > 0) throw new AirlockError('CONFLICT', `${refOf(v)} already has an open request for ${envName} (#${open[0]!.id}).`);
     const fresh = versions.byId(reg.db, v.id)!;
-    const evidence = computeEvidence(reg, fresh, env, integrity, new ActedOn(reg));
+    const evidence = computeEvidence(liveEvidence(reg, new ActedOn(reg)), v.id, env.id, integrity);
     const failed = failedGates(evidence);
     const quorum = evidence.policy.approvals;
     const state: PromotionState = failed.length > 0 ? 'gates_failed' : quorum === 0 ? 'approved' : 'awaiting_approval';
@@ -192,7 +192,7 @@ export async function decidePromotion(reg: Registry, actor: SigningActor, id: nu
     const approvers = decided.filter((a) => a.decision === 'approve' && a.evidence_digest === p.evidence_digest).length + 1;
     if (approvers < quorum) return { result: { promotion: summary(requirePromotion(reg, id)) }, audit };
 
-    const now2 = computeEvidence(reg, v, env, integrity, checked);
+    const now2 = computeEvidence(liveEvidence(reg, checked), v.id, env.id, integrity);
     if (evidenceDigest(now2) !== p.evidence_digest || failedGates(now2).length > 0) {
       move(reg, id, p.state, 'expired');
       const changed = failedGates(now2).map((g) => g.gate);

@@ -25,6 +25,10 @@ export function resolveReview(reg: Registry, actor: SigningActor, id: number, no
     const r = reviews.byId(reg.db, id);
     if (!r) throw new AirlockError('NOT_FOUND', `There is no review item #${id}.`);
     if (r.resolved_at) throw new AirlockError('ILLEGAL_TRANSITION', `Review item #${id} was already resolved at ${r.resolved_at}.`);
+    // A break-glass rollback skips gates and approvals on the promise that someone else looks at it.
+    if (r.kind === 'rollback' && r.opened_by === actor.user.id) {
+      throw new AirlockError('FORBIDDEN', `${actor.user.name} rolled back and opened review item #${id}; someone else must resolve it.`);
+    }
     reviews.resolve(reg.db, id, actor.user.id, reg.now(), note);
     return { result: view(reg, reviews.byId(reg.db, id)!), audit: { action: 'review.resolve', subject: `review:${id}`, details: { note } } };
   });
