@@ -13,7 +13,7 @@ import { Slot, type JournalStep } from './apply/slot.js';
 import type { AgentConfig } from './config.js';
 import { serveControl } from './control/server.js';
 import { logger, type Logger } from './log.js';
-import { renderPrometheus } from './proxy/metrics.js';
+import { AgentMetrics } from './metrics.js';
 import { SlotProxy } from './proxy/slot-proxy.js';
 import { Outbox } from './reports/outbox.js';
 import { loadSecrets } from './secrets.js';
@@ -59,6 +59,7 @@ export class Daemon {
   private seenFiles = new Set<string>();
   private auditReported = 0;
   private readonly started = Date.now();
+  private readonly metrics = new AgentMetrics(() => [...this.slots].map(([name, s]) => [name, s.healthy]));
 
   private constructor(
     readonly cfg: AgentConfig,
@@ -98,7 +99,7 @@ export class Daemon {
     await currentRoot(this.layout);
     this.seenFiles = new Set((await this.seen.read()).files);
     for (const [name, sc] of Object.entries(this.cfg.slots)) {
-      const proxy = new SlotProxy(name, sc.listen, sc.fallback);
+      const proxy = new SlotProxy(name, sc.listen, this.metrics.proxy.forSlot(name), sc.fallback);
       await proxy.listen().catch((err: unknown) => {
         throw listenFailure(err, `Slot ${name}`, sc.listen, `slots.${name}.listen`);
       });
@@ -158,6 +159,7 @@ export class Daemon {
       await this.quarantine(path, e);
       const receipt: Receipt = { bundleId: basename(path), outcome: 'refused', code: e.code, message: e.message, slots: [], timings: { verify: Date.now() - t0 } };
       await this.audit.append('bundle.refused', { file: basename(path), code: e.code });
+      this.metrics.refused(e.code);
       await this.outbox.write('receipt', receipt);
       this.log('warn', 'bundle refused', { file: path, code: e.code, message: e.message });
       return receipt;
@@ -176,7 +178,10 @@ export class Daemon {
     for (const [name, slotManifest] of Object.entries(m.slots)) {
       const outcome = await this.slots.get(name)!.install({ id: releaseId(m.channel, m.sequence, slotManifest), bundleId: m.bundleId, channel: m.channel, sequence: m.sequence, slot: slotManifest, stagedAt: toTimestamp() });
       for (const [k, v] of Object.entries(outcome.timings)) timings[`${name}.${k}`] = v;
-      if (outcome.outcome === 'rolled_back') failure ??= { ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.message ? { message: outcome.message } : {}) };
+      if (outcome.outcome === 'rolled_back') {
+        failure ??= { ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.message ? { message: outcome.message } : {}) };
+        this.metrics.rolledBack(name, outcome.code ?? 'RUNTIME_FAILED');
+      }
       else await this.counters.update((c) => (c.floors[name] = Math.max(c.floors[name] ?? 0, slotManifest.securityFloor)));
     }
     await this.counters.update((c) => (c.channels[m.channel] = m.sequence));
@@ -191,6 +196,7 @@ export class Daemon {
       timings,
     };
     await this.audit.append(`bundle.${receipt.outcome}`, { bundleId: m.bundleId, channel: m.channel, sequence: m.sequence, ...(failure ?? {}) });
+    if (!failure) this.metrics.applied(m.channel);
     await this.outbox.write('receipt', receipt);
     this.log(failure ? 'warn' : 'info', `bundle ${receipt.outcome}`, { bundleId: m.bundleId, sequence: m.sequence, ...(failure ?? {}) });
     return receipt;
@@ -253,6 +259,7 @@ export class Daemon {
     const r = await run;
     const by = used ? { authorisation: used.id, issuedBy: used.issuedBy, reason: used.reason } : {};
     await this.audit.append('slot.rollback', { slot: slotName, ...r, ...by });
+    this.metrics.rolledBack(slotName, 'MANUAL_ROLLBACK');
     const meta = slot.activeRelease!;
     const message = `rolled back from ${r.from} to ${r.to}${used ? ` below the floor, authorised by ${used.issuedBy} (${used.id}): ${used.reason}` : ''}`;
     await this.outbox.write('receipt', { bundleId: meta.bundleId, channel: meta.channel, sequence: meta.sequence, outcome: 'rolled_back', code: 'MANUAL_ROLLBACK', message, slots: [{ slot: slotName, model: meta.slot.model.name, version: meta.slot.model.version, digest: meta.slot.model.digest }], timings: { switch: r.ms } });
@@ -263,9 +270,10 @@ export class Daemon {
     const digests: string[] = [];
     for await (const d of this.store.list()) digests.push(d);
     return {
-      slots: [...this.slots.values()].map((s) => {
+      slots: await Promise.all([...this.slots.values()].map(async (s) => {
         const meta = s.activeRelease;
         const proxy = this.proxies.get(s.name)!;
+        const [p50, p95, p99] = await proxy.metrics.percentilesMs([50, 95, 99]);
         return {
           slot: s.name,
           model: meta?.slot.model.name ?? null,
@@ -276,10 +284,10 @@ export class Daemon {
           state: s.state,
           releases: s.releases,
           securityFloor: this.counters.value.floors[s.name] ?? 0,
-          requests: proxy.metrics.totals(),
-          latencyMs: { p50: proxy.metrics.percentileMs(50), p95: proxy.metrics.percentileMs(95), p99: proxy.metrics.percentileMs(99) },
+          requests: await proxy.metrics.totals(),
+          latencyMs: { p50: p50 ?? null, p95: p95 ?? null, p99: p99 ?? null },
         };
-      }),
+      })),
       rootVersion: (await currentRoot(this.layout)).version,
       highWater: this.counters.value.highWaterMs ? toTimestamp(this.counters.value.highWaterMs) : null,
       channels: { ...this.counters.value.channels },
@@ -316,10 +324,14 @@ export class Daemon {
         return json(notReady.length ? 503 : 200, { ready: notReady.length === 0, notReady });
       }
       if (req.url === '/metrics') {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        const extra = ['# HELP airlock_agent_up Whether the agent is running.', '# TYPE airlock_agent_up gauge', 'airlock_agent_up 1'];
-        for (const [name, s] of this.slots) extra.push(`airlock_slot_healthy{slot="${name}"} ${s.healthy ? 1 : 0}`);
-        return res.end(renderPrometheus(new Map([...this.proxies].map(([n, p]) => [n, p.metrics])), extra));
+        void this.metrics.text().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': this.metrics.contentType });
+            res.end(text);
+          },
+          (err: unknown) => json(500, { error: String(err) }),
+        );
+        return;
       }
       json(404, { error: 'not found' });
     });

@@ -122,6 +122,9 @@ describe('agent: verify, apply, serve', () => {
     expect(r).toMatchObject({ from: 'prod-2-churn-2', to: 'prod-1-churn-1', warm: true });
     const served = await fetch(`http://127.0.0.1:${agent.proxy}/healthz`).then((x) => x.json());
     expect(served).toMatchObject({ threshold: 0.5 });
+    const metrics = await (await fetch(`http://127.0.0.1:${agent.admin}/metrics`)).text();
+    expect(metrics).toMatch(/^airlock_rollbacks_total\{slot="main",reason="MANUAL_ROLLBACK"\} 1$/m);
+    expect(metrics).toMatch(/^airlock_bundle_applies_total\{channel="prod"\} 2$/m);
   }, 60_000);
 
   it('stop-start: stops the old runtime first, and starts it again when the new release fails its health gate', async () => {
@@ -131,6 +134,7 @@ describe('agent: verify, apply, serve', () => {
     const bad = await stopStart({ dir: await churnVariantDir(dir, 'wrong', { goldenLabel: 0 }), version: 2 });
     const r = await apply(await bundle('v2', { slots: { main: bad }, sequence: 2 }));
     expect(r).toMatchObject({ outcome: 'rolled_back', code: 'HEALTH_GATE_FAILED' });
+    expect(await (await fetch(`http://127.0.0.1:${agent.admin}/metrics`)).text()).toMatch(/^airlock_rollbacks_total\{slot="main",reason="HEALTH_GATE_FAILED"\} 1$/m);
     await waitFor(async () => (await predict(agent.proxy, HIGH_RISK)).status === 200, 20_000, 'v1 to serve again');
     expect((await status()).slots[0]).toMatchObject({ release: 'prod-1-churn-1', healthy: true });
     const good = await apply(await bundle('v3', { slots: { main: await stopStart({ version: 3 }) }, sequence: 3 }));

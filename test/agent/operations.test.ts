@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,15 +62,27 @@ describe('agent operations', () => {
     expect(envBad.stderr).toContain('admin.listen');
   });
 
-  it('serves /healthz, /readyz and Prometheus /metrics on loopback', async () => {
+  it('serves /healthz, /readyz and Prometheus /metrics on loopback, which promtool accepts', async () => {
     expect((await fetch(`http://127.0.0.1:${agent.admin}/healthz`)).status).toBe(200);
     expect(await (await fetch(`http://127.0.0.1:${agent.admin}/readyz`)).json()).toEqual({ ready: true, notReady: [] });
-    const metrics = await (await fetch(`http://127.0.0.1:${agent.admin}/metrics`)).text();
+    // The same bundle again is refused as a replay, so the refusal counter has something to count.
+    expect(await agent.call({ op: 'apply', path: join(dir, 'b.airlock') })).toMatchObject({ outcome: 'refused', code: 'BUNDLE_REPLAYED' });
+    const res = await fetch(`http://127.0.0.1:${agent.admin}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const metrics = await res.text();
     expect(metrics).toMatch(/^airlock_proxy_requests_total\{slot="main",version="churn@1",outcome="2xx"\} [1-9]\d*$/m);
-    expect(metrics).toMatch(/^airlock_proxy_request_duration_seconds_bucket\{slot="main",le="\+Inf"\} \d+$/m);
-    expect(metrics).toMatch(/^airlock_proxy_request_duration_seconds_count\{slot="main"\} \d+$/m);
+    expect(metrics).toMatch(/^airlock_proxy_request_duration_seconds_bucket\{le="\+Inf",slot="main",version="churn@1"\} [1-9]\d*$/m);
     expect(metrics).toMatch(/^airlock_slot_healthy\{slot="main"\} 1$/m);
-    expect(metrics).toContain('# TYPE airlock_proxy_requests_total counter');
+    expect(metrics).toMatch(/^airlock_build_info\{version="\d+\.\d+\.\d+",node="v\d+\.\d+\.\d+"\} 1$/m);
+    expect(metrics).toMatch(/^airlock_bundle_applies_total\{channel="prod"\} 1$/m);
+    expect(metrics).toMatch(/^airlock_bundle_refusals_total\{code="BUNDLE_REPLAYED"\} 1$/m);
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+      expect(metrics).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+    // Every family has HELP and TYPE and follows the naming rules: Debian's prometheus package provides promtool.
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+    expect(check.error, 'promtool is not installed: apt-get install prometheus').toBeUndefined();
+    expect({ code: check.status, out: `${check.stdout}${check.stderr}` }).toEqual({ code: 0, out: '' });
   });
 
   it('writes a signed enrollment request', async () => {

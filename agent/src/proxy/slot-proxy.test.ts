@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { ProxyMetrics } from './metrics.js';
 import { SlotProxy, type ProxyTarget } from './slot-proxy.js';
 
 type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
@@ -23,12 +25,13 @@ async function runtime(release: string, handler: Handler): Promise<ProxyTarget &
   return { server, port: (server.address() as AddressInfo).port, release, version: release };
 }
 
-async function proxyTo(target: ProxyTarget | null, fallback?: ConstructorParameters<typeof SlotProxy>[2]): Promise<{ proxy: SlotProxy; port: number }> {
-  const proxy = new SlotProxy('main', 0, fallback);
+async function proxyTo(target: ProxyTarget | null, fallback?: ConstructorParameters<typeof SlotProxy>[3]): Promise<{ proxy: SlotProxy; port: number; metrics: () => Promise<string> }> {
+  const registry = new Registry();
+  const proxy = new SlotProxy('main', 0, new ProxyMetrics(registry).forSlot('main'), fallback);
   const port = await proxy.listen();
   open.push(proxy);
   proxy.setTarget(target);
-  return { proxy, port };
+  return { proxy, port, metrics: () => registry.metrics() };
 }
 
 interface Reply {
@@ -116,7 +119,7 @@ describe('slot proxy', () => {
     const r = await send(port, { method: 'POST', body: Buffer.from('{}') });
     expect(r.status).toBe(503);
     expect(JSON.parse(r.body.toString())).toEqual({ error: 'unavailable', slot: 'main', reason: 'release r2 failed its health gate' });
-    expect(proxy.metrics.requests.get('none|unavailable')).toBe(1);
+    expect(await proxy.metrics.totals()).toEqual({ unavailable: 1 });
   });
 
   it('answers with the configured fallback instead, when there is one', async () => {
@@ -188,14 +191,18 @@ describe('slot proxy', () => {
       res.writeHead(req.url === '/bad' ? 500 : 200);
       res.end();
     });
-    const { proxy, port } = await proxyTo(rt);
+    const { proxy, port, metrics } = await proxyTo(rt);
     await send(port, {});
     await send(port, { path: '/bad' });
     // A request is recorded when the proxy's response closes, a moment after the client has read it.
-    while (proxy.metrics.count < 2) await new Promise((r) => setTimeout(r, 5));
-    expect(proxy.metrics.requests.get('r1|2xx')).toBe(1);
-    expect(proxy.metrics.requests.get('r1|5xx')).toBe(1);
-    expect(proxy.metrics.inFlight).toBe(0);
+    while ((await proxy.metrics.count()) < 2) await new Promise((r) => setTimeout(r, 5));
+    const text = await metrics();
+    expect(text).toMatch(/^airlock_proxy_requests_total\{slot="main",version="r1",outcome="2xx"\} 1$/m);
+    expect(text).toMatch(/^airlock_proxy_requests_total\{slot="main",version="r1",outcome="5xx"\} 1$/m);
+    expect(text).toMatch(/^airlock_proxy_request_duration_seconds_count\{slot="main",version="r1"\} 2$/m);
+    expect(text).toMatch(/^airlock_proxy_in_flight_requests\{slot="main"\} 0$/m);
+    const [p50] = await proxy.metrics.percentilesMs([50]);
+    expect(p50).toBeGreaterThan(0);
     expect(proxy.targetStats).toEqual({ requests: 2, errors: 1 });
   });
 });

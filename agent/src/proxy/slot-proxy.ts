@@ -1,7 +1,7 @@
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { endToEnd } from './hop-by-hop.js';
-import { SlotMetrics, type Outcome } from './metrics.js';
+import type { Outcome, SlotMetrics } from './metrics.js';
 
 export interface ProxyTarget {
   port: number;
@@ -30,7 +30,6 @@ const RETRY_WAIT_MS = 250;
  * healthy target it answers at once with 503 and a JSON body naming the slot, or the configured fallback.
  */
 export class SlotProxy {
-  readonly metrics = new SlotMetrics();
   private target: ProxyTarget | null = null;
   private reason = 'no release has been installed yet';
   private stats: TargetStats = { requests: 0, errors: 0 };
@@ -40,6 +39,7 @@ export class SlotProxy {
   constructor(
     readonly slot: string,
     private readonly port: number,
+    readonly metrics: SlotMetrics,
     private readonly fallback?: Fallback,
   ) {}
 
@@ -71,11 +71,10 @@ export class SlotProxy {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const started = process.hrtime.bigint();
     const target = this.target;
-    this.metrics.inFlight++;
+    this.metrics.started();
     let outcome: Outcome = 'error';
     res.on('close', () => {
-      this.metrics.inFlight--;
-      this.metrics.record(outcome, Number(process.hrtime.bigint() - started) / 1e9);
+      this.metrics.finished(outcome, Number(process.hrtime.bigint() - started) / 1e9);
     });
     if (!target) {
       outcome = 'unavailable';
