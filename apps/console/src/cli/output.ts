@@ -57,14 +57,17 @@ export class Output {
   }
 }
 
+/** A column's header in one style whatever the field's own: `createdAt` and `activated_at` both read CREATED AT. */
+const header = (column: string) => column.replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+
 /** Left-aligned columns for terminal output. */
 export function table(items: readonly object[], columns: string[]): string {
   const rows = items as readonly Record<string, unknown>[];
   if (rows.length === 0) return '(none)';
   const cell = (v: unknown) => (v === null || v === undefined ? '-' : Array.isArray(v) ? v.join(',') : String(v));
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const widths = columns.map((c) => Math.max(header(c).length, ...rows.map((r) => cell(r[c]).length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(columns.map((c) => c.toUpperCase())), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
+  return [line(columns.map(header)), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }
 
 /** Sizes as people read them: bytes up to 1 KiB, then KiB, MiB, GiB with one decimal. */
