@@ -4,7 +4,7 @@ import { mutate } from '../../apps/console/src/registry/audit.js';
 import { unlock, type SigningActor } from '../../apps/console/src/registry/auth.js';
 import type { Registry } from '../../apps/console/src/registry/context.js';
 import { resolveHome } from '../../apps/console/src/registry/home.js';
-import type { Role } from '../../apps/console/src/registry/repos/users.js';
+import type { Role } from '../../apps/console/src/api/enums.js';
 import { initRegistry } from '../../apps/console/src/registry/services/init.js';
 import { addUser } from '../../apps/console/src/registry/services/users.js';
 

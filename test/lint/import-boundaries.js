@@ -18,7 +18,7 @@ export const LAYERS = [
   { name: 'shared/common', dir: 'shared/src/common', node: false, electron: false, packages: ['zod', 'tweetnacl', '@noble/hashes', '@scure/base'], layers: ['shared/common'] },
   { name: 'shared/node', dir: 'shared/src/node', node: true, electron: false, packages: ['zod', 'tweetnacl', 'tar-stream'], layers: SHARED },
   { name: 'agent', dir: 'agent/src', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'agent'] },
-  { name: 'console/registry', dir: 'apps/console/src/registry', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/registry'] },
+  { name: 'console/registry', dir: 'apps/console/src/registry', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/api', 'console/registry'] },
   { name: 'console/api', dir: 'apps/console/src/api', node: false, electron: false, packages: ['zod'], layers: ['shared/common', 'console/api'] },
   { name: 'console/main', dir: 'apps/console/src/main', node: true, electron: true, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/registry', 'console/api', 'console/web', 'console/main'] },
   { name: 'console/preload', dir: 'apps/console/src/preload', node: false, electron: true, packages: [], layers: ['console/api', 'console/preload'] },

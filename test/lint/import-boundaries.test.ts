@@ -24,6 +24,7 @@ const allowed: [file: string, code: string][] = [
   ['apps/console/src/renderer/x.tsx', "import { useState } from 'react';"],
   ['apps/console/src/renderer/x.tsx', "import { calls } from '../api/contract.js';"],
   ['apps/console/src/cli/x.ts', "import { initKeys } from '../registry/trust-setup.js';"],
+  ['apps/console/src/registry/repos/x.ts', "import { ROLES } from '../../api/enums.js';"],
   ['shared/src/common/x.test.ts', "import { readFile } from 'node:fs/promises';"],
   ['test/helpers/x.ts', "import { readFile } from 'node:fs';"],
 ];

@@ -20,7 +20,7 @@ interface Mutation {
 }
 
 const LIFECYCLE = 'apps/console/src/registry/lifecycle.ts';
-const AUTH = 'apps/console/src/registry/auth.ts';
+const AUTH = 'apps/console/src/api/permissions.ts';
 const POLICY = 'agent/src/apply/policy.ts';
 const MOVES = 'apps/console/src/registry/integrity/moves.ts';
 const DECISIONS = 'apps/console/src/registry/integrity/decisions.ts';

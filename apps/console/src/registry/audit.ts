@@ -10,7 +10,8 @@ import {
   signDetached,
 } from '@airlock/shared/common';
 import { verifyDetachedNative } from '@airlock/shared/node';
-import { authorize, type Permission, type SigningActor } from './auth.js';
+import type { Permission } from '../api/permissions.js';
+import { authorize, type SigningActor } from './auth.js';
 import type { Registry } from './context.js';
 import { pendingChanges, keyText, takeSeals, type SealEntry } from './db/seals.js';
 import { AUDIT_GENESIS, AUDIT_PAYLOAD_TYPE, eventBytes, sealEvent, type AuditDraft } from './audit-event.js';

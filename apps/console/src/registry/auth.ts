@@ -3,7 +3,9 @@ import { openKey, parseKeyFile } from '@airlock/shared/node';
 import type { Registry } from './context.js';
 import { SealCheck } from './integrity/seals-check.js';
 import { needsAdoption } from './integrity/adoption.js';
-import { users, type Role, type UserRow } from './repos/users.js';
+import type { Role } from '../api/enums.js';
+import { PERMISSIONS, type Permission } from '../api/permissions.js';
+import { users, type UserRow } from './repos/users.js';
 
 /** Who is calling. Reads need only a known user; mutations need the user's key, unlocked. */
 export interface Actor {
@@ -12,32 +14,6 @@ export interface Actor {
 export interface SigningActor extends Actor {
   signer: Signer;
 }
-
-/** Every call the registry offers that changes something, and the roles allowed to make it. */
-export const PERMISSIONS = {
-  'user.add': ['admin'],
-  'model.import': ['admin', 'ml-engineer'],
-  'model.annotate': ['admin', 'ml-engineer'],
-  'version.lifecycle': ['admin', 'ml-engineer'],
-  'version.quarantine': ['admin', 'operator', 'approver'],
-  'version.revoke': ['admin'],
-  'env.create': ['admin'],
-  'env.configure': ['admin', 'operator'],
-  'eval.record': ['admin', 'ml-engineer'],
-  'promote.request': ['admin', 'ml-engineer'],
-  'promote.withdraw': ['admin', 'ml-engineer'],
-  'promote.decide': ['admin', 'approver'],
-  'rollback': ['admin', 'operator'],
-  'rollback.authorise': ['admin', 'approver'],
-  'review.resolve': ['admin', 'approver', 'operator'],
-  'host.enroll': ['admin', 'operator'],
-  'host.revoke': ['admin'],
-  'deploy.create': ['admin', 'operator'],
-  'bundle.export': ['admin', 'operator'],
-  'reports.import': ['admin', 'operator'],
-  'store.gc': ['admin'],
-} as const satisfies Record<string, readonly Role[]>;
-export type Permission = keyof typeof PERMISSIONS;
 
 export function authorize(actor: Actor, permission: Permission): void {
   const allowed: readonly Role[] = PERMISSIONS[permission];

@@ -3,8 +3,8 @@ import { codeOf } from '../../../../test/helpers/codes.js';
 import { arrange, CHURN, makeRegistry, type TestRegistry } from '../../../../test/helpers/registry.js';
 import { useSuiteTempDirs } from '../../../../test/helpers/tmp.js';
 import { assertPromotionTransition, assertVersionTransition } from './lifecycle.js';
-import { PROMOTION_STATES, type PromotionState } from './repos/promotions.js';
-import { VERSION_STATES, versionStatus, type VersionState } from './repos/version-status.js';
+import { PROMOTION_STATES, VERSION_STATES, type PromotionState, type VersionState } from '../api/enums.js';
+import { versionStatus } from './repos/version-status.js';
 import { importModel } from './services/import.js';
 import { transitionVersion } from './services/lifecycle.js';
 

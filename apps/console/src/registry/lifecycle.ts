@@ -1,6 +1,5 @@
 import { AirlockError } from '@airlock/shared/common';
-import type { PromotionState } from './repos/promotions.js';
-import type { VersionState } from './repos/version-status.js';
+import type { PromotionState, VersionState } from '../api/enums.js';
 
 /** Global version lifecycle (DESIGN §4.3): from → the states it may move to. Revoked is final. */
 export const VERSION_TRANSITIONS: Readonly<Record<VersionState, readonly VersionState[]>> = {

@@ -1,36 +1,7 @@
 import { z } from 'zod';
 import { AirlockError } from '@airlock/shared/common';
 import { storedJson } from './db/stored.js';
-
-export const ThresholdSchema = z
-  .strictObject({
-    metric: z.string().min(1),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    /** higher is better: no more than this far below the environment's active version */
-    maxDrop: z.number().min(0).optional(),
-    /** lower is better: no more than this far above the environment's active version */
-    maxRise: z.number().min(0).optional(),
-  })
-  .refine((t) => t.min !== undefined || t.max !== undefined || t.maxDrop !== undefined || t.maxRise !== undefined, 'a threshold sets min, max, maxDrop or maxRise');
-
-/** What a version must show before it may become active in an environment. */
-export const PolicySchema = z.strictObject({
-  requiredSuites: z
-    .array(
-      z.strictObject({
-        suite: z.string().min(1),
-        thresholds: z.array(ThresholdSchema).default([]),
-        /** only results the registry produced by running the version's declared suite count */
-        executed: z.boolean().default(false),
-      }),
-    )
-    .default([]),
-  approvals: z.int().min(0).max(10).default(1),
-  requirePreviousTier: z.boolean().default(false),
-  requestTtlHours: z.int().min(1).max(24 * 365).default(168),
-});
-export type Policy = z.infer<typeof PolicySchema>;
+import { PolicySchema, type Policy } from '../api/policy.js';
 
 export function parsePolicy(json: unknown, what = 'policy'): Policy {
   const parsed = PolicySchema.safeParse(json);

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { MODEL_KINDS } from '@airlock/shared/common';
-import type { VersionState } from '../../registry/repos/version-status.js';
+import type { VersionState } from '../../api/enums.js';
 import { importModel } from '../../registry/services/import.js';
 import { transitionVersion } from '../../registry/services/lifecycle.js';
 import { annotateModel, diffVersions, listModels, showModel, type VersionDetail } from '../../registry/services/models.js';

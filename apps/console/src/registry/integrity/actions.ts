@@ -1,4 +1,4 @@
-import type { Permission } from '../auth.js';
+import type { Permission } from '../../api/permissions.js';
 import { SEALED_TABLES, type SealedTable } from '../db/tables.js';
 
 /** A kind of row change: a new row, a removed row, or a change to one column. */

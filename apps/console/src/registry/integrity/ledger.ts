@@ -1,6 +1,6 @@
 import { canonicalJson, sha256Hex, utf8Encode } from '@airlock/shared/common';
 import type { Signer } from '../audit.js';
-import { PERMISSIONS, type Permission } from '../auth.js';
+import { PERMISSIONS, type Permission } from '../../api/permissions.js';
 import type { Db } from '../db/database.js';
 import { changedColumns, keyOf, keyText, sealRow, type RowKey, type RowSeal, type SealEntry } from '../db/seals.js';
 import { SEALED_TABLES, TABLES, type SealedTable } from '../db/tables.js';

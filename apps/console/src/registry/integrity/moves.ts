@@ -1,7 +1,7 @@
 import type { RowSeal } from '../db/seals.js';
 import type { SealedTable } from '../db/tables.js';
 import { VERSION_TRANSITIONS } from '../lifecycle.js';
-import type { VersionState } from '../repos/version-status.js';
+import type { VersionState } from '../../api/enums.js';
 
 /**
  * The state moves each action makes, for the rows whose state decides what may ship: a version's

@@ -1,5 +1,6 @@
 import { sql } from '../db/sql.js';
 import type { Db } from '../db/database.js';
+import type { DeploymentHostState } from '../../api/enums.js';
 
 export interface DeploymentRow {
   id: number;
@@ -14,8 +15,6 @@ export interface DeploymentRow {
   created_by: number;
 }
 
-export const DEPLOYMENT_HOST_STATES = ['pending', 'applied', 'healthy', 'rolled_back', 'refused'] as const;
-export type DeploymentHostState = (typeof DEPLOYMENT_HOST_STATES)[number];
 
 export const deployments = {
   insert(db: Db, d: Omit<DeploymentRow, 'id'>): number {

@@ -1,9 +1,7 @@
 import { sql } from '../db/sql.js';
 import type { Db } from '../db/database.js';
+import type { EvaluationSource } from '../../api/enums.js';
 
-/** executed: the registry ran the version's declared suite; reported: someone recorded results from elsewhere. */
-export const EVALUATION_SOURCES = ['executed', 'reported'] as const;
-export type EvaluationSource = (typeof EVALUATION_SOURCES)[number];
 
 export interface EvaluationRow {
   id: number;

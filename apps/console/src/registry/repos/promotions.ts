@@ -1,10 +1,7 @@
 import { join, sql, type Sql } from '../db/sql.js';
 import type { Db } from '../db/database.js';
+import type { PromotionState } from '../../api/enums.js';
 
-export const PROMOTION_STATES = [
-  'requested', 'gates_failed', 'awaiting_approval', 'approved', 'active', 'superseded', 'rolled_back', 'rejected', 'withdrawn', 'expired',
-] as const;
-export type PromotionState = (typeof PROMOTION_STATES)[number];
 
 export interface PromotionRow {
   id: number;

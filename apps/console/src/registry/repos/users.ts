@@ -3,10 +3,9 @@ import { AirlockError } from '@airlock/shared/common';
 import { sql } from '../db/sql.js';
 import { storedJson } from '../db/stored.js';
 import type { Db } from '../db/database.js';
+import { ROLES, type Role } from '../../api/enums.js';
 
-export const ROLES = ['admin', 'ml-engineer', 'approver', 'operator', 'auditor'] as const;
 export const RoleSchema = z.enum(ROLES);
-export type Role = z.infer<typeof RoleSchema>;
 
 export interface UserRow {
   id: number;

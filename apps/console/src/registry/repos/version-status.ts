@@ -1,8 +1,7 @@
 import { sql } from '../db/sql.js';
 import type { Db } from '../db/database.js';
+import type { VersionState } from '../../api/enums.js';
 
-export const VERSION_STATES = ['registered', 'validated', 'deprecated', 'retired', 'quarantined', 'revoked'] as const;
-export type VersionState = (typeof VERSION_STATES)[number];
 
 export const versionStatus = {
   insert: (db: Db, versionId: number, state: VersionState, at: string) =>

@@ -2,12 +2,14 @@ import { AirlockError, canonicalJson, sha256Hex, utf8Encode, type Digest } from 
 import { assertConfig, resolveConfig } from '../config-schema.js';
 import type { ActedOn } from '../integrity/acted-on.js';
 import type { Registry } from '../context.js';
-import { storedPolicy, type Policy } from '../policy.js';
+import type { Policy } from '../../api/policy.js';
+import { storedPolicy } from '../policy.js';
 import { activations } from '../repos/activations.js';
 import { components } from '../repos/components.js';
 import { dependencies } from '../repos/dependencies.js';
 import { environments } from '../repos/environments.js';
-import { evaluations, type EvaluationRow, type EvaluationSource } from '../repos/evaluations.js';
+import type { EvaluationSource } from '../../api/enums.js';
+import { evaluations, type EvaluationRow } from '../repos/evaluations.js';
 import { overlays } from '../repos/overlays.js';
 import { users } from '../repos/users.js';
 import { versions, type VersionView } from '../repos/versions.js';

@@ -1,12 +1,14 @@
 import { AirlockError } from '@airlock/shared/common';
-import { authorize, type Permission, type SigningActor } from '../auth.js';
+import type { Permission } from '../../api/permissions.js';
+import { authorize, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
 import type { Registry } from '../context.js';
 import { assertVersionTransition } from '../lifecycle.js';
 import { components } from '../repos/components.js';
 import { dependencies } from '../repos/dependencies.js';
 import { reviews } from '../repos/reviews.js';
-import { versionStatus, type VersionState } from '../repos/version-status.js';
+import type { VersionState } from '../../api/enums.js';
+import { versionStatus } from '../repos/version-status.js';
 import { versions } from '../repos/versions.js';
 import { refOf, resolveVersion } from './refs.js';
 

@@ -7,7 +7,7 @@ import { CAST, churnVariant } from '../../../../../test/helpers/registry.js';
 import { useTempDirs } from '../../../../../test/helpers/tmp.js';
 import { countRows, useWorld, type World } from '../../../../../test/helpers/world.js';
 import type { SigningActor } from '../auth.js';
-import type { Role } from '../repos/users.js';
+import type { Role } from '../../api/enums.js';
 import { createDeployment, exportBundle } from './deployments.js';
 import { createEnvironment, setOverlay, setPolicy, setSecrets } from './environments.js';
 import { recordEvaluation, runEvaluation } from './evaluations.js';

@@ -3,7 +3,8 @@ import { sealKey } from '@airlock/shared/node';
 import { actorFor, authorize, type Actor, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
 import type { Registry } from '../context.js';
-import { ROLES, users, type Role } from '../repos/users.js';
+import { ROLES, type Role } from '../../api/enums.js';
+import { users } from '../repos/users.js';
 import { addKeyToRoles } from './roots.js';
 
 const USER_NAME = /^[a-z][a-z0-9._-]{0,31}$/;
