@@ -71,7 +71,7 @@ const MUTATIONS: Mutation[] = [
   {
     name: 'export signs without verifying the records',
     file: 'apps/console/src/registry/services/deployments.ts',
-    from: "  assertRecordsHold(reg, 'so nothing was exported: bundles are signed only over a registry that verifies');\n",
+    from: '    assertRecordsHold(reg, `${refusal}: bundles are signed only over a registry that verifies`);\n',
     to: '',
     tests: DECISION_TESTS,
   },

@@ -68,9 +68,17 @@ export interface VerifiedEnvelope {
 /**
  * Verifies that at least `threshold` distinct trusted keys signed the envelope. A key counts once
  * however many signatures carry its id. Fails closed with the most specific code: a bad signature by
- * a trusted key, only unknown keys, or too few good signatures.
+ * a trusted key, only unknown keys, or too few good signatures. `verify` checks one signature:
+ * tweetnacl's by default, so this runs anywhere; Node callers that check many envelopes pass OpenSSL's
+ * (`verifyDetachedNative` in shared/node), which makes the same decisions far faster.
  */
-export function verifyEnvelope(env: Envelope, expectedType: string, trust: TrustedKeys, what = 'envelope'): VerifiedEnvelope {
+export function verifyEnvelope(
+  env: Envelope,
+  expectedType: string,
+  trust: TrustedKeys,
+  what = 'envelope',
+  verify: (message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array) => boolean = verifyDetached,
+): VerifiedEnvelope {
   if (env.payloadType !== expectedType) {
     throw new AirlockError('ENVELOPE_INVALID', `The ${what} has payload type "${env.payloadType}", expected "${expectedType}".`);
   }
@@ -98,7 +106,7 @@ export function verifyEnvelope(env: Envelope, expectedType: string, trust: Trust
       badTrusted++;
       continue;
     }
-    if (verifyDetached(message, signature, publicKey)) good.add(keyid);
+    if (verify(message, signature, publicKey)) good.add(keyid);
     else badTrusted++;
   }
   if (good.size >= trust.threshold && trust.threshold > 0) return { payload, signedBy: [...good] };

@@ -1,5 +1,5 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { toBase64 } from '@airlock/shared/common';
+import { toBase64, verifyEnvelope, type Envelope, type TrustedKeys, type VerifiedEnvelope } from '@airlock/shared/common';
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const keys = new Map<string, KeyObject>();
@@ -25,3 +25,7 @@ export function verifyDetachedNative(message: Uint8Array, signature: Uint8Array,
     return false;
   }
 }
+
+/** `verifyEnvelope` with OpenSSL's signature check: for Node callers that verify envelopes in bulk. */
+export const verifyEnvelopeNative = (env: Envelope, expectedType: string, trust: TrustedKeys, what?: string): VerifiedEnvelope =>
+  verifyEnvelope(env, expectedType, trust, what, verifyDetachedNative);

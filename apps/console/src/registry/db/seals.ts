@@ -100,6 +100,8 @@ export function takeSeals(db: Db): Written {
 
 /** Notes every row of every table as written by the current change: adopting a registry seals them all. */
 export function noteAllRows(db: Db): void {
+  // Every row is sealed as new, so whatever this change noted before (adoption's own tidying) is subsumed.
+  db.raw.exec('DELETE FROM temp.changed_rows');
   for (const table of SEALED_TABLES) {
     db.raw.exec(`INSERT INTO temp.changed_rows (tbl, key, old) SELECT '${table}', json_array(${TABLES[table].key.join(', ')}), NULL FROM main.${table}`);
   }

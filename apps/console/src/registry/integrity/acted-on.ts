@@ -41,8 +41,8 @@ export class ActedOn {
   }
 
   approval(a: ApprovalRow): void {
-    this.refuse(`approval #${a.id}`, approvalProblems(this.reg.db, a));
     this.seals.assert('approvals', [a.id]);
+    this.refuse(`approval #${a.id}`, approvalProblems(this.reg.db, a, this.seals.sealedBy('approvals', [a.id]) === 'registry.adopt'));
   }
 
   promotion(p: { id: number; version_id: number; evidence: string; evidence_digest: string; break_glass: number }): void {

@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { APPROVAL_PAYLOAD_TYPE, canonicalJson, configDigest, sha256Hex, signEnvelope, utf8Encode, type BundleManifest } from '@airlock/shared/common';
@@ -223,5 +224,54 @@ describe('third review: what one stolen key and the database could still sign', 
       db.prepare(`UPDATE reviews SET resolved_at = 't', resolved_by = ?, note = 'nothing to see' WHERE id = ?`).run(w.as.olga.user.id, reviewId);
     });
     expect(await problemsOf(w)).toMatch(new RegExp(`Review item #${reviewId} was resolved by the person whose rollback opened it`));
+  });
+});
+
+describe('fourth review: a race against export, an activation filed elsewhere', () => {
+  it('a depot export signs what its verification read, even if a row changes while it writes', async () => {
+    const w = await fork();
+    const second = createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' });
+    const honest = w.reg.db.get<{ manifest: string }>(sql`SELECT manifest FROM deployments WHERE id = ${second.id}`)!.manifest;
+    const forged = JSON.stringify({ ...(JSON.parse(honest) as BundleManifest), sequence: 999_999 });
+    const out = await tempDir();
+    let swapped = false;
+    // Another program holding the file swaps deployment 2's manifest once the first bundle is being written.
+    const onProgress = () => {
+      if (swapped) return;
+      swapped = true;
+      dropTrigger(w, 'deployments_no_update');
+      const db = new Database(w.reg.home.db);
+      db.prepare('UPDATE deployments SET manifest = ? WHERE id = ?').run(forged, second.id);
+      db.close();
+    };
+    const { exportDepot } = await import('../services/deployments.js');
+    const r = await exportDepot(w.reg, w.as.olga, out, { onProgress });
+    expect(swapped).toBe(true);
+    expect(w.reg.db.get<{ manifest: string }>(sql`SELECT manifest FROM deployments WHERE id = ${second.id}`)!.manifest).toBe(forged);
+    const { verifyBundleFile } = await import('@airlock/shared/node');
+    const { readRoots } = await import('../roots.js');
+    const sequences = [];
+    for (const b of r.bundles) {
+      const v = await verifyBundleFile(join(out, b.path), { trust: { root: (await readRoots(w.reg.home))[0]!.root, highWaterMs: 0 }, stagingDir: join(await tempDir(), 'staging') });
+      await v.discard();
+      sequences.push(v.manifest.sequence);
+    }
+    expect(sequences.sort()).toEqual([1, 2]);
+  });
+
+  it("an ml-engineer's request in a no-approval environment that files its activation under prod is named, and deploy create refuses it", async () => {
+    const w = await fork();
+    const v2 = await churn2(w);
+    createEnvironment(w.reg, w.as.alice, { name: 'dev', tier: 0, policy: { approvals: 0, requiredSuites: [{ suite: 'holdout' }] } });
+    forge(w, w.as.bob, 'promote.request', (db) => {
+      // A promotion of churn@2 in dev, and an activation of it filed under prod in place of prod's.
+      db.prepare("INSERT INTO promotions (id, version_id, env_id, state, evidence, evidence_digest, break_glass, requested_by, requested_at, updated_at) SELECT 25, ?, id, 'active', '{}', 'sha256:' || hex(randomblob(32)), 0, ?, 't', 't' FROM environments WHERE name = 'dev'").run(v2, w.as.bob.user.id);
+      const current = db.prepare('SELECT * FROM activations WHERE ended_at IS NULL AND env_id = 1').get() as { id: number; promotion_id: number };
+      db.prepare(`UPDATE activations SET ended_at = 't', ended_by = 25 WHERE id = ?`).run(current.id);
+      db.prepare(`UPDATE promotions SET state = 'superseded' WHERE id = ?`).run(current.promotion_id);
+      db.prepare(`INSERT INTO activations (env_id, model_id, version_id, promotion_id, activated_at) VALUES (1, 1, ?, 25, 't')`).run(v2);
+    });
+    expect(await problemsOf(w)).toMatch(/Activation #\d+ is filed under another environment or model than its promotion's/);
+    expect(codeOf(() => createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' }))).toBe('INTEGRITY_FAILED');
   });
 });

@@ -131,17 +131,26 @@ function breakGlassProblems(db: Db, ledger: SealLedger): Found {
   return problems;
 }
 
-/** An activation ends only when the promotion that ends it makes its own version active in the same change. */
+/**
+ * An activation belongs to a promotion of its version, model and environment that went active; at
+ * most one is open per environment and model; and one ends only when the promotion that ends it
+ * makes its own version active in the same change.
+ */
 function activationProblems(db: Db, ledger: SealLedger): Found {
   const problems: Found = [];
   for (const a of db.all<ActivationRow>(sql`SELECT * FROM activations`)) {
     const bad = (message: string) => problems.push({ subject: `activation:${a.id}`, message: `Activation #${a.id} ${message}` });
-    const p = db.get<{ state: string; version_id: number }>(sql`SELECT state, version_id FROM promotions WHERE id = ${a.promotion_id}`);
+    const p = db.get<{ state: string; version_id: number; env_id: number; model_id: number }>(sql`SELECT p.state, p.version_id, p.env_id, v.model_id
+      FROM promotions p JOIN versions v ON v.id = p.version_id WHERE p.id = ${a.promotion_id}`);
     if (p?.version_id !== a.version_id || !['active', 'superseded', 'rolled_back'].includes(p.state)) bad('does not belong to a promotion of its version that went active.');
+    else if (p.env_id !== a.env_id || p.model_id !== a.model_id) bad("is filed under another environment or model than its promotion's.");
     if (a.ended_at === null || ledger.createdBy('activations', [a.id]) === 'registry.adopt') continue;
     const ended = ledger.history('activations', [a.id]).find((h) => h.row && h.row.ended_at !== null)?.seq;
     const next = db.get<{ id: number }>(sql`SELECT id FROM activations WHERE promotion_id = ${a.ended_by ?? -1} AND env_id = ${a.env_id} AND model_id = ${a.model_id}`);
     if (ended !== undefined && (!next || ledger.createdAt('activations', [next.id]) !== ended)) bad(`was ended by audit event ${ended} without another version becoming active in its place.`);
+  }
+  for (const o of db.all<{ env_id: number; model_id: number; n: number }>(sql`SELECT env_id, model_id, count(*) AS n FROM activations WHERE ended_at IS NULL GROUP BY env_id, model_id HAVING n > 1`)) {
+    problems.push({ subject: `environment:${o.env_id}`, message: `Environment #${o.env_id} has ${o.n} open activations of model #${o.model_id}; there is only ever one.` });
   }
   return problems;
 }

@@ -12,10 +12,10 @@ import {
   sha256Hex,
   utf8Decode,
   utf8Encode,
-  verifyEnvelope,
   versionDigest,
   type VersionManifest,
 } from '@airlock/shared/common';
+import { verifyEnvelopeNative } from '@airlock/shared/node';
 import type { Db } from '../db/database.js';
 import { sql } from '../db/sql.js';
 
@@ -95,21 +95,34 @@ export function promotionProblems(db: Db, p: { version_id: number; evidence: str
   return problems;
 }
 
-/** An approval row says what its signed envelope says, and the envelope is signed by the approver's own key. */
-export function approvalProblems(db: Db, a: { promotion_id: number; user_id: number; decision: string; evidence_digest: string; envelope: string }): string[] {
+/**
+ * An approval an Airlock before seals signed: without the quorum and config digest approvals name
+ * since. Only rows a registry's adoption sealed may hold one.
+ */
+const LegacyApprovalSchema = ApprovalSchema.omit({ configDigest: true, quorum: true });
+
+/**
+ * An approval row says what its signed envelope says, and the envelope is signed by the approver's own
+ * key. `adopted`: the row was sealed by adopting a registry begun before seals, so its approval may be
+ * in the format of then.
+ */
+export function approvalProblems(db: Db, a: { promotion_id: number; user_id: number; decision: string; evidence_digest: string; envelope: string }, adopted = false): string[] {
   const user = db.get<{ name: string; key_id: string; public_key: string }>(sql`SELECT name, key_id, public_key FROM users WHERE id = ${a.user_id}`);
   const p = db.get<{ evidence_digest: string; evidence: string; digest: string; env: string }>(sql`SELECT p.evidence_digest, p.evidence, v.digest, e.name AS env
     FROM promotions p JOIN versions v ON v.id = p.version_id JOIN environments e ON e.id = p.env_id WHERE p.id = ${a.promotion_id}`);
   if (!user || !p) return ['it names a user or promotion that does not exist'];
   try {
     const env = parseEnvelope(utf8Encode(a.envelope), 'approval');
-    const { payload } = verifyEnvelope(env, APPROVAL_PAYLOAD_TYPE, { keys: new Map([[user.key_id, fromBase64(user.public_key)]]), keyIds: [user.key_id], threshold: 1 }, 'approval');
-    const s = ApprovalSchema.parse(JSON.parse(utf8Decode(payload)));
+    const { payload } = verifyEnvelopeNative(env, APPROVAL_PAYLOAD_TYPE, { keys: new Map([[user.key_id, fromBase64(user.public_key)]]), keyIds: [user.key_id], threshold: 1 }, 'approval');
+    const signed = JSON.parse(utf8Decode(payload)) as unknown;
+    const current = ApprovalSchema.safeParse(signed);
+    const s = current.success ? current.data : adopted ? LegacyApprovalSchema.parse(signed) : ApprovalSchema.parse(signed);
     const same = s.promotion === a.promotion_id && s.decision === a.decision && s.evidenceDigest === a.evidence_digest && s.approver === user.name;
     if (!same) return ['its row differs from the decision its envelope signs'];
     if (s.evidenceDigest !== p.evidence_digest || s.versionDigest !== p.digest || s.environment !== p.env) return ['it signs other evidence, another version or another environment than its promotion holds'];
+    if (!current.success) return [];
     const evidence = parseJson(p.evidence) as { policy?: { approvals?: number }; config?: { resolved?: Record<string, unknown> } } | undefined;
-    if (s.quorum !== evidence?.policy?.approvals || s.configDigest !== configDigest(evidence.config?.resolved ?? {})) return ['it names another quorum or config than its promotion\'s evidence'];
+    if (current.data.quorum !== evidence?.policy?.approvals || current.data.configDigest !== configDigest(evidence.config?.resolved ?? {})) return ['it names another quorum or config than its promotion\'s evidence'];
     return [];
   } catch {
     return [`its envelope is not a valid approval signed by ${user.name}`];
@@ -123,7 +136,7 @@ export function reportProblems(db: Db, r: { digest: string; host: number; seq: n
   if (!host) return ['it names a host that does not exist'];
   try {
     const env = parseEnvelope(utf8Encode(r.envelope), 'report');
-    const { payload } = verifyEnvelope(env, REPORT_PAYLOAD_TYPE, { keys: new Map([[host.key_id, fromBase64(host.public_key)]]), keyIds: [host.key_id], threshold: 1 }, 'report');
+    const { payload } = verifyEnvelopeNative(env, REPORT_PAYLOAD_TYPE, { keys: new Map([[host.key_id, fromBase64(host.public_key)]]), keyIds: [host.key_id], threshold: 1 }, 'report');
     // The row holds the body as the import parsed it (defaults filled in), so compare with the same parse.
     const report = ReportSchema.parse(JSON.parse(utf8Decode(payload)));
     const same =

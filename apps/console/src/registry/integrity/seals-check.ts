@@ -93,6 +93,12 @@ export class SealCheck {
     return e ? (this.trustedKey(e)?.admin ?? false) : false;
   }
 
+  /** The action of the event holding a row's newest seal; call after the row was shown to hold. */
+  sealedBy(table: SealedTable, key: RowKey): string | undefined {
+    const seq = rowSeals.get(this.reg.db, table, keyText(key));
+    return seq === undefined ? undefined : auditEvents.bySeq(this.reg.db, seq)?.action;
+  }
+
   /** Throws INTEGRITY_FAILED naming the row and columns unless each row holds. */
   assert(table: SealedTable, ...keys: RowKey[]): void {
     for (const key of keys) {

@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AirlockError, BundleManifestSchema, canonicalJson, parseEnvelope, signBundleManifest, utf8Encode, type BundleManifest, type Envelope } from '@airlock/shared/common';
+import {
+  AirlockError,
+  ApprovalSchema,
+  BundleManifestSchema,
+  canonicalJson,
+  fromBase64,
+  parseEnvelope,
+  signBundleManifest,
+  utf8Decode,
+  utf8Encode,
+  type BundleManifest,
+  type Envelope,
+} from '@airlock/shared/common';
 import { writeBundleFile, writeFileAtomic } from '@airlock/shared/node';
 import { authorize, type Actor, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
@@ -103,10 +115,14 @@ const UNDEPLOYABLE = new Set(['quarantined', 'revoked', 'retired']);
  * evidence holds, since approvals sign that config's digest.
  */
 function approvedPromotion(reg: Registry, envId: number, modelId: number, active: ActivationRow, checked: ActedOn): { config: Record<string, unknown>; approvals: Envelope[] } | null {
-  let promotionId: number | undefined = active.promotion_id;
-  if (promotions.byId(reg.db, promotionId)!.break_glass) {
+  const own = promotions.byId(reg.db, active.promotion_id);
+  if (!own || own.env_id !== envId || own.version_id !== active.version_id) {
+    throw new AirlockError('INTEGRITY_FAILED', `The activation of ${refOf(versions.byId(reg.db, active.version_id)!)} in this environment does not rest on a promotion of that version there. Run \`airlock verify\`; nothing was changed.`);
+  }
+  let promotionId: number | undefined = own.id;
+  if (own.break_glass) {
     const earlier = activations.history(reg.db, envId, modelId).filter((a) => a.id !== active.id && a.version_id === active.version_id);
-    promotionId = earlier.map((a) => promotions.byId(reg.db, a.promotion_id)!).find((p) => !p.break_glass)?.id;
+    promotionId = earlier.map((a) => promotions.byId(reg.db, a.promotion_id)).find((p) => p && !p.break_glass && p.env_id === envId)?.id;
   }
   if (promotionId === undefined) return null;
   const p = promotions.byId(reg.db, promotionId)!;
@@ -114,7 +130,9 @@ function approvedPromotion(reg: Registry, envId: number, modelId: number, active
   const rows = approvals.of(reg.db, p.id).filter((a) => a.decision === 'approve');
   for (const a of rows) checked.approval(a);
   const evidence = storedJson<{ config: { resolved: Record<string, unknown> } }>(p.evidence, `the evidence of promotion #${p.id}`);
-  return { config: evidence.config.resolved, approvals: rows.map((a) => parseEnvelope(utf8Encode(a.envelope))) };
+  // An approval signed before seals (kept by adoption) names no config, so no host counts it: it is not carried.
+  const current = rows.map((a) => parseEnvelope(utf8Encode(a.envelope))).filter((e) => ApprovalSchema.safeParse(JSON.parse(utf8Decode(fromBase64(e.payload)))).success);
+  return { config: evidence.config.resolved, approvals: current };
 }
 
 /** The slots a host runs: from its newest status report, else from its enrollment. */
@@ -174,10 +192,9 @@ export const bundleFileName = (d: DeploymentRow, m: BundleManifest) => {
 export async function exportBundle(reg: Registry, actor: SigningActor, id: number, outDir: string, opts: ExportOptions) {
   authorize(actor, 'bundle.export');
   await requireFolder(outDir, opts.mkdir ?? false);
-  const d = requireDeployment(reg, id);
   const roots = await releaseRoots(reg, actor);
-  assertRecordsHold(reg, 'so nothing was exported: bundles are signed only over a registry that verifies');
-  return writeBundle(reg, actor, roots, d, outDir, opts);
+  const [planned] = plan(reg, [id], opts.delta, 'so nothing was exported');
+  return writeBundle(reg, actor, roots, planned!, outDir, opts.onProgress);
 }
 
 /** Every root version, once the actor's key is shown to be a release key of the newest. */
@@ -196,21 +213,40 @@ interface ExportOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Signs and writes one deployment's bundle; the caller has checked the release key and the records. */
-async function writeBundle(reg: Registry, actor: SigningActor, roots: Awaited<ReturnType<typeof releaseRoots>>, d: DeploymentRow, outDir: string, opts: ExportOptions) {
-  const id = d.id;
+interface Planned {
+  d: DeploymentRow;
+  manifest: BundleManifest;
+}
+
+/**
+ * The manifests to sign, read in the same database snapshot as the verification that vouches for
+ * them: a row changed after the check (by another program holding the file) is never what gets
+ * signed, because nothing is read again once the snapshot closes.
+ */
+function plan(reg: Registry, ids: number[], delta: 'auto' | 'none', refusal: string): Planned[] {
+  return reg.db.transaction(() => {
+    assertRecordsHold(reg, `${refusal}: bundles are signed only over a registry that verifies`);
+    const head = headOf(reg);
+    return ids.map((id) => {
+      const d = requireDeployment(reg, id);
+      const base = storedJson(d.manifest, `the manifest of deployment #${d.id}`, BundleManifestSchema);
+      const held = delta === 'auto' ? heldByAllTargets(reg, d) : new Set<string>();
+      return { d, manifest: { ...base, blobs: base.blobs.map((b) => ({ ...b, included: !held.has(b.digest) })), auditHead: head } };
+    });
+  });
+}
+
+/** Signs and writes one planned bundle; the caller has checked the release key. */
+async function writeBundle(reg: Registry, actor: SigningActor, roots: Awaited<ReturnType<typeof releaseRoots>>, { d, manifest }: Planned, outDir: string, onProgress?: (done: number, total: number) => void) {
   const newest = roots.at(-1)!.root;
-  const base = storedJson(d.manifest, `the manifest of deployment #${d.id}`, BundleManifestSchema);
-  const held = opts.delta === 'auto' ? heldByAllTargets(reg, d) : new Set<string>();
-  const manifest = { ...base, blobs: base.blobs.map((b) => ({ ...b, included: !held.has(b.digest) })), auditHead: headOf(reg) };
   const { envelope } = signBundleManifest(manifest, [actor.signer]);
   const path = join(outDir, bundleFileName(d, manifest));
-  await writeBundleFile(path, { manifest: envelope, roots: new Map(roots.map((r) => [r.root.version, r.envelope])), store: reg.store }, (p) => opts.onProgress?.(p.bytesDone, p.bytesTotal));
+  await writeBundleFile(path, { manifest: envelope, roots: new Map(roots.map((r) => [r.root.version, r.envelope])), store: reg.store }, (p) => onProgress?.(p.bytesDone, p.bytesTotal));
   const size = (await stat(path)).size;
   const omitted = manifest.blobs.filter((b) => !b.included).length;
   return mutate(reg, actor, 'bundle.export', () => ({
-    result: { deployment: id, path, bytes: size, blobs: manifest.blobs.length, omitted, rootVersion: newest.version },
-    audit: { action: 'bundle.export', subject: `deployment:${id}`, details: { bundleId: d.bundle_id, file: path, bytes: size, omitted } },
+    result: { deployment: d.id, path, bytes: size, blobs: manifest.blobs.length, omitted, rootVersion: newest.version },
+    audit: { action: 'bundle.export', subject: `deployment:${d.id}`, details: { bundleId: d.bundle_id, file: path, bytes: size, omitted } },
   }));
 }
 
@@ -232,15 +268,15 @@ async function requireFolder(dir: string, create: boolean): Promise<void> {
  * A static mirror: every deployment's bundle (full) plus index.json, for any web server or share that
  * agents poll over HTTP.
  */
-export async function exportDepot(reg: Registry, actor: SigningActor, outDir: string, opts: { mkdir?: boolean } = {}) {
+export async function exportDepot(reg: Registry, actor: SigningActor, outDir: string, opts: { mkdir?: boolean; onProgress?: (done: number, total: number) => void } = {}) {
   authorize(actor, 'bundle.export');
   await requireFolder(outDir, opts.mkdir ?? false);
   const roots = await releaseRoots(reg, actor);
-  assertRecordsHold(reg, 'so no mirror was written: bundles are signed only over a registry that verifies');
+  const planned = plan(reg, [...deployments.list(reg.db)].reverse().map((d) => d.id), 'none', 'so no mirror was written');
   await mkdir(join(outDir, 'bundles'), { recursive: true });
   const bundles: { path: string; size: number }[] = [];
-  for (const d of [...deployments.list(reg.db)].reverse()) {
-    const r = await writeBundle(reg, actor, roots, requireDeployment(reg, d.id), join(outDir, 'bundles'), { delta: 'none' });
+  for (const p of planned) {
+    const r = await writeBundle(reg, actor, roots, p, join(outDir, 'bundles'), opts.onProgress);
     bundles.push({ path: `bundles/${r.path.split('/').at(-1)}`, size: r.bytes });
   }
   await writeFileAtomic(join(outDir, 'index.json'), `${JSON.stringify({ schema: 'airlock.depot/v1', generatedAt: reg.now(), bundles }, null, 2)}\n`);

@@ -88,9 +88,21 @@ export async function runEvaluation(reg: Registry, actor: SigningActor, ref: str
   }
 }
 
+/**
+ * What a suite's process sees of the runner's environment: enough to find its interpreter and speak
+ * the locale, never the runner's Airlock settings (their home, user, passphrase or the file that holds
+ * it), which a version's own code has no business reading.
+ */
+const PASSED_THROUGH = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+
+const suiteEnvironment = (extra: Record<string, string>): Record<string, string> => ({
+  ...Object.fromEntries(PASSED_THROUGH.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!])),
+  ...extra,
+});
+
 function runCommand(command: string, args: string[], opts: { cwd: string; timeoutMs: number; env: Record<string, string> }, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: opts.cwd, env: suiteEnvironment({ HOME: opts.cwd, ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-1_000_000)));

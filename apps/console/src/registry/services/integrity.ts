@@ -91,19 +91,7 @@ export function recordProblems(reg: Registry, opts: { anchors?: HeadClaim[]; onP
   for (const v of versions.all(reg.db)) {
     for (const why of versionProblems(reg.db, v)) problems.push({ code: 'INTEGRITY_FAILED', subject: `version:${refOf(v)}`, message: `${refOf(v)}: ${why}.` });
   }
-  const record = (table: string, id: string | number, whys: string[]) => {
-    for (const why of whys) problems.push({ code: 'INTEGRITY_FAILED', subject: `${table}:${id}`, message: `${table} row ${id}: ${why}.` });
-  };
-  for (const r of reg.db.all<EvaluationRow>(sql`SELECT * FROM evaluations`)) record('evaluations', r.id, evaluationProblems(reg.db, r));
-  for (const r of reg.db.all<PromotionRow>(sql`SELECT * FROM promotions`)) record('promotions', r.id, promotionProblems(reg.db, r));
-  for (const r of reg.db.all<ApprovalRow>(sql`SELECT * FROM approvals`)) record('approvals', r.id, approvalProblems(reg.db, r));
-  for (const r of reg.db.all<ReportRow>(sql`SELECT * FROM reports`)) record('reports', r.digest, reportProblems(reg.db, r));
-  for (const r of reg.db.all<DeploymentRow>(sql`SELECT * FROM deployments`)) record('deployments', r.id, deploymentProblems(reg.db, r));
-  for (const r of reg.db.all<HostRow>(sql`SELECT * FROM hosts`)) record('hosts', r.id, hostProblems(reg.db, r));
-  for (const r of reg.db.all<{ deployment_id: number; host: number; state: string }>(sql`SELECT * FROM deployment_hosts`)) {
-    record('deployment_hosts', `${r.deployment_id}/${r.host}`, deploymentHostProblems(reg.db, r));
-  }
-
+  // The chain first: what the record checks accept of a row may depend on the event that sealed it.
   const ledger = new SealLedger();
   const audit = verifyAuditChain(reg, opts.onProgress, (e, signer) => ledger.visit(e, signer));
   if (audit.firstBad) problems.push({ code: 'AUDIT_CHAIN_BROKEN', subject: `audit:${audit.firstBad.seq}`, message: audit.firstBad.message });
@@ -115,6 +103,19 @@ export function recordProblems(reg: Registry, opts: { anchors?: HeadClaim[]; onP
     for (const d of decisionProblems(reg.db, ledger)) problems.push({ code: 'INTEGRITY_FAILED', subject: d.subject, message: d.message });
     problems.push(...headProblems(reg, audit.head, [...(opts.anchors ?? []), ...reportedHeads(reg)]));
   }
+  const record = (table: string, id: string | number, whys: string[]) => {
+    for (const why of whys) problems.push({ code: 'INTEGRITY_FAILED', subject: `${table}:${id}`, message: `${table} row ${id}: ${why}.` });
+  };
+  for (const r of reg.db.all<EvaluationRow>(sql`SELECT * FROM evaluations`)) record('evaluations', r.id, evaluationProblems(reg.db, r));
+  for (const r of reg.db.all<PromotionRow>(sql`SELECT * FROM promotions`)) record('promotions', r.id, promotionProblems(reg.db, r));
+  for (const r of reg.db.all<ApprovalRow>(sql`SELECT * FROM approvals`)) record('approvals', r.id, approvalProblems(reg.db, r, ledger.createdBy('approvals', [r.id]) === 'registry.adopt'));
+  for (const r of reg.db.all<ReportRow>(sql`SELECT * FROM reports`)) record('reports', r.digest, reportProblems(reg.db, r));
+  for (const r of reg.db.all<DeploymentRow>(sql`SELECT * FROM deployments`)) record('deployments', r.id, deploymentProblems(reg.db, r));
+  for (const r of reg.db.all<HostRow>(sql`SELECT * FROM hosts`)) record('hosts', r.id, hostProblems(reg.db, r));
+  for (const r of reg.db.all<{ deployment_id: number; host: number; state: string }>(sql`SELECT * FROM deployment_hosts`)) {
+    record('deployment_hosts', `${r.deployment_id}/${r.host}`, deploymentHostProblems(reg.db, r));
+  }
+
   const rows = reg.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM row_seals`)!.n;
   return { problems, auditEvents: audit.checked, rows };
 }

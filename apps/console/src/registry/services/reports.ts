@@ -12,9 +12,9 @@ import {
   toErrorData,
   utf8Decode,
   utf8Encode,
-  verifyEnvelope,
   type Report,
 } from '@airlock/shared/common';
+import { verifyEnvelopeNative } from '@airlock/shared/node';
 import { authorize, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
 import type { Registry } from '../context.js';
@@ -47,7 +47,7 @@ function verifyReport(reg: Registry, bytes: Uint8Array, file: string): { report:
   const host = typeof claimed.hostId === 'string' ? hosts.active(reg.db, claimed.hostId) : undefined;
   if (!host) throw new AirlockError('HOST_UNKNOWN', `${file} claims to come from host "${String(claimed.hostId)}", which is not enrolled.`);
   const key = fromBase64(host.public_key);
-  const { payload } = verifyEnvelope(env, REPORT_PAYLOAD_TYPE, { keys: new Map([[host.key_id, key]]), keyIds: [host.key_id], threshold: 1 }, `report ${file}`);
+  const { payload } = verifyEnvelopeNative(env, REPORT_PAYLOAD_TYPE, { keys: new Map([[host.key_id, key]]), keyIds: [host.key_id], threshold: 1 }, `report ${file}`);
   const parsed = ReportSchema.safeParse(JSON.parse(utf8Decode(payload)));
   if (!parsed.success) throw new AirlockError('REPORT_INVALID', `${file} is not a valid report: ${parsed.error.issues[0]?.message}`);
   return { report: parsed.data, host, digest: `sha256:${sha256Hex(payload)}`, envelope: canonicalJson(env) };
