@@ -19,12 +19,13 @@ export const LAYERS = [
   { name: 'shared/node', dir: 'shared/src/node', node: true, electron: false, packages: ['zod', 'tweetnacl', 'tar-stream'], layers: SHARED },
   { name: 'agent', dir: 'agent/src', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'agent'] },
   { name: 'console/registry', dir: 'apps/console/src/registry', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/api', 'console/registry'] },
+  { name: 'console/backend', dir: 'apps/console/src/backend', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/api', 'console/registry', 'console/backend'] },
   { name: 'console/api', dir: 'apps/console/src/api', node: false, electron: false, packages: ['zod'], layers: ['shared/common', 'console/api'] },
-  { name: 'console/main', dir: 'apps/console/src/main', node: true, electron: true, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/registry', 'console/api', 'console/web', 'console/main'] },
+  { name: 'console/main', dir: 'apps/console/src/main', node: true, electron: true, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/registry', 'console/api', 'console/backend', 'console/web', 'console/main'] },
   { name: 'console/preload', dir: 'apps/console/src/preload', node: false, electron: true, packages: [], layers: ['console/api', 'console/preload'] },
   { name: 'console/renderer', dir: 'apps/console/src/renderer', node: false, electron: false, packages: { except: [] }, layers: ['shared/common', 'console/api', 'console/renderer'] },
-  { name: 'console/web', dir: 'apps/console/src/web', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/registry', 'console/api', 'console/web'] },
-  { name: 'console/cli', dir: 'apps/console/src/cli', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/registry', 'console/api', 'console/cli'] },
+  { name: 'console/web', dir: 'apps/console/src/web', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/registry', 'console/api', 'console/backend', 'console/web'] },
+  { name: 'console/cli', dir: 'apps/console/src/cli', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/registry', 'console/api', 'console/backend', 'console/cli'] },
 ];
 
 const PACKAGE_LAYERS = { '@airlock/shared/common': 'shared/common', '@airlock/shared/node': 'shared/node' };

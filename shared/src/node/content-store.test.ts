@@ -14,11 +14,25 @@ const chunked = (b: Buffer, size = 1000) => Readable.from((function* () {
 })());
 
 describe('content-addressed store', () => {
+  it('a put stopped by its signal stores nothing and leaves no temp file', async () => {
+    const store = await ContentStore.open(await tempDir());
+    const abort = new AbortController();
+    let seen = 0;
+    const err = await store.put(chunked(randomBytes(4_000_000)), { signal: abort.signal, onBytes: (n) => (seen += n) > 1_000_000 && abort.abort() }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'AbortError' });
+    expect(seen).toBeLessThan(4_000_000);
+    const listed = [];
+    for await (const d of store.list()) listed.push(d);
+    expect(listed).toEqual([]);
+    expect((await readdir(store.root, { recursive: true })).filter((f) => f.endsWith('.part'))).toEqual([]);
+  });
+
   it('stores a stream under its digest, read-only, and reads it back', async () => {
     const store = await ContentStore.open(await tempDir());
     const data = randomBytes(100_000);
     const ref = await store.put(chunked(data));
-    expect(ref).toEqual({ digest: digestOf(data), size: data.length });
+    expect(ref).toEqual({ digest: digestOf(data), size: data.length, added: true });
+    expect(await store.put(chunked(data))).toEqual({ ...ref, added: false });
     const path = store.pathOf(ref.digest);
     expect(path).toMatch(new RegExp(`blobs/sha256/${ref.digest.slice(7, 9)}/${ref.digest.slice(7)}$`));
     expect((await stat(path)).mode & 0o777).toBe(0o444);

@@ -17,6 +17,13 @@ export interface PutOptions {
   expect?: BlobRef;
   /** called with each chunk's length as it is stored */
   onBytes?: (n: number) => void;
+  /** stops the copy; the partial file is removed and nothing is stored */
+  signal?: AbortSignal;
+}
+
+/** A stored blob, and whether this put added it (false: the store already held those bytes). */
+export interface PutResult extends BlobRef {
+  added: boolean;
 }
 
 export type ByteSource = AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
@@ -72,8 +79,8 @@ export class ContentStore {
    * Streams bytes into the store, hashing while copying. With `expect`, the copy stops as soon as it
    * exceeds the expected size, and a wrong size or digest never reaches the blob's final name.
    */
-  async put(source: ByteSource, opts: PutOptions = {}): Promise<BlobRef> {
-    const { expect, onBytes } = opts;
+  async put(source: ByteSource, opts: PutOptions = {}): Promise<PutResult> {
+    const { expect, onBytes, signal } = opts;
     const tmp = join(this.tmpDir, `${process.pid}-${randomBytes(8).toString('hex')}.part`);
     const hash = createHash('sha256');
     let size = 0;
@@ -90,7 +97,7 @@ export class ContentStore {
       },
     });
     try {
-      await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx', mode: 0o600, highWaterMark: IO_CHUNK }));
+      await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx', mode: 0o600, highWaterMark: IO_CHUNK }), { signal });
       const digest = digestOfHex(hash.digest('hex'));
       if (expect && size !== expect.size) {
         throw new AirlockError('BLOB_SIZE_MISMATCH', `Blob ${expect.digest} has ${size} bytes; ${expect.size} were declared.`);
@@ -98,14 +105,13 @@ export class ContentStore {
       if (expect && digest !== expect.digest) {
         throw new AirlockError('BLOB_DIGEST_MISMATCH', `Blob declared as ${expect.digest} hashes to ${digest}.`);
       }
-      await this.commit(tmp, digest);
-      return { digest, size };
+      return { digest, size, added: await this.commit(tmp, digest) };
     } finally {
       await rm(tmp, { force: true });
     }
   }
 
-  putFile(path: string, opts: PutOptions = {}): Promise<BlobRef> {
+  putFile(path: string, opts: PutOptions = {}): Promise<PutResult> {
     return this.put(createReadStream(path, { highWaterMark: IO_CHUNK }), opts);
   }
 
@@ -154,7 +160,8 @@ export class ContentStore {
     return { removed, bytes };
   }
 
-  private async commit(tmp: string, digest: Digest): Promise<void> {
+  /** Gives the hashed temp file its final name; false when the store already held the blob. */
+  private async commit(tmp: string, digest: Digest): Promise<boolean> {
     const fh = await open(tmp, 'r');
     try {
       await fh.sync();
@@ -163,10 +170,11 @@ export class ContentStore {
     }
     await chmod(tmp, 0o444);
     const target = this.pathOf(digest);
-    if (await this.has(digest)) return;
+    if (await this.has(digest)) return false;
     await mkdir(join(target, '..'), { recursive: true });
     await rename(tmp, target);
     await fsyncDir(join(target, '..'));
+    return true;
   }
 
   /** Temp files of processes that are gone are leftovers of a crash. */

@@ -31,5 +31,5 @@ export type EvaluationSource = (typeof EVALUATION_SOURCES)[number];
 export const DEPLOYMENT_HOST_STATES = ['pending', 'applied', 'healthy', 'rolled_back', 'refused'] as const;
 export type DeploymentHostState = (typeof DEPLOYMENT_HOST_STATES)[number];
 
-export const REVIEW_KINDS = ['rollback', 'dependency_revoked', 'host_unhealthy', 'audit_anchor'] as const;
+export const REVIEW_KINDS = ['rollback', 'dependency_revoked', 'host_refused', 'host_rolled_back', 'host_unhealthy', 'audit_anchor'] as const;
 export type ReviewKind = (typeof REVIEW_KINDS)[number];

@@ -1,4 +1,5 @@
 import { canonicalJson } from '@airlock/shared/common';
+import type { VersionState } from '../../api/enums.js';
 import type { Db } from '../db/database.js';
 import { sealRow, type RowSeal } from '../db/seals.js';
 import { sql } from '../db/sql.js';
@@ -27,7 +28,7 @@ export function evidenceAsOf(db: Db, ledger: SealLedger, seq: number, claimed: E
   const existed = (table: 'versions' | 'evaluations', id: number) => (ledger.createdAt(table, [id]) ?? Infinity) <= seq;
   const version = (v: VersionView | undefined): VersionView | undefined => {
     const status = v && existed('versions', v.id) ? ledger.rowAt('version_status', [v.id], seq) : null;
-    return v && status ? { ...v, state: String(status.state), flag: flagOf(status.flag) } : undefined;
+    return v && status ? { ...v, state: status.state as VersionState, flag: flagOf(status.flag) } : undefined;
   };
   const environmentRows = () => db.all<EnvironmentRow>(sql`SELECT * FROM environments ORDER BY id`).filter((e) => ledger.rowAt('environments', [e.id], seq));
   const activationsThen = (rows: ActivationRow[]) =>

@@ -1,9 +1,10 @@
 import { sql } from '../db/sql.js';
 import type { Db } from '../db/database.js';
+import type { ReviewKind } from '../../api/enums.js';
 
 export interface ReviewRow {
   id: number;
-  kind: string;
+  kind: ReviewKind;
   subject: string;
   detail: string;
   opened_at: string;
@@ -14,7 +15,7 @@ export interface ReviewRow {
 }
 
 export const reviews = {
-  open(db: Db, r: { kind: string; subject: string; detail: string; opened_at: string; opened_by: number | null }): number {
+  open(db: Db, r: { kind: ReviewKind; subject: string; detail: string; opened_at: string; opened_by: number | null }): number {
     return Number(
       db.run(sql`INSERT INTO reviews (kind, subject, detail, opened_at, opened_by) VALUES (${r.kind}, ${r.subject}, ${r.detail}, ${r.opened_at}, ${r.opened_by})`).lastInsertRowid,
     );

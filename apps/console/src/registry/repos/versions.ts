@@ -1,5 +1,6 @@
 import { sql } from '../db/sql.js';
 import type { Db } from '../db/database.js';
+import type { VersionState } from '../../api/enums.js';
 
 export interface VersionRow {
   id: number;
@@ -15,7 +16,7 @@ export interface VersionRow {
 export interface VersionView extends VersionRow {
   model: string;
   kind: string;
-  state: string;
+  state: VersionState;
   flag: string | null;
 }
 

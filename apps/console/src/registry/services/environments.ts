@@ -75,15 +75,16 @@ export function setSecrets(reg: Registry, actor: SigningActor, name: string, nam
 }
 
 /** Sets an environment's config overlay for a model, validated against the model's latest version. */
-export function setOverlay(reg: Registry, actor: SigningActor, envName: string, modelName: string, config: unknown) {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new AirlockError('INVALID_INPUT', 'A config overlay is a JSON object.');
+export function setOverlay(reg: Registry, actor: SigningActor, envName: string, modelName: string, overlay: unknown) {
+  if (typeof overlay !== 'object' || overlay === null || Array.isArray(overlay)) throw new AirlockError('INVALID_INPUT', 'A config overlay is a JSON object.');
+  const config = overlay as Record<string, unknown>;
   return mutate(reg, actor, 'env.configure', () => {
     const env = requireEnvironment(reg, envName);
     const model = models.byName(reg.db, modelName);
     const latest = versions.latest(reg.db, modelName);
     if (!model || !latest) throw new AirlockError('NOT_FOUND', `There is no model "${modelName}" with a version.`);
     const manifest = manifestOf(latest);
-    assertConfig(manifest.config.schema, resolveConfig(manifest.config.defaults, config as Record<string, unknown>), `The overlay for ${modelName} in ${envName}`);
+    assertConfig(manifest.config.schema, resolveConfig(manifest.config.defaults, config), `The overlay for ${modelName} in ${envName}`);
     overlays.set(reg.db, env.id, model.id, canonicalJson(config), reg.now());
     return { result: { environment: envName, model: modelName, config }, audit: { action: 'env.overlay', subject: `env:${envName}`, details: { model: modelName, config } } };
   });

@@ -72,7 +72,7 @@ export function revokeHost(reg: Registry, actor: SigningActor, hostId: string, r
   return mutate(reg, actor, 'host.revoke', () => {
     const h = requireHost(reg, hostId);
     hosts.revoke(reg.db, h.id, reg.now());
-    return { result: { hostId, revoked: true }, audit: { action: 'host.revoke', subject: `host:${hostId}`, details: { keyId: h.key_id, reason } } };
+    return { result: { hostId, revoked: true as const }, audit: { action: 'host.revoke', subject: `host:${hostId}`, details: { keyId: h.key_id, reason } } };
   });
 }
 

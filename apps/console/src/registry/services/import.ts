@@ -38,6 +38,8 @@ export interface ImportInput {
   /** airlock-model.json; by default the one inside PATH when PATH is a directory */
   manifestPath?: string;
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  /** cancels the import: nothing is registered, and blobs it alone stored are removed */
+  signal?: AbortSignal;
 }
 
 export interface ImportResult {
@@ -83,6 +85,12 @@ function assertFileNames(files: { name: string }[]): void {
   }
 }
 
+/** A cancelled import takes back the blobs it alone added, unless a version has come to use them meanwhile. */
+async function forget(reg: Registry, digests: string[]): Promise<void> {
+  const used = new Set(components.allBlobs(reg.db).map((b) => b.digest));
+  for (const d of digests) if (!used.has(d)) await reg.store.remove(d);
+}
+
 /**
  * Imports a file or directory as a new version: every file is streamed into the blob store, the
  * manifest is built and digested, and the version is registered in one transaction. The same content
@@ -115,9 +123,18 @@ export async function importModel(reg: Registry, actor: SigningActor, input: Imp
   const bytesTotal = files.reduce((n, f) => n + f.size, 0);
   let bytesDone = 0;
   const comps: Component[] = [];
-  for (const f of files) {
-    const ref = await reg.store.putFile(f.path, { onBytes: (n) => input.onProgress?.((bytesDone += n), bytesTotal) });
-    comps.push({ role: roleOf(f.name, modelFile.roles), path: f.name, digest: ref.digest, size: ref.size });
+  const added: string[] = [];
+  try {
+    for (const f of files) {
+      input.signal?.throwIfAborted();
+      const ref = await reg.store.putFile(f.path, { onBytes: (n) => input.onProgress?.((bytesDone += n), bytesTotal), ...(input.signal ? { signal: input.signal } : {}) });
+      if (ref.added) added.push(ref.digest);
+      comps.push({ role: roleOf(f.name, modelFile.roles), path: f.name, digest: ref.digest, size: ref.size });
+    }
+    input.signal?.throwIfAborted();
+  } catch (err) {
+    if (input.signal?.aborted) await forget(reg, added);
+    throw err;
   }
   comps.sort((a, b) => (a.path < b.path ? -1 : 1));
   const { schema: _schema, kind: _kind, description, tags, roles: _roles, ...body } = modelFile;

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { AirlockError, VersionManifestSchema, type VersionManifest } from '@airlock/shared/common';
+import type { VersionDetailSchema } from '../../api/calls/models.js';
 import type { Actor, SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
 import type { Registry } from '../context.js';
@@ -34,17 +36,7 @@ export function listModels(reg: Registry, _actor: Actor, filter: { prefix?: stri
 
 export const manifestOf = (v: VersionView): VersionManifest => storedJson(v.manifest, `the manifest of ${v.model}@${v.number}`, VersionManifestSchema);
 
-export interface VersionDetail {
-  ref: string;
-  number: number;
-  digest: string;
-  state: string;
-  flag: string | null;
-  createdAt: string;
-  createdBy: string;
-  manifest: VersionManifest;
-  evaluations: { id: number; suite: string; metrics: Record<string, number>; source: string; recordedAt: string }[];
-}
+export type VersionDetail = z.infer<typeof VersionDetailSchema>;
 
 export function versionDetail(reg: Registry, v: VersionView): VersionDetail {
   return {

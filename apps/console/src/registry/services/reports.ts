@@ -17,6 +17,7 @@ import {
 import { verifyEnvelopeNative } from '@airlock/shared/node';
 import { authorize, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
+import type { ReviewKind } from '../../api/enums.js';
 import type { Registry } from '../context.js';
 import { deploymentHosts, deployments } from '../repos/deployments.js';
 import { hosts, type HostRow } from '../repos/hosts.js';
@@ -72,7 +73,7 @@ function unknownHostHead(reg: Registry, bytes: Uint8Array, file: string): { code
 /** What a report changes: deployment state per host, host status and inventory, review items. */
 function applyReport(reg: Registry, actor: SigningActor, host: HostRow, report: Report, reviewIds: number[]): void {
   const now = reg.now();
-  const openReview = (kind: string, detail: string) => reviewIds.push(reviews.open(reg.db, { kind, subject: `host:${host.host_id}`, detail, opened_at: now, opened_by: actor.user.id }));
+  const openReview = (kind: ReviewKind, detail: string) => reviewIds.push(reviews.open(reg.db, { kind, subject: `host:${host.host_id}`, detail, opened_at: now, opened_by: actor.user.id }));
   if (report.kind === 'receipt') {
     const r = report.body;
     const d = deployments.byBundleId(reg.db, r.bundleId);

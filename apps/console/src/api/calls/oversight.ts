@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { AuditAnchorSchema, AuditHeadSchema } from '@airlock/shared/common';
+import { command, job, query } from '../call.js';
+import { At, Id, NoInput, Path, ProblemSchema } from '../dto.js';
+import { REVIEW_KINDS, ROLES } from '../enums.js';
+
+export const ReviewSchema = z.strictObject({
+  id: Id,
+  kind: z.enum(REVIEW_KINDS),
+  subject: z.string(),
+  detail: z.string(),
+  openedAt: At,
+  openedBy: z.string().nullable(),
+  resolvedAt: At.nullable(),
+  resolvedBy: z.string().nullable(),
+  note: z.string().nullable(),
+});
+
+export const AuditEventSchema = z.strictObject({
+  seq: Id,
+  at: At,
+  actor: z.string(),
+  action: z.string(),
+  subject: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  hash: z.string(),
+});
+
+export const IntegrityReportSchema = z.strictObject({
+  ok: z.boolean(),
+  blobs: z.strictObject({ checked: z.int(), bytes: z.int() }),
+  versions: z.int(),
+  auditEvents: z.int(),
+  rows: z.int(),
+  problems: z.array(ProblemSchema),
+  /** blobs no version references (left by an interrupted import): `store.gc` removes them */
+  unreferenced: z.array(z.string()),
+});
+
+export const UserSchema = z.strictObject({ name: z.string(), roles: z.array(z.enum(ROLES)), keyId: z.string(), createdAt: At, disabled: z.boolean() });
+
+const RoleKeys = z.strictObject({ threshold: z.int(), keyIds: z.array(z.string()) });
+export const RootSummarySchema = z.strictObject({ version: z.int(), expiresAt: At, roles: z.strictObject({ root: RoleKeys, release: RoleKeys, approver: RoleKeys }) });
+
+/** Anchor files (from `audit.anchor`) whose heads the log must still reach. */
+const Anchors = z.strictObject({ anchors: z.array(Path).max(100).default([]) });
+
+export const oversightCalls = {
+  'reviews.list': query('Review items: open ones, or all with `all`.', null, z.strictObject({ all: z.boolean().default(false) }), z.array(ReviewSchema)),
+  'reviews.resolve': command('Resolve a review item, saying what was done; a rollback is reviewed by someone other than who made it.', 'review.resolve', z.strictObject({ id: Id, note: z.string().min(1).max(4000) }), ReviewSchema),
+  'audit.list': query(
+    'Audit events, newest first, optionally about one subject or by one person.',
+    null,
+    z.strictObject({ subject: z.string().max(200).optional(), actor: z.string().max(64).optional(), limit: z.int().min(1).max(10_000).default(50) }),
+    z.array(AuditEventSchema),
+  ),
+  'audit.verify': query(
+    "The audit chain (every hash, link, sequence and signature), and its head against every head seen outside it: hosts' reports and the anchors given.",
+    null,
+    Anchors,
+    z.strictObject({ checked: z.int(), head: AuditHeadSchema, problems: z.array(ProblemSchema) }),
+  ),
+  'audit.anchor': command("Write the log's head, signed by the caller, to a file an auditor keeps apart.", null, z.strictObject({ out: Path }), AuditAnchorSchema),
+  'audit.adopt': command(
+    'Once, for a registry begun before seals: seal every row as it stands (an admin holding a root key of root v1).',
+    null,
+    NoInput,
+    z.strictObject({ events: z.int(), normalised: z.array(z.string()) }),
+  ),
+  'registry.verify': job(
+    'Re-hash the blob store, recompute every version and signed record, hold every row to its seal and replay every decision.',
+    null,
+    Anchors,
+    IntegrityReportSchema,
+  ),
+  'store.gc': command(
+    'Remove blobs no version references that are older than the given age (left by interrupted imports).',
+    'store.gc',
+    z.strictObject({ minAgeMinutes: z.int().min(0).default(60) }),
+    z.strictObject({ removed: z.int(), bytes: z.int(), keptYoung: z.int(), digests: z.array(z.string()) }),
+  ),
+  'users.list': query('People, their roles and key ids.', null, NoInput, z.array(UserSchema)),
+  'users.add': command(
+    "Add a person with their own key, sealed under their passphrase; approvers' and operators' keys join the root of trust's roles.",
+    'user.add',
+    z.strictObject({ name: z.string().min(1).max(64), roles: z.array(z.enum(ROLES)).min(1), passphrase: z.string().min(1).max(1024) }),
+    UserSchema.extend({ rootVersion: z.int().nullable() }),
+  ),
+  'roots.list': query('Every root of trust this registry signed, oldest first.', null, NoInput, z.array(RootSummarySchema)),
+  'roots.export': command('Write a root of trust (the newest by default) to a file, for hosts to be installed with.', null, z.strictObject({ version: z.int().min(1).optional(), out: Path }), RootSummarySchema.extend({ path: z.string() })),
+};

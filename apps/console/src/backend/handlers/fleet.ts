@@ -1,0 +1,32 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '@airlock/shared/node';
+import { createDeployment, exportBundle, exportDepot, listDeployments } from '../../registry/services/deployments.js';
+import { fleet } from '../../registry/services/fleet.js';
+import { assignHost, enrollHost, listHosts, revokeHost } from '../../registry/services/hosts.js';
+import { importReports } from '../../registry/services/reports.js';
+import { authoriseRollback } from '../../registry/services/rollback-authorisations.js';
+import type { Handlers } from '../handler.js';
+
+const bytes = (phase: string, progress: (p: { phase: string; done: number; total: number; unit: 'bytes' }) => void) => (done: number, total: number) => progress({ phase, done, total, unit: 'bytes' });
+
+export const fleetHandlers: Handlers<
+  'hosts.list' | 'hosts.enroll' | 'hosts.assign' | 'hosts.revoke' | 'fleet.show' | 'deployments.list' | 'deployments.create' | 'bundles.export' | 'depot.export' | 'reports.import' | 'rollbacks.authorise'
+> = {
+  'hosts.list': ({ reg, actor }) => listHosts(reg, actor),
+  'hosts.enroll': async ({ reg, actor }, { path }) => enrollHost(reg, actor, await readFile(path), path),
+  'hosts.assign': ({ reg, actor }, { host, environment, labels }) => assignHost(reg, actor, host, environment, labels),
+  'hosts.revoke': ({ reg, actor }, { host, reason }) => revokeHost(reg, actor, host, reason),
+  'fleet.show': ({ reg, actor }, { staleAfterMinutes }) => fleet(reg, actor, { staleAfterMinutes }),
+  'deployments.list': ({ reg, actor }) => listDeployments(reg, actor),
+  'deployments.create': ({ reg, actor }, { environment, ...rest }) => createDeployment(reg, actor, { ...rest, env: environment }),
+  'bundles.export': ({ reg, actor, progress }, { deployment, out, delta, mkdir }) => exportBundle(reg, actor, deployment, resolve(out), { delta, mkdir, onProgress: bytes('export', progress) }),
+  'depot.export': ({ reg, actor, progress }, { out, mkdir }) => exportDepot(reg, actor, resolve(out), { mkdir, onProgress: bytes('export', progress) }),
+  'reports.import': ({ reg, actor }, { dir }) => importReports(reg, actor, resolve(dir)),
+  'rollbacks.authorise': async ({ reg, actor }, { environment, validHours, out, ...rest }) => {
+    const { authorisation, envelope } = await authoriseRollback(reg, actor, { ...rest, validHours, ...(environment ? { env: environment } : {}) });
+    const file = resolve(out);
+    await writeFileAtomic(file, `${JSON.stringify(envelope, null, 2)}\n`, { mode: 0o644 });
+    return { ...authorisation, file };
+  },
+};

@@ -1,0 +1,18 @@
+import type { CallName } from '../../api/contract.js';
+import type { Handlers } from '../handler.js';
+import { environmentHandlers } from './environments.js';
+import { fleetHandlers } from './fleet.js';
+import { modelHandlers } from './models.js';
+import { oversightHandlers } from './oversight.js';
+import { promotionHandlers } from './promotions.js';
+import { sessionHandlers } from './session.js';
+
+/** One handler per call of the contract (the type makes a missing one a compile error); `session.unlock` is the dispatcher's own. */
+export const HANDLERS: Handlers<Exclude<CallName, 'session.unlock'>> = {
+  ...sessionHandlers,
+  ...modelHandlers,
+  ...environmentHandlers,
+  ...promotionHandlers,
+  ...fleetHandlers,
+  ...oversightHandlers,
+};

@@ -1,0 +1,42 @@
+import type { VersionState } from '../../api/enums.js';
+import { runEvaluation, recordEvaluation } from '../../registry/services/evaluations.js';
+import { importModel } from '../../registry/services/import.js';
+import { transitionVersion } from '../../registry/services/lifecycle.js';
+import { annotateModel, diffVersions, listModels, showModel } from '../../registry/services/models.js';
+import { refOf } from '../../registry/services/refs.js';
+import type { Handlers } from '../handler.js';
+
+const activeView = (a: { environment: string; model: string; number: number; digest: string; activated_at: string }) => ({
+  environment: a.environment,
+  model: a.model,
+  number: a.number,
+  digest: a.digest,
+  activatedAt: a.activated_at,
+});
+
+export const modelHandlers: Handlers<'models.list' | 'models.show' | 'models.import' | 'models.annotate' | 'versions.diff' | 'versions.transition' | 'evaluations.run' | 'evaluations.record'> = {
+  'models.list': ({ reg, actor }, input) => listModels(reg, actor, input),
+  'models.show': ({ reg, actor }, { ref }) => {
+    const shown = showModel(reg, actor, ref);
+    if (shown.kind === 'version') return { kind: 'version', version: { ...shown.version, state: shown.version.state as VersionState } };
+    return { ...shown, versions: shown.versions.map((v) => ({ ...v, state: v.state as VersionState })), active: shown.active.map(activeView) };
+  },
+  'models.import': async ({ reg, actor, progress, signal }, input) => {
+    const { created, version, assumed } = await importModel(reg, actor, {
+      ...input,
+      signal,
+      onProgress: (done, total) => progress({ phase: 'import', done, total, unit: 'bytes' }),
+    });
+    return { created, ref: refOf(version), digest: version.digest, state: version.state as VersionState, assumed };
+  },
+  'models.annotate': ({ reg, actor }, { name, ...change }) => annotateModel(reg, actor, name, change),
+  'versions.diff': ({ reg, actor }, { from, to }) => diffVersions(reg, actor, from, to),
+  'versions.transition': ({ reg, actor }, { ref, to, reason }) => transitionVersion(reg, actor, ref, to, reason) as Promise<{ ref: string; from: VersionState; to: VersionState; flaggedDependents: string[] }>,
+  'evaluations.run': async ({ reg, actor, progress }, { ref, suite }) => {
+    progress({ phase: 'evaluate', done: 0, total: 0, unit: 'items' });
+    return runEvaluation(reg, actor, ref, suite);
+  },
+  'evaluations.record': ({ reg, actor }, { ref, suite, results }) => recordEvaluation(reg, actor, ref, suite, results),
+};
+
+export { activeView };

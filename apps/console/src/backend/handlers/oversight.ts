@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import { listAudit } from '../../registry/audit.js';
+import type { Actor } from '../../registry/auth.js';
+import type { Registry } from '../../registry/context.js';
+import { adoptRegistry } from '../../registry/services/adopt.js';
+import { readAnchor, writeAnchor } from '../../registry/services/audit-anchors.js';
+import { verifyAuditLog, verifyRegistry } from '../../registry/services/integrity.js';
+import { listReviews, resolveReview } from '../../registry/services/reviews.js';
+import { exportRoot, listRoots } from '../../registry/services/root-export.js';
+import { collectGarbage } from '../../registry/services/store-gc.js';
+import { addUser, listUsers } from '../../registry/services/users.js';
+import type { Handlers } from '../handler.js';
+
+const anchorsFrom = (reg: Registry, actor: Actor, paths: string[]) => Promise.all(paths.map((p) => readAnchor(reg, actor, resolve(p))));
+
+export const oversightHandlers: Handlers<
+  | 'reviews.list'
+  | 'reviews.resolve'
+  | 'audit.list'
+  | 'audit.verify'
+  | 'audit.anchor'
+  | 'audit.adopt'
+  | 'registry.verify'
+  | 'store.gc'
+  | 'users.list'
+  | 'users.add'
+  | 'roots.list'
+  | 'roots.export'
+> = {
+  'reviews.list': ({ reg, actor }, { all }) => listReviews(reg, actor, { all }),
+  'reviews.resolve': ({ reg, actor }, { id, note }) => resolveReview(reg, actor, id, note),
+  'audit.list': ({ reg }, filter) => listAudit(reg, filter),
+  'audit.verify': async ({ reg, actor }, { anchors }) => verifyAuditLog(reg, actor, await anchorsFrom(reg, actor, anchors)),
+  'audit.anchor': ({ reg, actor }, { out }) => writeAnchor(reg, actor, resolve(out)),
+  'audit.adopt': ({ reg, actor }) => adoptRegistry(reg, actor),
+  'registry.verify': async ({ reg, actor, progress }, { anchors }) =>
+    verifyRegistry(reg, actor, {
+      anchors: await anchorsFrom(reg, actor, anchors),
+      onProgress: (phase, done, total) => progress({ phase, done, total, unit: phase === 'blobs' ? 'items' : 'events' }),
+    }),
+  'store.gc': ({ reg, actor }, { minAgeMinutes }) => collectGarbage(reg, actor, { minAgeMs: minAgeMinutes * 60_000 }),
+  'users.list': ({ reg, actor }) => listUsers(reg, actor),
+  'users.add': ({ reg, actor }, input) => addUser(reg, actor, input),
+  'roots.list': ({ reg, actor }) => listRoots(reg, actor),
+  'roots.export': ({ reg, actor }, { version, out }) => exportRoot(reg, actor, { ...(version !== undefined ? { version } : {}), out: resolve(out) }),
+};
