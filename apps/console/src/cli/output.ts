@@ -32,7 +32,7 @@ export class Output {
   }
 
   /** A progress bar on stderr when a person is watching; a no-op for scripts and pipes. */
-  progress(label: string): { update(done: number, total: number): void; stop(): void } {
+  progress(label: string): { update(done: number, total: number, unit: 'bytes' | 'items'): void; stop(): void } {
     if (this.json || !process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
     const bar = new SingleBar({
       stream: process.stderr,
@@ -41,14 +41,15 @@ export class Output {
       clearOnComplete: false,
     });
     let started = false;
-    const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
     return {
-      update(done, total) {
+      update(done, total, unit) {
+        const show = (n: number) => (unit === 'bytes' ? formatBytes(n) : String(n));
         if (!started) {
-          bar.start(total, 0, { done: mib(0), size: mib(total) });
+          bar.start(total, 0, { done: show(0), size: show(total) });
           started = true;
         }
-        bar.update(done, { done: mib(done), size: mib(total) });
+        bar.setTotal(total);
+        bar.update(done, { done: show(done), size: show(total) });
       },
       stop() {
         if (started) bar.stop();

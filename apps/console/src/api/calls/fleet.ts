@@ -4,6 +4,9 @@ import { command, job, query } from '../call.js';
 import { At, Id, Name, NoInput, Path } from '../dto.js';
 import { DEPLOYMENT_HOST_STATES } from '../enums.js';
 
+/** An authorisation to roll back below a floor lives at most this long. */
+export const MAX_VALID_HOURS = 24 * 30;
+
 export const HostSchema = z.strictObject({
   hostId: z.string(),
   environment: z.string().nullable(),
@@ -110,7 +113,7 @@ export const fleetCalls = {
       hosts: z.array(Name).optional(),
       slot: Name.optional(),
       reason: z.string().min(1).max(2000),
-      validHours: z.int().min(1).default(24),
+      validHours: z.int().min(1).max(MAX_VALID_HOURS).default(24),
       out: Path,
     }),
     RollbackAuthorisationSchema.extend({ file: z.string() }),

@@ -92,7 +92,7 @@ export const modelCalls = {
   'versions.transition': command(
     "Move a version through its lifecycle (validate, deprecate, retire, quarantine, lift a quarantine, revoke); the registry checks the move and the caller's role for it.",
     null,
-    z.strictObject({ ref: Ref, to: z.enum(VERSION_STATES), reason: z.string().min(1).max(2000) }),
+    z.strictObject({ ref: Ref, to: z.enum(VERSION_STATES), reason: z.string().max(2000).default('') }),
     z.strictObject({ ref: z.string(), from: z.enum(VERSION_STATES), to: z.enum(VERSION_STATES), flaggedDependents: z.array(z.string()) }),
   ),
   'evaluations.run': job('Run the suite a version declares and record its metrics as executed results.', 'eval.record', z.strictObject({ ref: Ref, suite: Name }), RecordedEvaluationSchema),

@@ -79,7 +79,7 @@ export const promotionCalls = {
     z.strictObject({ id: Id, decision: z.enum(['approve', 'reject']), note: z.string().max(2000).default('') }),
     PromotionOutcomeSchema,
   ),
-  'promotions.withdraw': command('Withdraw an open promotion request.', 'promote.withdraw', z.strictObject({ id: Id, reason: z.string().min(1).max(2000) }), PromotionOutcomeSchema),
+  'promotions.withdraw': command('Withdraw an open promotion request.', 'promote.withdraw', z.strictObject({ id: Id, reason: z.string().max(2000).default('') }), PromotionOutcomeSchema),
   'promotions.rollback': command(
     'Break glass: make the previously active version active again, without gates or approvals, and open a review item for someone else.',
     'rollback',

@@ -102,7 +102,7 @@ export function registerBundle(program: Command): Command {
           model: { name: opts.model, kind: opts.kind, version: opts.modelVersion },
           runtime: { command: opts.command, args: opts.arg, port: opts.port },
           expiresInDays: opts.expiresDays,
-          onProgress: (_phase, done, total) => bar.update(done, total),
+          onProgress: (_phase, done, total) => bar.update(done, total, 'bytes'),
         }).finally(() => bar.stop());
         const summary = summarize(result.manifest);
         out.result({ path: result.path, ...summary }, () => `wrote    ${result.path}\n${describe(summary)}`);
@@ -126,7 +126,7 @@ export function registerBundle(program: Command): Command {
           const verified = await verifyBundleFile(file, {
             trust: { root, highWaterMs: 0, nowMs },
             stagingDir: join(scratch, 'staging'),
-            onProgress: (done, total) => bar.update(done, total),
+            onProgress: (done, total) => bar.update(done, total, 'bytes'),
           }).finally(() => bar.stop());
           await verified.discard();
           const summary = summarize(verified.manifest);

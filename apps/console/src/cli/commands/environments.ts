@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { createEnvironment, listEnvironments, setOverlay, setPolicy, setSecrets, showEnvironment, type EnvironmentView } from '../../registry/services/environments.js';
+import type { Output } from '../../api/contract.js';
 import { table } from '../output.js';
 import { readJsonFile } from '../read-json.js';
 import { action, collect, parseIntOption } from '../run.js';
 
-const describeEnv = (e: EnvironmentView) =>
+const describeEnv = (e: Output<'environments.show'> | Output<'environments.create'>) =>
   [
     `environment ${e.name} (tier ${e.tier})`,
     `approvals   ${e.policy.approvals}${e.policy.requirePreviousTier ? ', previous tier required' : ''}, requests expire after ${e.policy.requestTtlHours} h`,
@@ -33,8 +33,7 @@ export function registerEnvironments(program: Command): void {
           ...(opts.requirePreviousTier ? { requirePreviousTier: true } : {}),
           ...(opts.requireSuite.length ? { requiredSuites: [...((base.requiredSuites as unknown[]) ?? []), ...opts.requireSuite.map((suite) => ({ suite }))] } : {}),
         };
-        const { reg, actor } = await ctx.writer();
-        const created = createEnvironment(reg, actor, { name, tier: opts.tier, policy, secrets: opts.secret });
+        const created = await ctx.callWith('environments.create', { name, tier: opts.tier, policy, secrets: opts.secret });
         ctx.out.result(created, () => `created\n${describeEnv(created)}`);
       }),
     );
@@ -43,8 +42,7 @@ export function registerEnvironments(program: Command): void {
     .description('list environments')
     .action(
       action(async (ctx) => {
-        const { reg, actor } = await ctx.reader();
-        const all = listEnvironments(reg, actor);
+        const all = await ctx.call('environments.list', {});
         ctx.out.result(all, () => table(all.map((e) => ({ ...e, approvals: e.policy.approvals, suites: e.policy.requiredSuites.map((s) => s.suite) })), ['name', 'tier', 'approvals', 'suites', 'secrets']));
       }),
     );
@@ -54,9 +52,8 @@ export function registerEnvironments(program: Command): void {
     .argument('<name>', 'environment name')
     .action(
       action(async (ctx, name: string) => {
-        const { reg, actor } = await ctx.reader();
-        const e = showEnvironment(reg, actor, name);
-        ctx.out.result(e, () => `${describeEnv(e)}\n\nactive\n${table(e.active, ['model', 'number', 'digest', 'activated_at'])}`);
+        const e = await ctx.call('environments.show', { name });
+        ctx.out.result(e, () => `${describeEnv(e)}\n\nactive\n${table(e.active, ['model', 'number', 'digest', 'activatedAt'])}`);
       }),
     );
   env
@@ -66,9 +63,7 @@ export function registerEnvironments(program: Command): void {
     .requiredOption('--policy <file>', 'policy JSON')
     .action(
       action(async (ctx, name: string, opts: { policy: string }) => {
-        const json = await readJsonFile(opts.policy);
-        const { reg, actor } = await ctx.writer();
-        const e = setPolicy(reg, actor, name, json);
+        const e = await ctx.callWith('environments.setPolicy', { name, policy: await readJsonFile(opts.policy) });
         ctx.out.result(e, () => describeEnv(e));
       }),
     );
@@ -80,9 +75,7 @@ export function registerEnvironments(program: Command): void {
     .requiredOption('--config <file>', 'overlay JSON object')
     .action(
       action(async (ctx, name: string, opts: { model: string; config: string }) => {
-        const json = await readJsonFile(opts.config);
-        const { reg, actor } = await ctx.writer();
-        const r = setOverlay(reg, actor, name, opts.model, json);
+        const r = await ctx.callWith('environments.setOverlay', { environment: name, model: opts.model, config: await readJsonFile(opts.config) });
         ctx.out.result(r, () => `overlay for ${r.model} in ${r.environment}: ${JSON.stringify(r.config)}`);
       }),
     );
@@ -93,8 +86,7 @@ export function registerEnvironments(program: Command): void {
     .argument('[secrets...]', 'secret names')
     .action(
       action(async (ctx, name: string, secrets: string[]) => {
-        const { reg, actor } = await ctx.writer();
-        const e = setSecrets(reg, actor, name, secrets);
+        const e = await ctx.call('environments.setSecrets', { name, secrets });
         ctx.out.result(e, () => describeEnv(e));
       }),
     );

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { recordEvaluation, runEvaluation } from '../../registry/services/evaluations.js';
+import type { Output } from '../../api/contract.js';
 import { readJsonFile } from '../read-json.js';
 import { action } from '../run.js';
 
-type Recorded = ReturnType<typeof recordEvaluation>;
+type Recorded = Output<'evaluations.record'>;
 const describe = (r: Recorded) => `recorded ${r.suite} #${r.id} for ${r.version} (${r.source}): ${Object.entries(r.metrics).map(([k, v]) => `${k}=${v}`).join(' ')}`;
 
 export function registerEvaluations(program: Command): void {
@@ -16,9 +16,7 @@ export function registerEvaluations(program: Command): void {
     .requiredOption('--suite <suite>', 'suite name')
     .action(
       action(async (ctx, ref: string, results: string, opts: { suite: string }) => {
-        const json = await readJsonFile(results);
-        const { reg, actor } = await ctx.writer();
-        const r = recordEvaluation(reg, actor, ref, opts.suite, json);
+        const r = await ctx.call('evaluations.record', { ref, suite: opts.suite, results: await readJsonFile(results) });
         ctx.out.result(r, () => describe(r));
       }),
     );
@@ -29,8 +27,7 @@ export function registerEvaluations(program: Command): void {
     .requiredOption('--suite <suite>', 'suite name')
     .action(
       action(async (ctx, ref: string, opts: { suite: string }) => {
-        const { reg, actor } = await ctx.writer();
-        const r = await runEvaluation(reg, actor, ref, opts.suite);
+        const r = await ctx.call('evaluations.run', { ref, suite: opts.suite });
         ctx.out.result(r, () => describe(r));
       }),
     );

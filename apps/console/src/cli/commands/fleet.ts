@@ -1,10 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { AirlockError, parseLabels, utf8Encode, type ErrorCode } from '@airlock/shared/common';
-import { createDeployment, exportBundle, exportDepot, listDeployments } from '../../registry/services/deployments.js';
-import { fleet } from '../../registry/services/fleet.js';
-import { assignHost, enrollHost, listHosts, revokeHost } from '../../registry/services/hosts.js';
-import { importReports } from '../../registry/services/reports.js';
+import { parseLabels, type ErrorCode } from '@airlock/shared/common';
 import { formatBytes, table } from '../output.js';
 import { action, parseIntOption } from '../run.js';
 
@@ -16,11 +12,7 @@ export function registerFleet(program: Command, bundle: Command): void {
     .argument('<file>', '<host>.enrollment.json')
     .action(
       action(async (ctx, file: string) => {
-        const bytes = utf8Encode(await readFile(file, 'utf8').catch(() => {
-          throw new AirlockError('NOT_FOUND', `Cannot read ${file}.`);
-        }));
-        const { reg, actor } = await ctx.writer();
-        const r = enrollHost(reg, actor, bytes, file);
+        const r = await ctx.call('hosts.enroll', { path: resolve(file) });
         ctx.out.result(r, () => `${r.created ? 'enrolled' : 'refreshed'} ${r.hostId} (key ${r.keyId.slice(0, 16)}…)`);
       }),
     );
@@ -32,8 +24,7 @@ export function registerFleet(program: Command, bundle: Command): void {
     .option('--labels <k=v,...>', 'labels to set')
     .action(
       action(async (ctx, hostId: string, opts: { env: string; labels?: string }) => {
-        const { reg, actor } = await ctx.writer();
-        const r = assignHost(reg, actor, hostId, opts.env, parseLabels(opts.labels));
+        const r = await ctx.call('hosts.assign', { host: hostId, environment: opts.env, labels: parseLabels(opts.labels) });
         ctx.out.result(r, () => `${r.hostId} is in ${r.environment}`);
       }),
     );
@@ -44,8 +35,7 @@ export function registerFleet(program: Command, bundle: Command): void {
     .requiredOption('--reason <text>', 'why')
     .action(
       action(async (ctx, hostId: string, opts: { reason: string }) => {
-        const { reg, actor } = await ctx.writer();
-        ctx.out.result(revokeHost(reg, actor, hostId, opts.reason), () => `revoked ${hostId}`);
+        ctx.out.result(await ctx.call('hosts.revoke', { host: hostId, reason: opts.reason }), () => `revoked ${hostId}`);
       }),
     );
   host
@@ -53,8 +43,7 @@ export function registerFleet(program: Command, bundle: Command): void {
     .description('list enrolled hosts')
     .action(
       action(async (ctx) => {
-        const { reg, actor } = await ctx.reader();
-        const rows = listHosts(reg, actor);
+        const rows = await ctx.call('hosts.list', {});
         ctx.out.result(rows, () => table(rows.map((r) => ({ ...r, labels: Object.entries(r.labels).map(([k, v]) => `${k}=${v}`) })), ['hostId', 'environment', 'labels', 'enrolledAt', 'lastSeen']));
       }),
     );
@@ -70,8 +59,7 @@ export function registerFleet(program: Command, bundle: Command): void {
     .option('--floor <n>', 'security floor: hosts refuse versions below it afterwards', parseIntOption('--floor', 0), 0)
     .action(
       action(async (ctx, model: string, opts: { env: string; hosts?: string; slot?: string; floor: number }) => {
-        const { reg, actor } = await ctx.writer();
-        const r = createDeployment(reg, actor, { model, env: opts.env, floor: opts.floor, ...(opts.hosts ? { hosts: opts.hosts.split(',').filter(Boolean) } : {}), ...(opts.slot ? { slot: opts.slot } : {}) });
+        const r = await ctx.call('deployments.create', { model, environment: opts.env, floor: opts.floor, ...(opts.hosts ? { hosts: opts.hosts.split(',').filter(Boolean) } : {}), ...(opts.slot ? { slot: opts.slot } : {}) });
         ctx.out.result(r, () => `deployment #${r.id}: ${r.version} → ${r.environment} (channel ${r.channel} #${r.sequence}, slot ${r.slot}) for ${r.hosts.join(', ') || 'every host in the environment'}; ${r.approvals} approval(s) carried`);
       }),
     );
@@ -80,8 +68,7 @@ export function registerFleet(program: Command, bundle: Command): void {
     .description('list deployments and their state per host')
     .action(
       action(async (ctx) => {
-        const { reg, actor } = await ctx.reader();
-        const rows = listDeployments(reg, actor);
+        const rows = await ctx.call('deployments.list', {});
         const host = (r: (typeof rows)[number], h: (typeof rows)[number]['hosts'][number]) =>
           `${h.hostId}: ${h.state.replace('_', ' ')}${h.code ? ` ${h.code}` : ''}${h.serving && h.serving !== r.version ? `, now serving ${h.serving}` : ''}`;
         ctx.out.result(rows, () => table(rows.map((r) => ({ ...r, hosts: r.hosts.map((h) => host(r, h)) })), ['id', 'version', 'environment', 'sequence', 'createdAt', 'hosts']));
@@ -97,9 +84,7 @@ export function registerFleet(program: Command, bundle: Command): void {
     .option('--mkdir', 'create the destination folder if it does not exist (by default it must, so that an unmounted stick is noticed)')
     .action(
       action(async (ctx, id: string, opts: { out: string; delta: 'auto' | 'none'; mkdir?: boolean }) => {
-        const { reg, actor } = await ctx.writer();
-        const bar = ctx.out.progress('export');
-        const r = await exportBundle(reg, actor, parseIntOption('deployment id', 1)(id), opts.out, { delta: opts.delta, mkdir: opts.mkdir ?? false, onProgress: (d, t) => bar.update(d, t) }).finally(() => bar.stop());
+        const r = await ctx.call('bundles.export', { deployment: parseIntOption('deployment id', 1)(id), out: resolve(opts.out), delta: opts.delta, mkdir: opts.mkdir ?? false }, { progress: 'export' });
         ctx.out.result(r, () => `wrote ${r.path} (${formatBytes(r.bytes)}; ${r.blobs - r.omitted} of ${r.blobs} blobs included; roots up to version ${r.rootVersion})`);
       }),
     );
@@ -113,8 +98,7 @@ export function registerFleet(program: Command, bundle: Command): void {
     .option('--mkdir', 'create the destination folder if it does not exist')
     .action(
       action(async (ctx, opts: { out: string; mkdir?: boolean }) => {
-        const { reg, actor } = await ctx.writer();
-        const r = await exportDepot(reg, actor, opts.out, { mkdir: opts.mkdir ?? false });
+        const r = await ctx.call('depot.export', { out: resolve(opts.out), mkdir: opts.mkdir ?? false }, { progress: 'export' });
         ctx.out.result(r, () => `wrote ${r.bundles.length} bundle(s) and index.json to ${r.dir}`);
       }),
     );
@@ -127,8 +111,7 @@ export function registerFleet(program: Command, bundle: Command): void {
     .argument('<dir>', 'folder of reports')
     .action(
       action(async (ctx, dir: string) => {
-        const { reg, actor } = await ctx.writer();
-        const r = await importReports(reg, actor, dir);
+        const r = await ctx.call('reports.import', { dir: resolve(dir) });
         const human = () => [`imported ${r.imported}, already had ${r.duplicates}, rejected ${r.rejected.length}; review items opened: ${r.reviews.length}`, ...r.rejected.map((x) => `rejected ${x.file}: ${x.code}: ${x.message}`), ...r.audit.map((x) => `warning ${x.code}: ${x.message}`)].join('\n');
         const first = r.rejected[0];
         if (first) process.exitCode = ctx.out.refused(r, { code: first.code as ErrorCode, message: `${r.rejected.length} file(s) were rejected; the rest were imported. First: ${first.file}: ${first.message}` }, human);
@@ -142,8 +125,7 @@ export function registerFleet(program: Command, bundle: Command): void {
     .option('--stale-after <minutes>', 'a host whose last report is older is stale', parseIntOption('--stale-after', 1), 60)
     .action(
       action(async (ctx, opts: { staleAfter: number }) => {
-        const { reg, actor } = await ctx.reader();
-        const rows = fleet(reg, actor, { staleAfterMinutes: opts.staleAfter });
+        const rows = await ctx.call('fleet.show', { staleAfterMinutes: opts.staleAfter });
         ctx.out.result(rows, () =>
           table(
             rows.map((r) => ({

@@ -1,13 +1,13 @@
 import { Option, type Command } from 'commander';
 import { MODEL_KINDS } from '@airlock/shared/common';
+import { resolve } from 'node:path';
+import type { z } from 'zod';
+import type { VersionDetailSchema } from '../../api/calls/models.js';
 import type { VersionState } from '../../api/enums.js';
-import { importModel } from '../../registry/services/import.js';
-import { transitionVersion } from '../../registry/services/lifecycle.js';
-import { annotateModel, diffVersions, listModels, showModel, type VersionDetail } from '../../registry/services/models.js';
 import { table } from '../output.js';
 import { action, collect, parseIntOption } from '../run.js';
 
-function describeVersion(v: VersionDetail): string {
+function describeVersion(v: z.infer<typeof VersionDetailSchema>): string {
   const m = v.manifest;
   return [
     `version  ${v.ref} (${m.model.kind})  ${v.state}${v.flag ? `  FLAGGED: ${v.flag}` : ''}`,
@@ -38,17 +38,12 @@ export function registerModels(program: Command): void {
     .option('--manifest <file>', 'airlock-model.json (default: the one inside PATH)')
     .action(
       action(async (ctx, path: string, opts: { model: string; kind?: (typeof MODEL_KINDS)[number]; manifest?: string }) => {
-        const { reg, actor } = await ctx.writer();
-        const bar = ctx.out.progress('import');
-        const { created, version, assumed } = await importModel(reg, actor, {
-          path,
-          model: opts.model,
-          ...(opts.kind ? { kind: opts.kind } : {}),
-          ...(opts.manifest ? { manifestPath: opts.manifest } : {}),
-          onProgress: (d, t) => bar.update(d, t),
-        }).finally(() => bar.stop());
-        const out = { created, ref: `${version.model}@${version.number}`, digest: version.digest, state: version.state, assumed };
-        ctx.out.result(out, () => [`${created ? 'imported' : 'exists  '} ${out.ref} ${out.digest} (${out.state})`, ...assumed.map((a) => `assumed  ${a}`)].join('\n'));
+        const out = await ctx.call(
+          'models.import',
+          { path: resolve(path), model: opts.model, ...(opts.kind ? { kind: opts.kind } : {}), ...(opts.manifest ? { manifestPath: resolve(opts.manifest) } : {}) },
+          { progress: 'import' },
+        );
+        ctx.out.result(out, () => [`${out.created ? 'imported' : 'exists  '} ${out.ref} ${out.digest} (${out.state})`, ...out.assumed.map((a) => `assumed  ${a}`)].join('\n'));
       }),
     );
   model
@@ -59,8 +54,7 @@ export function registerModels(program: Command): void {
     .option('--limit <n>', 'at most this many', parseIntOption('--limit', 1, 100_000), 1000)
     .action(
       action(async (ctx, opts: { prefix?: string; tag?: string; limit: number }) => {
-        const { reg, actor } = await ctx.reader();
-        const rows = listModels(reg, actor, opts);
+        const rows = await ctx.call('models.list', opts);
         ctx.out.result(rows, () => table(rows, ['name', 'kind', 'versions', 'latest', 'tags']));
       }),
     );
@@ -70,8 +64,7 @@ export function registerModels(program: Command): void {
     .argument('<ref>', 'NAME or NAME@N')
     .action(
       action(async (ctx, ref: string) => {
-        const { reg, actor } = await ctx.reader();
-        const shown = showModel(reg, actor, ref);
+        const shown = await ctx.call('models.show', { ref });
         ctx.out.result(shown, () =>
           shown.kind === 'version'
             ? describeVersion(shown.version)
@@ -82,7 +75,7 @@ export function registerModels(program: Command): void {
                 table(shown.versions, ['number', 'state', 'flag', 'createdAt', 'digest']),
                 '',
                 'active',
-                table(shown.active, ['environment', 'number', 'activated_at']),
+                table(shown.active, ['environment', 'number', 'activatedAt']),
               ].join('\n'),
         );
       }),
@@ -96,8 +89,7 @@ export function registerModels(program: Command): void {
     .option('--untag <tag>', 'remove a tag (repeatable)', collect, [])
     .action(
       action(async (ctx, name: string, opts: { description?: string; tag: string[]; untag: string[] }) => {
-        const { reg, actor } = await ctx.writer();
-        const r = annotateModel(reg, actor, name, { ...(opts.description !== undefined ? { description: opts.description } : {}), addTags: opts.tag, removeTags: opts.untag });
+        const r = await ctx.call('models.annotate', { name, ...(opts.description !== undefined ? { description: opts.description } : {}), addTags: opts.tag, removeTags: opts.untag });
         ctx.out.result(r, () => `annotated ${r.name}: tags ${r.tags.join(', ') || '-'}`);
       }),
     );
@@ -110,8 +102,7 @@ export function registerModels(program: Command): void {
     .argument('<b>', 'NAME@B')
     .action(
       action(async (ctx, a: string, b: string) => {
-        const { reg, actor } = await ctx.reader();
-        const d = diffVersions(reg, actor, a, b);
+        const d = await ctx.call('versions.diff', { from: a, to: b });
         const section = (title: string, c: { added: string[]; removed: string[]; changed: { key: string; from: unknown; to: unknown }[] }) =>
           [
             `${title}:`,
@@ -141,8 +132,7 @@ export function registerModels(program: Command): void {
       .option('--reason <text>', 'why (kept in the audit log)', '')
       .action(
         action(async (ctx, ref: string, opts: { reason: string }) => {
-          const { reg, actor } = await ctx.writer();
-          const r = await transitionVersion(reg, actor, ref, to, opts.reason);
+          const r = await ctx.call('versions.transition', { ref, to, reason: opts.reason });
           ctx.out.result(r, () => [`${r.ref}: ${r.from} → ${r.to}`, ...r.flaggedDependents.map((d) => `flagged  ${d} (depends on it)`)].join('\n'));
         }),
       );

@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
 import { AirlockError } from '@airlock/shared/common';
-import { listAudit } from '../../registry/audit.js';
-import { adoptRegistry } from '../../registry/services/adopt.js';
-import { readAnchor, writeAnchor } from '../../registry/services/audit-anchors.js';
-import { verifyAuditLog, verifyRegistry } from '../../registry/services/integrity.js';
-import { collectGarbage } from '../../registry/services/store-gc.js';
-import { listReviews, resolveReview } from '../../registry/services/reviews.js';
+import { resolve } from 'node:path';
 import { formatBytes, plural, table } from '../output.js';
 import { action, collect, parseIntOption } from '../run.js';
 
@@ -17,8 +12,7 @@ export function registerOversight(program: Command): void {
     .option('--all', 'include resolved items')
     .action(
       action(async (ctx, opts: { all?: boolean }) => {
-        const { reg, actor } = await ctx.reader();
-        const rows = listReviews(reg, actor, opts);
+        const rows = await ctx.call('reviews.list', { all: opts.all ?? false });
         ctx.out.result(rows, () => table(rows, ['id', 'kind', 'subject', 'openedAt', 'resolvedAt', 'detail']));
       }),
     );
@@ -29,8 +23,7 @@ export function registerOversight(program: Command): void {
     .requiredOption('--note <text>', 'what was done')
     .action(
       action(async (ctx, id: string, opts: { note: string }) => {
-        const { reg, actor } = await ctx.writer();
-        const r = resolveReview(reg, actor, parseIntOption('review id', 1)(id), opts.note);
+        const r = await ctx.call('reviews.resolve', { id: parseIntOption('review id', 1)(id), note: opts.note });
         ctx.out.result(r, () => `resolved review item #${r.id} (${r.kind} ${r.subject})`);
       }),
     );
@@ -44,8 +37,7 @@ export function registerOversight(program: Command): void {
     .option('--limit <n>', 'how many', parseIntOption('--limit', 1, 100_000), 50)
     .action(
       action(async (ctx, opts: { subject?: string; actor?: string; limit: number }) => {
-        const { reg } = await ctx.reader();
-        const rows = listAudit(reg, opts);
+        const rows = await ctx.call('audit.list', opts);
         ctx.out.result(rows, () => table(rows.map((r) => ({ ...r, details: JSON.stringify(r.details).slice(0, 80) })), ['seq', 'at', 'actor', 'action', 'subject', 'details']));
       }),
     );
@@ -55,9 +47,8 @@ export function registerOversight(program: Command): void {
     .option('--anchor <file>', 'an anchor from `airlock audit anchor` that the log must still reach (repeatable)', collect, [])
     .action(
       action(async (ctx, opts: { anchor: string[] }) => {
-        const { reg, actor } = await ctx.verifier();
-        const anchors = await Promise.all(opts.anchor.map((f) => readAnchor(reg, actor, f)));
-        const r = verifyAuditLog(reg, actor, anchors);
+        const anchors = opts.anchor.map((f) => resolve(f));
+        const r = await ctx.call('audit.verify', { anchors });
         if (r.problems.length > 0) {
           if (!ctx.out.json) for (const p of r.problems.slice(1)) process.stderr.write(`problem ${p.code}: ${p.message}\n`);
           const first = r.problems[0]!;
@@ -74,8 +65,7 @@ export function registerOversight(program: Command): void {
     .requiredOption('--out <file>', 'where to write the anchor (a new file, e.g. on removable media)')
     .action(
       action(async (ctx, opts: { out: string }) => {
-        const { reg, actor } = await ctx.writer();
-        const anchor = await writeAnchor(reg, actor, opts.out);
+        const anchor = await ctx.call('audit.anchor', { out: resolve(opts.out) });
         ctx.out.result({ ...anchor, path: opts.out }, () => `anchored event ${anchor.head.seq} (${anchor.head.hash.slice(0, 16)}…) signed by ${anchor.by}: ${opts.out}`);
       }),
     );
@@ -85,8 +75,7 @@ export function registerOversight(program: Command): void {
     .description('once, for a registry begun before Airlock sealed rows: seal every row as it stands (an admin holding the root key)')
     .action(
       action(async (ctx) => {
-        const { reg, actor } = await ctx.writer({ sealed: false });
-        const r = adoptRegistry(reg, actor);
+        const r = await ctx.call('audit.adopt', {});
         ctx.out.result(r, () => `adopted: ${r.events} earlier events checked; every row is now sealed, and the registry is held to its seals`);
       }),
     );
@@ -97,15 +86,7 @@ export function registerOversight(program: Command): void {
     .option('--anchor <file>', 'an anchor from `airlock audit anchor` that the log must still reach (repeatable)', collect, [])
     .action(
       action(async (ctx, opts: { anchor: string[] }) => {
-        const { reg, actor } = await ctx.verifier();
-        const anchors = await Promise.all(opts.anchor.map((f) => readAnchor(reg, actor, f)));
-        const bar = ctx.out.progress('verify');
-        const report = await verifyRegistry(reg, actor, {
-          anchors,
-          onProgress: (phase, done, total) => {
-            if (phase === 'blobs') bar.update(done, total);
-          },
-        }).finally(() => bar.stop());
+        const report = await ctx.call('registry.verify', { anchors: opts.anchor.map((f) => resolve(f)) }, { progress: 'verify' });
         if (!report.ok) {
           if (!ctx.out.json) for (const p of report.problems) process.stderr.write(`problem ${p.code}: ${p.message}\n`);
           throw new AirlockError('INTEGRITY_FAILED', `${report.problems.length} problem(s) found.`, { problems: report.problems });
@@ -121,8 +102,7 @@ export function registerOversight(program: Command): void {
     .option('--min-age-minutes <n>', 'keep blobs younger than this, which an import running now may still be adding', parseIntOption('--min-age-minutes', 0, 525_600), 60)
     .action(
       action(async (ctx, opts: { minAgeMinutes: number }) => {
-        const { reg, actor } = await ctx.writer();
-        const r = await collectGarbage(reg, actor, { minAgeMs: opts.minAgeMinutes * 60_000 });
+        const r = await ctx.call('store.gc', { minAgeMinutes: opts.minAgeMinutes });
         ctx.out.result(r, () => `removed ${plural(r.removed, 'unreferenced blob')}, ${formatBytes(r.bytes)}${r.keptYoung ? `; kept ${r.keptYoung} younger than ${opts.minAgeMinutes} min` : ''}`);
       }),
     );

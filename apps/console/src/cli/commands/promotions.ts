@@ -1,17 +1,16 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '@airlock/shared/node';
-import { authoriseRollback, MAX_VALID_HOURS } from '../../registry/services/rollback-authorisations.js';
-import { decidePromotion, listPromotions, requestPromotion, rollback, showPromotion, withdrawPromotion, type PromotionResult } from '../../registry/services/promotions.js';
+import type { Output } from '../../api/contract.js';
+import { MAX_VALID_HOURS } from '../../api/calls/fleet.js';
 import type { CommandContext } from '../run.js';
 import { table } from '../output.js';
 import { action, parseIntOption } from '../run.js';
 
 /** A call that was recorded but refused (gates failed, evidence changed) prints why and exits 1. */
-function report(ctx: CommandContext, r: PromotionResult, verb: string): void {
+function report(ctx: CommandContext, r: Output<'promotions.request'>, verb: string): void {
   const p = r.promotion;
   const human = () => `${verb} promotion #${p.id}: ${p.version} → ${p.environment}, now ${p.state.replace('_', ' ')}`;
-  if (r.refused) process.exitCode = ctx.out.refused(r, r.refused, human);
+  if (r.outcome === 'refused') process.exitCode = ctx.out.refused(r, r.refusal, human);
   else ctx.out.result(r, human);
 }
 
@@ -26,8 +25,7 @@ export function registerPromotions(program: Command): void {
     .requiredOption('--env <env>', 'environment')
     .action(
       action(async (ctx, ref: string, opts: { env: string }) => {
-        const { reg, actor } = await ctx.writer();
-        report(ctx, await requestPromotion(reg, actor, ref, opts.env), 'requested');
+        report(ctx, await ctx.call('promotions.request', { ref, environment: opts.env }), 'requested');
       }),
     );
   for (const decision of ['approve', 'reject'] as const) {
@@ -38,8 +36,7 @@ export function registerPromotions(program: Command): void {
       .option('--note <text>', 'why', '')
       .action(
         action(async (ctx, id: string, opts: { note: string }) => {
-          const { reg, actor } = await ctx.writer();
-          report(ctx, await decidePromotion(reg, actor, idArg(id), decision, opts.note), decision === 'approve' ? 'approved;' : 'rejected;');
+          report(ctx, await ctx.call('promotions.decide', { id: idArg(id), decision, note: opts.note }), decision === 'approve' ? 'approved;' : 'rejected;');
         }),
       );
   }
@@ -50,8 +47,7 @@ export function registerPromotions(program: Command): void {
     .option('--reason <text>', 'why', '')
     .action(
       action(async (ctx, id: string, opts: { reason: string }) => {
-        const { reg, actor } = await ctx.writer();
-        report(ctx, withdrawPromotion(reg, actor, idArg(id), opts.reason), 'withdrew');
+        report(ctx, await ctx.call('promotions.withdraw', { id: idArg(id), reason: opts.reason }), 'withdrew');
       }),
     );
   promote
@@ -63,13 +59,12 @@ export function registerPromotions(program: Command): void {
     .option('--open', 'only open requests')
     .action(
       action(async (ctx, id: string | undefined, opts: { env?: string; model?: string; open?: boolean }) => {
-        const { reg, actor } = await ctx.reader();
         if (id === undefined) {
-          const rows = listPromotions(reg, actor, opts);
+          const rows = await ctx.call('promotions.list', { ...(opts.env ? { environment: opts.env } : {}), ...(opts.model ? { model: opts.model } : {}), open: opts.open ?? false });
           ctx.out.result(rows, () => table(rows, ['id', 'version', 'environment', 'state', 'requestedBy', 'requestedAt', 'breakGlass']));
           return;
         }
-        const p = showPromotion(reg, actor, idArg(id));
+        const p = await ctx.call('promotions.show', { id: idArg(id) });
         ctx.out.result(p, () => {
           const gates = 'gates' in p.evidence ? p.evidence.gates : [];
           return [
@@ -92,8 +87,7 @@ export function registerPromotions(program: Command): void {
     .requiredOption('--reason <text>', 'why (recorded, and put in the review item)')
     .action(
       action(async (ctx, model: string, opts: { env: string; reason: string }) => {
-        const { reg, actor } = await ctx.writer();
-        const r = rollback(reg, actor, model, opts.env, opts.reason);
+        const r = await ctx.call('promotions.rollback', { model, environment: opts.env, reason: opts.reason });
         ctx.out.result(r, () => `rolled back: ${r.promotion.version} is active in ${r.promotion.environment} (promotion #${r.promotion.id}); review item #${r.reviewId} opened`);
       }),
     );
@@ -110,18 +104,17 @@ export function registerPromotions(program: Command): void {
     .requiredOption('--out <file>', 'file to write the signed authorisation to')
     .action(
       action(async (ctx, version: string, opts: { env?: string; hosts?: string; slot?: string; reason: string; validFor: number; out: string }) => {
-        const { reg, actor } = await ctx.writer();
-        const { authorisation: a, envelope } = await authoriseRollback(reg, actor, {
+        const a = await ctx.call('rollbacks.authorise', {
           version,
           reason: opts.reason,
           validHours: opts.validFor,
-          ...(opts.env ? { env: opts.env } : {}),
+          out: resolve(opts.out),
+          ...(opts.env ? { environment: opts.env } : {}),
           ...(opts.hosts ? { hosts: opts.hosts.split(',').filter(Boolean) } : {}),
           ...(opts.slot ? { slot: opts.slot } : {}),
         });
-        await writeFileAtomic(resolve(opts.out), `${JSON.stringify(envelope, null, 2)}\n`, { mode: 0o644 });
         const who = [...(a.targets.environment ? [`environment ${a.targets.environment}`] : []), ...(a.targets.hosts.length ? [`hosts ${a.targets.hosts.join(', ')}`] : [])].join(' and ');
-        ctx.out.result({ ...a, file: resolve(opts.out) }, () => `authorisation ${a.id}: ${who} may take slot ${a.slot} back to ${a.model}@${a.version} once, until ${a.expiresAt}; written to ${resolve(opts.out)}`);
+        ctx.out.result(a, () => `authorisation ${a.id}: ${who} may take slot ${a.slot} back to ${a.model}@${a.version} once, until ${a.expiresAt}; written to ${a.file}`);
       }),
     );
 }

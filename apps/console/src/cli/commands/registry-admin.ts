@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { initRegistry } from '../../registry/services/init.js';
-import { addUser, listUsers, parseRoles } from '../../registry/services/users.js';
+import { parseRoles } from '../../registry/services/users.js';
 import { table } from '../output.js';
 import { passphrase } from '../passphrase.js';
 import { action, parseIntOption } from '../run.js';
@@ -40,9 +40,10 @@ export function registerRegistryAdmin(program: Command): void {
     .action(
       action(async (ctx, name: string, opts: { role: string }) => {
         const roles = parseRoles(opts.role);
-        const { reg, actor } = await ctx.writer();
+        // The acting admin's passphrase is asked for first, then the new person's.
+        await ctx.signIn();
         const pass = await passphrase(`Passphrase for the new user ${name}: `, { confirm: true, envVar: 'AIRLOCK_NEW_PASSPHRASE' });
-        const added = await addUser(reg, actor, { name, roles, passphrase: pass });
+        const added = await ctx.call('users.add', { name, roles, passphrase: pass });
         ctx.out.result(added, () => `added    ${added.name} (${added.roles.join(', ')}), key ${added.keyId.slice(0, 16)}…`);
       }),
     );
@@ -51,8 +52,7 @@ export function registerRegistryAdmin(program: Command): void {
     .description('list users and their roles')
     .action(
       action(async (ctx) => {
-        const { reg, actor } = await ctx.reader();
-        const all = listUsers(reg, actor);
+        const all = await ctx.call('users.list', {});
         ctx.out.result(all, () => table(all.map((u) => ({ ...u, keyId: u.keyId.slice(0, 16) })), ['name', 'roles', 'keyId', 'createdAt', 'disabled']));
       }),
     );

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { exportRoot, listRoots } from '../../registry/services/root-export.js';
+import { resolve } from 'node:path';
 import { table } from '../output.js';
 import { action, parseIntOption } from '../run.js';
 
@@ -13,8 +13,7 @@ export function registerRoot(program: Command): void {
     .description('every root version this registry signed: thresholds per role and expiry')
     .action(
       action(async (ctx) => {
-        const { reg, actor } = await ctx.reader();
-        const all = await listRoots(reg, actor);
+        const all = await ctx.call('roots.list', {});
         ctx.out.result(all, () => table(all.map((r) => ({ version: r.version, expiresAt: r.expiresAt, roles: roles(r) })), ['version', 'expiresAt', 'roles']));
       }),
     );
@@ -25,8 +24,7 @@ export function registerRoot(program: Command): void {
     .option('--version <n>', 'which root version', parseIntOption('--version', 1))
     .action(
       action(async (ctx, opts: { out: string; version?: number }) => {
-        const { reg, actor } = await ctx.reader();
-        const r = await exportRoot(reg, actor, { out: opts.out, ...(opts.version === undefined ? {} : { version: opts.version }) });
+        const r = await ctx.call('roots.export', { out: resolve(opts.out), ...(opts.version === undefined ? {} : { version: opts.version }) });
         ctx.out.result(r, () => `wrote root version ${r.version} (${roles(r)}; expires ${r.expiresAt}) to ${r.path}`);
       }),
     );

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { AirlockError, canonicalJson, sha256Hex, utf8Encode, type Digest } from '@airlock/shared/common';
+import type { Evidence, GateSchema } from '../../api/calls/promotions.js';
 import { assertConfig, resolveConfig } from '../config-schema.js';
 import type { ActedOn } from '../integrity/acted-on.js';
 import type { Registry } from '../context.js';
@@ -17,23 +19,9 @@ import { manifestOf } from './models.js';
 import { refOf } from './refs.js';
 import { storedJson } from '../db/stored.js';
 
-export interface Gate {
-  gate: string;
-  passed: boolean;
-  detail: string;
-}
-
-/** Everything a promotion decision rests on. Deterministic in registry state, so it can be re-derived and compared. */
-export interface Evidence {
-  schema: 'airlock.evidence/v1';
-  version: { model: string; number: number; digest: string; createdBy: string };
-  environment: { name: string; tier: number };
-  policy: Policy;
-  active: { number: number; digest: string } | null;
-  evaluations: { suite: string; id: number; source: string; resultsDigest: string; metrics: Record<string, number> }[];
-  config: { overlay: Record<string, unknown>; resolved: Record<string, unknown> };
-  gates: Gate[];
-}
+/** A promotion's evidence and its gates are the API's own types: what is stored is what is shown. */
+export type Gate = z.infer<typeof GateSchema>;
+export type { Evidence };
 
 export const evidenceDigest = (e: Evidence): Digest => `sha256:${sha256Hex(utf8Encode(canonicalJson(e)))}`;
 

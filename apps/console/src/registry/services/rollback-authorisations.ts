@@ -12,13 +12,13 @@ import {
 } from '@airlock/shared/common';
 import { authorize, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
+import { MAX_VALID_HOURS } from '../../api/calls/fleet.js';
 import type { Registry } from '../context.js';
 import { readRoots } from '../roots.js';
 import { requireEnvironment } from './environments.js';
 import { requireHost } from './hosts.js';
 import { refOf, resolveVersion } from './refs.js';
 
-export const MAX_VALID_HOURS = 24 * 30;
 const BARRED_STATES = new Set(['revoked', 'quarantined']);
 
 /**
