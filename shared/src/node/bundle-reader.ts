@@ -203,7 +203,8 @@ async function readEntries(
       }
       const total = trusted.bytesTotal;
       const onBytes = (n: number) => opts.onProgress?.((bytesDone += n), total);
-      blobs.push(await staging.put(entry as unknown as AsyncIterable<Uint8Array>, { expect: declared, onBytes }));
+      const stored = await staging.put(entry as unknown as AsyncIterable<Uint8Array>, { expect: declared, onBytes });
+      blobs.push({ digest: stored.digest, size: stored.size });
     }
     state.inEntry = false;
     state.lastEnd = entry.offset + BLOCK + roundUp(header.size);
