@@ -25,7 +25,7 @@ export const LAYERS = [
   { name: 'console/preload', dir: 'apps/console/src/preload', node: false, electron: true, packages: [], layers: ['console/api', 'console/preload'] },
   { name: 'console/renderer', dir: 'apps/console/src/renderer', node: false, electron: false, packages: { except: [] }, layers: ['shared/common', 'console/api', 'console/renderer'] },
   { name: 'console/web', dir: 'apps/console/src/web', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/registry', 'console/api', 'console/backend', 'console/web'] },
-  { name: 'console/cli', dir: 'apps/console/src/cli', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/registry', 'console/api', 'console/backend', 'console/cli'] },
+  { name: 'console/cli', dir: 'apps/console/src/cli', node: true, electron: false, packages: { except: UI_PACKAGES }, layers: [...SHARED, 'console/registry', 'console/api', 'console/backend', 'console/web', 'console/cli'] },
 ];
 
 const PACKAGE_LAYERS = { '@airlock/shared/common': 'shared/common', '@airlock/shared/node': 'shared/node' };

@@ -35,6 +35,11 @@ describe('one tsconfig per runtime', () => {
     ['agent', 'export const t = document.title;', /Cannot find name 'document'/],
     ['agent', 'export const w = window.location;', /Cannot find name 'window'/],
     ['apps/console', 'export const t = document.title;', /Cannot find name 'document'/],
+    ['apps/console/src/api', 'export const t = document.title;', /Cannot find name 'document'/],
+    ['apps/console/src/api', 'export const p = process.pid;', /Cannot find name 'process'/],
+    ['apps/console/src/renderer', 'export const t: string = document.title;', null],
+    ['apps/console/src/renderer', 'export const p = process.pid;', /Cannot find name 'process'/],
+    ['apps/console/src/renderer', 'export const b = Buffer.from("x");', /Cannot find name 'Buffer'/],
   ];
   it.each(cases)('%s: `%s` fails with: %s', (project, code, error) => {
     const errors = compile(project, code);

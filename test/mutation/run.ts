@@ -17,6 +17,10 @@ interface Mutation {
   from: string;
   to: string;
   tests: string[];
+  /** only the tests whose names match (vitest -t) */
+  grep?: string;
+  /** the tests run the built program (a real CLI process): rebuild after mutating and after restoring */
+  rebuild?: boolean;
 }
 
 const LIFECYCLE = 'apps/console/src/registry/lifecycle.ts';
@@ -29,6 +33,8 @@ const REPLAY_TESTS = ['apps/console/src/registry/integrity/holes.test.ts'];
 const RBAC_TESTS = ['apps/console/src/registry/services/rbac.test.ts'];
 const POLICY_TESTS = ['agent/src/apply/policy.test.ts'];
 const DECISION_TESTS = ['apps/console/src/registry/integrity/decisions.test.ts'];
+const WEB = 'apps/console/src/web/server.ts';
+const WEB_TESTS = ['test/e2e/web-console.test.ts'];
 
 const MUTATIONS: Mutation[] = [
   { name: 'revoked versions can come back', file: LIFECYCLE, from: '  revoked: [],', to: "  revoked: ['validated'],", tests: LIFECYCLE_TESTS },
@@ -76,13 +82,28 @@ const MUTATIONS: Mutation[] = [
     tests: DECISION_TESTS,
   },
   { name: 'approvals do not bind the config', file: POLICY, from: '        approval.versionDigest === slot.model.digest &&\n        approval.configDigest === config;', to: '        approval.versionDigest === slot.model.digest;', tests: POLICY_TESTS },
+  { name: 'the web console answers to any Host', file: WEB, from: "if (!allowedHosts(port).has(req.headers.host ?? ''))", to: 'if (false)', tests: WEB_TESTS, grep: 'foreign Origin', rebuild: true },
+  { name: 'the web console takes POSTs from any Origin', file: WEB, from: "if (req.method === 'POST' && !allowedOrigins(port).has(req.headers.origin ?? ''))", to: 'if (false)', tests: WEB_TESTS, grep: 'foreign Origin', rebuild: true },
+  { name: 'the sign-in token works twice', file: WEB, from: '      token = null;\n', to: '', tests: WEB_TESTS, grep: 'foreign Origin', rebuild: true },
+  { name: 'the web console listens on every address', file: WEB, from: "server.listen(opts.port ?? 0, '127.0.0.1'", to: "server.listen(opts.port ?? 0, '0.0.0.0'", tests: WEB_TESTS, grep: 'loopback address only', rebuild: true },
+  { name: 'the cookie is readable by scripts', file: WEB, from: '; HttpOnly; SameSite=Strict', to: '; SameSite=Strict', tests: WEB_TESTS, grep: 'strict CSP', rebuild: true },
+  { name: 'a typed path may point into the registry', file: 'apps/console/src/web/typed-paths.ts', from: 'if (inside(await realOrNearest(path), registry))', to: 'if (false)', tests: WEB_TESTS, grep: 'typed paths', rebuild: true },
 ];
+
+function build(): void {
+  const run = spawnSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-b'], { cwd: ROOT, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`tsc -b failed: ${run.stdout}${run.stderr}`);
+}
 
 const occurrences = (text: string, part: string) => text.split(part).length - 1;
 const survivors: string[] = [];
 const started = Date.now();
 
-for (const m of MUTATIONS) {
+/** `npm run mutation -- web` runs only the mutations whose name or file holds "web". */
+const only = process.argv[2];
+const chosen = only ? MUTATIONS.filter((m) => m.name.includes(only) || m.file.includes(only)) : MUTATIONS;
+
+for (const m of chosen) {
   const path = `${ROOT}${m.file}`;
   const original = readFileSync(path, 'utf8');
   if (occurrences(original, m.from) !== 1) {
@@ -94,17 +115,19 @@ for (const m of MUTATIONS) {
   process.once('SIGINT', restore);
   try {
     writeFileSync(path, original.replace(m.from, m.to));
-    const run = spawnSync(process.execPath, [`${ROOT}node_modules/vitest/vitest.mjs`, 'run', '--config', 'test/vitest.config.ts', ...m.tests], { cwd: ROOT, encoding: 'utf8' });
+    if (m.rebuild) build();
+    const run = spawnSync(process.execPath, [`${ROOT}node_modules/vitest/vitest.mjs`, 'run', '--config', 'test/vitest.config.ts', ...m.tests, ...(m.grep ? ['-t', m.grep] : [])], { cwd: ROOT, encoding: 'utf8' });
     const killed = run.status !== 0;
     console.log(`${killed ? 'killed ' : 'SURVIVED'} ${m.name} (${m.file})`);
     if (!killed) survivors.push(m.name);
   } finally {
     restore();
+    if (m.rebuild) build();
     process.removeListener('SIGINT', restore);
   }
 }
 
-console.log(`\n${MUTATIONS.length - survivors.length} of ${MUTATIONS.length} mutations killed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(`\n${chosen.length - survivors.length} of ${chosen.length} mutations killed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 if (survivors.length > 0) {
   console.log(`Not killed: ${survivors.join('; ')}. Strengthen the tests that guard these rules.`);
   process.exitCode = 1;

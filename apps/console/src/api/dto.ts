@@ -8,8 +8,13 @@ export const Digest = z.string().regex(/^sha256:[0-9a-f]{64}$/);
 export const Ref = z.string().min(1).max(200);
 export const Name = z.string().min(1).max(128);
 export const Id = z.int().min(1);
-/** a path on the machine the registry runs on: from a native dialog in Electron, typed on the web */
-export const Path = z.string().min(1).max(4096);
+/**
+ * Paths on the machine the registry runs on: from a native dialog in Electron, typed on the web. A
+ * source is read by the call, a target written; the transports find them in an input by these two
+ * schemas (api/paths.ts) and check them before the registry sees them.
+ */
+export const SourcePath = z.string().min(1).max(4096);
+export const TargetPath = z.string().min(1).max(4096);
 export const Metrics = z.record(z.string(), z.number());
 export const Json = z.unknown();
 

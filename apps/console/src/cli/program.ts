@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { registerBundle } from './commands/bundle.js';
+import { registerConsole } from './commands/console.js';
 import { registerEnvironments } from './commands/environments.js';
 import { registerEvaluations } from './commands/evaluations.js';
 import { registerFleet } from './commands/fleet.js';
@@ -35,6 +36,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerOversight(program);
   registerKeys(program);
   registerRoot(program);
+  registerConsole(program);
   registerFleet(program, registerBundle(program));
   return program;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RollbackAuthorisationSchema } from '@airlock/shared/common';
 import { command, job, query } from '../call.js';
-import { At, Id, Name, NoInput, Path } from '../dto.js';
+import { At, Id, Name, NoInput, SourcePath, TargetPath } from '../dto.js';
 import { DEPLOYMENT_HOST_STATES } from '../enums.js';
 
 /** An authorisation to roll back below a floor lives at most this long. */
@@ -59,7 +59,7 @@ export const ReportsImportedSchema = z.strictObject({
 
 export const fleetCalls = {
   'hosts.list': query('Enrolled hosts, their environments and labels.', null, NoInput, z.array(HostSchema)),
-  'hosts.enroll': command("Enroll a host from its signed enrollment request (a file the agent wrote); its key is checked against the request's own signature.", 'host.enroll', z.strictObject({ path: Path }), z.strictObject({ hostId: z.string(), keyId: z.string(), created: z.boolean() })),
+  'hosts.enroll': command("Enroll a host from its signed enrollment request (a file the agent wrote); its key is checked against the request's own signature.", 'host.enroll', z.strictObject({ path: SourcePath }), z.strictObject({ hostId: z.string(), keyId: z.string(), created: z.boolean() })),
   'hosts.assign': command(
     'Put a host in an environment, with labels.',
     'host.enroll',
@@ -94,16 +94,16 @@ export const fleetCalls = {
   'bundles.export': job(
     "Sign a deployment with the caller's release key and write its bundle to a folder (a USB stick, a share).",
     'bundle.export',
-    z.strictObject({ deployment: Id, out: Path, delta: z.enum(['auto', 'none']).default('auto'), mkdir: z.boolean().default(false) }),
+    z.strictObject({ deployment: Id, out: TargetPath, delta: z.enum(['auto', 'none']).default('auto'), mkdir: z.boolean().default(false) }),
     ExportedSchema,
   ),
   'depot.export': job(
     'Write every deployment as a full bundle plus index.json: a static mirror agents poll.',
     'bundle.export',
-    z.strictObject({ out: Path, mkdir: z.boolean().default(false) }),
+    z.strictObject({ out: TargetPath, mkdir: z.boolean().default(false) }),
     z.strictObject({ dir: z.string(), bundles: z.array(z.strictObject({ path: z.string(), size: z.int() })) }),
   ),
-  'reports.import': job("Import hosts' signed reports from a folder; each is verified against its host's key, and importing twice changes nothing.", 'reports.import', z.strictObject({ dir: Path }), ReportsImportedSchema),
+  'reports.import': job("Import hosts' signed reports from a folder; each is verified against its host's key, and importing twice changes nothing.", 'reports.import', z.strictObject({ dir: SourcePath }), ReportsImportedSchema),
   'rollbacks.authorise': command(
     'Sign a one-time permission for hosts to roll a slot back to a version below its security floor, and write it to a file.',
     'rollback.authorise',
@@ -114,7 +114,7 @@ export const fleetCalls = {
       slot: Name.optional(),
       reason: z.string().min(1).max(2000),
       validHours: z.int().min(1).max(MAX_VALID_HOURS).default(24),
-      out: Path,
+      out: TargetPath,
     }),
     RollbackAuthorisationSchema.extend({ file: z.string() }),
   ),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VersionManifestSchema } from '@airlock/shared/common';
 import { command, job, query } from '../call.js';
-import { At, Digest, Id, Json, Metrics, Name, Path, Ref } from '../dto.js';
+import { At, Digest, Id, Json, Metrics, Name, Ref, SourcePath } from '../dto.js';
 import { EVALUATION_SOURCES, MODEL_KINDS, VERSION_STATES } from '../enums.js';
 
 export const ModelSummarySchema = z.strictObject({
@@ -74,7 +74,7 @@ export const modelCalls = {
   'models.import': job(
     'Import a file or folder as a new version, streaming it into the blob store; identical content returns the version that has it.',
     'model.import',
-    z.strictObject({ path: Path, model: Name, kind: z.enum(MODEL_KINDS).optional(), manifestPath: Path.optional() }),
+    z.strictObject({ path: SourcePath, model: Name, kind: z.enum(MODEL_KINDS).optional(), manifestPath: SourcePath.optional() }),
     z.strictObject({ created: z.boolean(), ref: z.string(), digest: Digest, state: z.enum(VERSION_STATES), assumed: z.array(z.string()) }),
   ),
   'models.annotate': command(

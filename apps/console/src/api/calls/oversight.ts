@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AuditAnchorSchema, AuditHeadSchema } from '@airlock/shared/common';
 import { command, job, query } from '../call.js';
-import { At, Id, NoInput, Path, ProblemSchema } from '../dto.js';
+import { At, Id, NoInput, ProblemSchema, SourcePath, TargetPath } from '../dto.js';
 import { REVIEW_KINDS, ROLES } from '../enums.js';
 
 export const ReviewSchema = z.strictObject({
@@ -43,7 +43,7 @@ const RoleKeys = z.strictObject({ threshold: z.int(), keyIds: z.array(z.string()
 export const RootSummarySchema = z.strictObject({ version: z.int(), expiresAt: At, roles: z.strictObject({ root: RoleKeys, release: RoleKeys, approver: RoleKeys }) });
 
 /** Anchor files (from `audit.anchor`) whose heads the log must still reach. */
-const Anchors = z.strictObject({ anchors: z.array(Path).max(100).default([]) });
+const Anchors = z.strictObject({ anchors: z.array(SourcePath).max(100).default([]) });
 
 export const oversightCalls = {
   'reviews.list': query('Review items: open ones, or all with `all`.', null, z.strictObject({ all: z.boolean().default(false) }), z.array(ReviewSchema)),
@@ -60,7 +60,7 @@ export const oversightCalls = {
     Anchors,
     z.strictObject({ checked: z.int(), head: AuditHeadSchema, problems: z.array(ProblemSchema) }),
   ),
-  'audit.anchor': command("Write the log's head, signed by the caller, to a file an auditor keeps apart.", null, z.strictObject({ out: Path }), AuditAnchorSchema),
+  'audit.anchor': command("Write the log's head, signed by the caller, to a file an auditor keeps apart.", null, z.strictObject({ out: TargetPath }), AuditAnchorSchema),
   'audit.adopt': command(
     'Once, for a registry begun before seals: seal every row as it stands (an admin holding a root key of root v1).',
     null,
@@ -87,5 +87,5 @@ export const oversightCalls = {
     UserSchema.extend({ rootVersion: z.int().nullable() }),
   ),
   'roots.list': query('Every root of trust this registry signed, oldest first.', null, NoInput, z.array(RootSummarySchema)),
-  'roots.export': command('Write a root of trust (the newest by default) to a file, for hosts to be installed with.', null, z.strictObject({ version: z.int().min(1).optional(), out: Path }), RootSummarySchema.extend({ path: z.string() })),
+  'roots.export': command('Write a root of trust (the newest by default) to a file, for hosts to be installed with.', null, z.strictObject({ version: z.int().min(1).optional(), out: TargetPath }), RootSummarySchema.extend({ path: z.string() })),
 };

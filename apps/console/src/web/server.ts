@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { toErrorData, type ErrorData } from '@airlock/shared/common';
+import { isCallName } from '../api/contract.js';
+import type { RegistryClient } from '../backend/registry-client.js';
+import { allowedHosts, allowedOrigins, cookie, SECURITY_HEADERS, sameSecret } from './security.js';
+import { checkTypedPaths } from './typed-paths.js';
+
+const COOKIE = 'airlock';
+const MAX_BODY = 1024 * 1024;
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+export interface WebConsole {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+interface Browser {
+  streams: Set<ServerResponse>;
+  calls: Map<string, AbortController>;
+}
+
+/**
+ * The console over loopback HTTP, for machines without a display server or without Electron: the
+ * same renderer and the same API as the desktop app. It listens on 127.0.0.1 only. A random token,
+ * printed once in the URL's fragment (which browsers never send), is exchanged once for an HttpOnly,
+ * SameSite=Strict cookie; every request must name the console by its loopback host (DNS rebinding)
+ * and every POST come from its own origin (CSRF); nothing is offered cross-origin.
+ */
+export async function serveWebConsole(opts: { client: RegistryClient; home: string; assets: string; port?: number; log?: (entry: Record<string, unknown>) => void }): Promise<WebConsole> {
+  let token: string | null = randomBytes(32).toString('base64url');
+  const browsers = new Map<string, Browser>();
+  let port = 0;
+
+  const send = (res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}) => {
+    res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, ...extra });
+    res.end(body);
+  };
+  const json = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) => send(res, status, JSON.stringify(body), 'application/json', extra);
+  const refuse = (res: ServerResponse, status: number, error: ErrorData) => json(res, status, { ok: false, error });
+
+  async function body(req: IncomingMessage): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY) throw Object.assign(new Error('too large'), { status: 413 });
+      chunks.push(chunk as Buffer);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (text === '') return {};
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw Object.assign(new Error('not JSON'), { status: 400 });
+    }
+  }
+
+  async function asset(res: ServerResponse, path: string): Promise<void> {
+    const file = normalize(join(opts.assets, path));
+    if (!file.startsWith(opts.assets + sep)) return refuse(res, 404, { code: 'NOT_FOUND', message: 'There is no such page.' });
+    const data = await readFile(file).catch(() => null);
+    if (!data) return refuse(res, 404, { code: 'NOT_FOUND', message: 'There is no such page.' });
+    send(res, 200, data, TYPES[extname(file)] ?? 'application/octet-stream');
+  }
+
+  async function api(req: IncomingMessage, res: ServerResponse, browser: Browser, name: string): Promise<void> {
+    if (name === 'events') {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream' });
+      res.write(': connected\n\n');
+      browser.streams.add(res);
+      req.on('close', () => browser.streams.delete(res));
+      return;
+    }
+    const input = await body(req);
+    if (name === 'cancel') {
+      const call = (input as { call?: unknown }).call;
+      if (typeof call === 'string') browser.calls.get(call)?.abort();
+      return json(res, 200, { ok: true, result: { cancelled: true } });
+    }
+    if (isCallName(name)) {
+      const refused = await checkTypedPaths(name, input, opts.home).then(() => null, toErrorData);
+      if (refused) return json(res, 200, { ok: false, error: refused });
+    }
+    const session = req.headers['x-airlock-session'];
+    const call = req.headers['x-airlock-call'];
+    const callId = typeof call === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(call) ? call : undefined;
+    const abort = new AbortController();
+    if (callId) browser.calls.set(callId, abort);
+    const progress = (p: unknown) => {
+      for (const s of browser.streams) s.write(`data: ${JSON.stringify({ call: callId, progress: p })}\n\n`);
+    };
+    try {
+      const answer = await opts.client.call(name, input, {
+        ...(typeof session === 'string' ? { session } : {}),
+        signal: abort.signal,
+        ...(callId ? { onProgress: progress } : {}),
+      });
+      json(res, 200, answer);
+    } finally {
+      if (callId) browser.calls.delete(callId);
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!allowedHosts(port).has(req.headers.host ?? '')) return refuse(res, 403, { code: 'FORBIDDEN', message: 'This console answers only to its own loopback address.' });
+    if (req.method === 'POST' && !allowedOrigins(port).has(req.headers.origin ?? '')) return refuse(res, 403, { code: 'FORBIDDEN', message: 'Requests must come from the console page itself.' });
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    if (req.method === 'GET' && !url.pathname.startsWith('/api/')) return asset(res, url.pathname === '/' ? 'index.html' : url.pathname.slice(1));
+    if (req.method === 'POST' && url.pathname === '/auth') {
+      const given = (await body(req)) as { token?: unknown };
+      if (token === null || typeof given.token !== 'string' || !sameSecret(given.token, token)) {
+        return refuse(res, 401, { code: 'UNAUTHENTICATED', message: 'This link was already used or is not this console’s: start the console again for a new one.' });
+      }
+      token = null;
+      const id = randomBytes(32).toString('base64url');
+      browsers.set(id, { streams: new Set(), calls: new Map() });
+      return json(res, 200, { ok: true, result: { signedIn: true } }, { 'set-cookie': `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/` });
+    }
+    if (url.pathname.startsWith('/api/')) {
+      const id = cookie(req.headers.cookie, COOKIE);
+      const browser = id === undefined ? undefined : browsers.get(id);
+      if (!browser) return refuse(res, 401, { code: 'UNAUTHENTICATED', message: 'Open the console through the link it printed when it started.' });
+      const name = url.pathname.slice('/api/'.length);
+      if (req.method === 'GET' ? name !== 'events' : req.method !== 'POST') return refuse(res, 405, { code: 'USAGE', message: 'API calls are POST requests.' });
+      return api(req, res, browser, name);
+    }
+    refuse(res, 404, { code: 'NOT_FOUND', message: 'There is no such page.' });
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: { status?: number }) => {
+      if (res.headersSent) return res.destroy();
+      if (err.status === 413) return refuse(res, 413, { code: 'INVALID_INPUT', message: `A request body may be at most ${MAX_BODY} bytes.` });
+      if (err.status === 400) return refuse(res, 400, { code: 'INVALID_INPUT', message: 'The request body is not JSON.' });
+      opts.log?.({ level: 'error', error: String(err) });
+      refuse(res, 500, { code: 'INTERNAL', message: 'The console could not answer that request.' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/#token=${token}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const b of browsers.values()) for (const s of b.streams) s.end();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

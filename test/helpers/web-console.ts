@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { chromium, type Browser } from '@playwright/test';
+import { CLI } from './cli.js';
+
+export interface RunningConsole {
+  /** the printed link, token in its fragment */
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  /** everything the process wrote so far */
+  output(): { stdout: string; stderr: string };
+  /** SIGTERM, then waits for the exit code */
+  stop(): Promise<number | null>;
+}
+
+/** Starts the built `airlock console --web` as a real process on `home` and waits for the link it prints. */
+export function startWebConsole(home: string, args: string[] = []): Promise<RunningConsole> {
+  const child = spawn(process.execPath, [CLI, 'console', '--web', '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      const m = /(http:\/\/127\.0\.0\.1:(\d+))\/#token=([A-Za-z0-9_-]+)/.exec(stdout);
+      if (m)
+        resolve({
+          url: m[0],
+          origin: m[1]!,
+          port: Number(m[2]),
+          token: m[3]!,
+          output: () => ({ stdout, stderr }),
+          stop: () => {
+            child.kill('SIGTERM');
+            return exited;
+          },
+        });
+    });
+    void exited.then((code) => reject(new Error(`airlock console exited (${code}) before printing its link: ${stderr}`)));
+  });
+}
+
+/** A browser-less client of the web transport: trades the token for the cookie, then calls as the page would. */
+export async function webClient(c: RunningConsole) {
+  const auth = await fetch(`${c.origin}/auth`, { method: 'POST', headers: { origin: c.origin, 'content-type': 'application/json' }, body: JSON.stringify({ token: c.token }) });
+  const cookie = auth.headers.get('set-cookie')?.split(';')[0];
+  if (auth.status !== 200 || !cookie) throw new Error(`token exchange failed: ${auth.status}`);
+  return {
+    cookie,
+    async call(name: string, input: unknown, session?: string): Promise<{ status: number; body: { ok: boolean; result?: unknown; error?: { code: string; message: string } } }> {
+      const res = await fetch(`${c.origin}/api/${name}`, {
+        method: 'POST',
+        headers: { origin: c.origin, cookie, 'content-type': 'application/json', ...(session ? { 'x-airlock-session': session } : {}) },
+        body: JSON.stringify(input),
+      });
+      return { status: res.status, body: (await res.json()) as never };
+    },
+  };
+}
+
+/** Debian's Chromium, as this machine and CI have it. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+}
