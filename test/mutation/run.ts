@@ -35,6 +35,7 @@ const POLICY_TESTS = ['agent/src/apply/policy.test.ts'];
 const DECISION_TESTS = ['apps/console/src/registry/integrity/decisions.test.ts'];
 const WEB = 'apps/console/src/web/server.ts';
 const WEB_TESTS = ['test/e2e/web-console.test.ts'];
+const MAIN_TESTS = ['apps/console/src/main/setup.test.ts'];
 
 const MUTATIONS: Mutation[] = [
   { name: 'revoked versions can come back', file: LIFECYCLE, from: '  revoked: [],', to: "  revoked: ['validated'],", tests: LIFECYCLE_TESTS },
@@ -88,6 +89,11 @@ const MUTATIONS: Mutation[] = [
   { name: 'the web console listens on every address', file: WEB, from: "server.listen(opts.port ?? 0, '127.0.0.1'", to: "server.listen(opts.port ?? 0, '0.0.0.0'", tests: WEB_TESTS, grep: 'loopback address only', rebuild: true },
   { name: 'the cookie is readable by scripts', file: WEB, from: '; HttpOnly; SameSite=Strict', to: '; SameSite=Strict', tests: WEB_TESTS, grep: 'strict CSP', rebuild: true },
   { name: 'a typed path may point into the registry', file: 'apps/console/src/web/typed-paths.ts', from: 'if (inside(await realOrNearest(path), registry))', to: 'if (false)', tests: WEB_TESTS, grep: 'typed paths', rebuild: true },
+  { name: 'the window runs unsandboxed', file: 'apps/console/src/main/window.ts', from: '  sandbox: true,', to: '  sandbox: false,', tests: MAIN_TESTS, grep: 'hardened' },
+  { name: 'the window may navigate anywhere', file: 'apps/console/src/main/window.ts', from: "  contents.on('will-navigate', (event, url) => {\n    if (!isAppUrl(url)) event.preventDefault();", to: "  contents.on('will-navigate', (event, url) => {\n    if (!url) event.preventDefault();", tests: MAIN_TESTS, grep: 'held|holds' },
+  { name: 'IPC from a nested frame is taken', file: 'apps/console/src/main/ipc.ts', from: 'frame !== null && frame.parent === null && isAppUrl(frame.url)', to: 'frame !== null && isAppUrl(frame.url)', tests: MAIN_TESTS, grep: 'foreign or nested' },
+  { name: 'permissions are granted', file: 'apps/console/src/main/setup.ts', from: 'callback(false)', to: 'callback(true)', tests: MAIN_TESTS, grep: 'permission' },
+  { name: 'a call may use a typed path in the desktop app', file: 'apps/console/src/main/ipc.ts', from: 'if (chosen?.get(path) !== role)', to: 'if (false)', tests: MAIN_TESTS, grep: 'native dialogs' },
 ];
 
 function build(): void {

@@ -1,6 +1,9 @@
 import type { Progress } from './call.js';
 import type { Answer } from './envelope.js';
 
+/** The IPC channels between the preload and main: the bridge's methods, one channel each. */
+export const CHANNELS = { call: 'airlock:call', cancel: 'airlock:cancel', progress: 'airlock:progress', choosePath: 'airlock:choose-path' } as const;
+
 /** Which native dialog to show: a file or folder to read, or where to write. */
 export type DialogKind = 'source-file' | 'source-folder' | 'target-folder' | 'target-file';
 
