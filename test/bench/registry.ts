@@ -28,7 +28,8 @@ const SAMPLES = 300;
 const TAGS = ['vision', 'nlp', 'tabular', 'speech', 'ranking', 'fraud', 'forecast', 'search', 'safety', 'ops'];
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
 
-export async function benchRegistry(work: string, print: (line: string) => void): Promise<void> {
+/** Seeds and measures; answers the seeded registry's folder, for the console benchmark to serve. */
+export async function benchRegistry(work: string, print: (line: string) => void): Promise<{ home: string; models: number; versionsPerModel: number }> {
   const home = resolveHome(join(work, 'registry'));
   const { reg } = await initRegistry(home, { admin: 'bench', passphrase: 'bench', extraRootKeys: 0, rootThreshold: 1, rootExpiresDays: 1 });
   const actor = actorFor(reg, 'bench');
@@ -91,4 +92,5 @@ export async function benchRegistry(work: string, print: (line: string) => void)
     print(`  ${label.padEnd(28)} p50 ${fmt(percentile(samples, 50))} ms  p95 ${fmt(percentile(samples, 95))} ms  p99 ${fmt(percentile(samples, 99))} ms  (${rows} row(s), ${SAMPLES} samples)`);
   }
   reg.close();
+  return { home: home.dir, models: MODELS, versionsPerModel: VERSIONS_PER_MODEL };
 }

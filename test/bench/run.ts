@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchAgent } from './agent.js';
+import { benchConsole } from './console.js';
 import { benchFleet } from './fleet.js';
 import { benchFoundation } from './foundation.js';
 import { buildWorker, RUNS } from './measure.js';
@@ -24,9 +25,11 @@ try {
     print(`foundation (best of ${RUNS}; ratio = ours / reference, target ≤ 1.20; peak RSS target < 150 MiB, flat in size)`);
     await benchFoundation(work, worker, print);
   }
-  if (!only || only === 'registry') {
+  if (!only || only === 'registry' || only === 'console') {
     print('registry queries (target: p95 < 20 ms each)');
-    await benchRegistry(work, print);
+    const seeded = await benchRegistry(work, print);
+    print('console over loopback HTTP (the real `airlock console --web` on the registry above)');
+    await benchConsole(work, seeded.home, seeded.models, seeded.versionsPerModel, print);
   }
   if (!only || only === 'agent') {
     print('agent (rollback and proxy, measured against the runtime called directly)');

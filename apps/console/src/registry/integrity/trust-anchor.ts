@@ -9,10 +9,25 @@ import type { Registry } from '../context.js';
  * without also forging a root that no host trusts.
  */
 export function rootV1KeyIds(reg: Registry): ReadonlySet<string> {
+  const path = join(reg.home.roots, '1.root.json');
+  let text: string;
   try {
-    const root = openInitialRoot(parseEnvelope(utf8Encode(readFileSync(join(reg.home.roots, '1.root.json'), 'utf8')), 'root v1'));
-    return new Set(root.roles.root.keyids);
+    text = readFileSync(path, 'utf8');
   } catch {
     return new Set();
   }
+  // Every sealed read asks (a session re-reads its person at each call): the self-signature is checked
+  // once per content of the file, not once per call.
+  const known = opened.get(path);
+  if (known?.text === text) return known.ids;
+  let ids: ReadonlySet<string>;
+  try {
+    ids = new Set(openInitialRoot(parseEnvelope(utf8Encode(text), 'root v1')).roles.root.keyids);
+  } catch {
+    ids = new Set();
+  }
+  opened.set(path, { text, ids });
+  return ids;
 }
+
+const opened = new Map<string, { text: string; ids: ReadonlySet<string> }>();
