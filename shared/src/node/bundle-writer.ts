@@ -27,7 +27,7 @@ export interface WriteProgress {
 const USTAR_MAX_SIZE = 0o77777777777;
 
 /** Streams a bundle as an uncompressed pax tar: manifest, then roots, then blobs. */
-export async function writeBundle(out: Writable, contents: BundleContents, onProgress?: (p: WriteProgress) => void): Promise<void> {
+export async function writeBundle(out: Writable, contents: BundleContents, onProgress?: (p: WriteProgress) => void, signal?: AbortSignal): Promise<void> {
   if (contents.manifest.payloadType !== BUNDLE_PAYLOAD_TYPE) {
     throw new AirlockError('INVALID_INPUT', `The manifest envelope has payload type "${contents.manifest.payloadType}", not a bundle manifest.`);
   }
@@ -64,7 +64,7 @@ export async function writeBundle(out: Writable, contents: BundleContents, onPro
         bytesDone += chunk.length;
         onProgress?.({ bytesDone, bytesTotal });
       });
-      await pipeline(source, tar.entry(header));
+      await pipeline(source, tar.entry(header), signal ? { signal } : {});
       const actual = digestOfHex(hash.digest('hex'));
       if (actual !== b.digest) throw new AirlockError('BLOB_DIGEST_MISMATCH', `Blob ${b.digest} in the store hashes to ${actual}: the store file is damaged. Run \`airlock verify\`; no bundle was written.`);
     }
@@ -78,11 +78,12 @@ export async function writeBundle(out: Writable, contents: BundleContents, onPro
 }
 
 /** Writes a bundle file atomically: a partial bundle never appears under the final name. */
-export async function writeBundleFile(path: string, contents: BundleContents, onProgress?: (p: WriteProgress) => void): Promise<void> {
+/** Aborting `signal` stops the write; nothing is left under either name. */
+export async function writeBundleFile(path: string, contents: BundleContents, onProgress?: (p: WriteProgress) => void, signal?: AbortSignal): Promise<void> {
   const tmp = `${path}.partial`;
   try {
     const out = createWriteStream(tmp, { flags: 'w', mode: 0o644, highWaterMark: 1024 * 1024, flush: true });
-    await writeBundle(out, contents, onProgress);
+    await writeBundle(out, contents, onProgress, signal);
     await rename(tmp, path);
     await fsyncDir(dirname(path));
   } finally {

@@ -1,6 +1,8 @@
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contractScenario } from '../../../../test/helpers/contract-scenario.js';
+import { report } from '../../../../test/helpers/hosts.js';
 import { PASSPHRASE } from '../../../../test/helpers/registry.js';
 import { useTempDirs } from '../../../../test/helpers/tmp.js';
 import { countRows, useWorld, type World } from '../../../../test/helpers/world.js';
@@ -124,7 +126,6 @@ describe('the dispatcher', () => {
     const before = { blobs: await blobs(), versions: countRows(w, 'versions'), events: countRows(w, 'audit_events') };
     const { churnVariant } = await import('../../../../test/helpers/registry.js');
     const path = await churnVariant(await tempDir(), 'cancelled');
-    const { writeFile } = await import('node:fs/promises');
     // A large file of its own, so the import is cancelled while it streams, with some blobs already stored.
     await writeFile(join(path, 'weights.bin'), Buffer.alloc(64 * 1024 * 1024, 7));
     const abort = new AbortController();
@@ -140,5 +141,30 @@ describe('the dispatcher', () => {
     expect(a).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
     expect(Math.max(...phases)).toBeLessThan(64 * 1024 * 1024);
     expect({ blobs: await blobs(), versions: countRows(w, 'versions'), events: countRows(w, 'audit_events') }).toEqual(before);
+  });
+
+  it('a cancelled export leaves no bundle, and a cancelled report import records nothing', async () => {
+    const w = await fork();
+    const { d } = dispatcherFor(w);
+    const olga = await unlocked(d, 'olga');
+    const stick = await tempDir();
+    const events = countRows(w, 'audit_events');
+    const abort = new AbortController();
+    let seen = 0;
+    const exported = await d.call('bundles.export', { deployment: w.deploymentId, out: stick, delta: 'none' }, { session: olga, signal: abort.signal, onProgress: () => (seen++, abort.abort()) });
+    expect([codeOf(exported), seen]).toEqual(['CANCELLED', 1]);
+    expect(await readdir(stick)).toEqual([]);
+    expect(countRows(w, 'audit_events')).toBe(events);
+
+    const dir = await tempDir();
+    const receipt = { bundleId: w.bundleId, outcome: 'refused' as const, code: 'BUNDLE_EXPIRED', message: 'clock', slots: [], timings: {} };
+    await writeFile(join(dir, 'a.json'), report(w.host, 'receipt', receipt));
+    await writeFile(join(dir, 'b.json'), report(w.host, 'receipt', receipt));
+    const stop = new AbortController();
+    const cancelled = await d.call('reports.import', { dir }, { session: olga, signal: stop.signal, onProgress: () => stop.abort() });
+    expect(codeOf(cancelled)).toBe('CANCELLED');
+    expect(countRows(w, 'audit_events')).toBe(events);
+    // The same folder, not cancelled, imports both: the cancel is what kept them out.
+    expect(await d.call('reports.import', { dir }, { session: olga })).toMatchObject({ ok: true, result: { imported: 2 } });
   });
 });

@@ -6,9 +6,10 @@ import { fleet } from '../../registry/services/fleet.js';
 import { assignHost, enrollHost, listHosts, revokeHost } from '../../registry/services/hosts.js';
 import { importReports } from '../../registry/services/reports.js';
 import { authoriseRollback } from '../../registry/services/rollback-authorisations.js';
+import type { Progress } from '../../api/call.js';
 import type { Handlers } from '../handler.js';
 
-const bytes = (phase: string, progress: (p: { phase: string; done: number; total: number; unit: 'bytes' }) => void) => (done: number, total: number) => progress({ phase, done, total, unit: 'bytes' });
+const counted = (phase: string, unit: Progress['unit'], progress: (p: Progress) => void) => (done: number, total: number) => progress({ phase, done, total, unit });
 
 export const fleetHandlers: Handlers<
   'hosts.list' | 'hosts.enroll' | 'hosts.assign' | 'hosts.revoke' | 'fleet.show' | 'deployments.list' | 'deployments.create' | 'bundles.export' | 'depot.export' | 'reports.import' | 'rollbacks.authorise'
@@ -20,9 +21,9 @@ export const fleetHandlers: Handlers<
   'fleet.show': ({ reg, actor }, { staleAfterMinutes }) => fleet(reg, actor, { staleAfterMinutes }),
   'deployments.list': ({ reg, actor }) => listDeployments(reg, actor),
   'deployments.create': ({ reg, actor }, { environment, ...rest }) => createDeployment(reg, actor, { ...rest, env: environment }),
-  'bundles.export': ({ reg, actor, progress }, { deployment, out, delta, mkdir }) => exportBundle(reg, actor, deployment, resolve(out), { delta, mkdir, onProgress: bytes('export', progress) }),
-  'depot.export': ({ reg, actor, progress }, { out, mkdir }) => exportDepot(reg, actor, resolve(out), { mkdir, onProgress: bytes('export', progress) }),
-  'reports.import': ({ reg, actor }, { dir }) => importReports(reg, actor, resolve(dir)),
+  'bundles.export': ({ reg, actor, progress, signal }, { deployment, out, delta, mkdir }) => exportBundle(reg, actor, deployment, resolve(out), { delta, mkdir, signal, onProgress: counted('export', 'bytes', progress) }),
+  'depot.export': ({ reg, actor, progress, signal }, { out, mkdir }) => exportDepot(reg, actor, resolve(out), { mkdir, signal, onProgress: counted('export', 'bytes', progress) }),
+  'reports.import': ({ reg, actor, progress, signal }, { dir }) => importReports(reg, actor, resolve(dir), { signal, onProgress: counted('reports', 'items', progress) }),
   'rollbacks.authorise': async ({ reg, actor }, { environment, validHours, out, ...rest }) => {
     const { authorisation, envelope } = await authoriseRollback(reg, actor, { ...rest, validHours, ...(environment ? { env: environment } : {}) });
     const file = resolve(out);

@@ -33,8 +33,9 @@ export const oversightHandlers: Handlers<
   'audit.verify': async ({ reg, actor }, { anchors }) => verifyAuditLog(reg, actor, await anchorsFrom(reg, actor, anchors)),
   'audit.anchor': ({ reg, actor }, { out }) => writeAnchor(reg, actor, resolve(out)),
   'audit.adopt': ({ reg, actor }) => adoptRegistry(reg, actor),
-  'registry.verify': async ({ reg, actor, progress }, { anchors }) =>
+  'registry.verify': async ({ reg, actor, progress, signal }, { anchors }) =>
     verifyRegistry(reg, actor, {
+      signal,
       anchors: await anchorsFrom(reg, actor, anchors),
       onProgress: (phase, done, total) => progress({ phase, done, total, unit: phase === 'blobs' ? 'items' : 'events' }),
     }),

@@ -194,7 +194,7 @@ export async function exportBundle(reg: Registry, actor: SigningActor, id: numbe
   await requireFolder(outDir, opts.mkdir ?? false);
   const roots = await releaseRoots(reg, actor);
   const [planned] = plan(reg, [id], opts.delta, 'so nothing was exported');
-  return writeBundle(reg, actor, roots, planned!, outDir, opts.onProgress);
+  return writeBundle(reg, actor, roots, planned!, outDir, opts);
 }
 
 /** Every root version, once the actor's key is shown to be a release key of the newest. */
@@ -207,10 +207,15 @@ async function releaseRoots(reg: Registry, actor: SigningActor) {
   return roots;
 }
 
-interface ExportOptions {
+/** Bytes written so far of all to write; aborting the signal stops the export and leaves no file. */
+interface Streaming {
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+interface ExportOptions extends Streaming {
   delta: 'auto' | 'none';
   mkdir?: boolean;
-  onProgress?: (done: number, total: number) => void;
 }
 
 interface Planned {
@@ -237,11 +242,11 @@ function plan(reg: Registry, ids: number[], delta: 'auto' | 'none', refusal: str
 }
 
 /** Signs and writes one planned bundle; the caller has checked the release key. */
-async function writeBundle(reg: Registry, actor: SigningActor, roots: Awaited<ReturnType<typeof releaseRoots>>, { d, manifest }: Planned, outDir: string, onProgress?: (done: number, total: number) => void) {
+async function writeBundle(reg: Registry, actor: SigningActor, roots: Awaited<ReturnType<typeof releaseRoots>>, { d, manifest }: Planned, outDir: string, { onProgress, signal }: Streaming) {
   const newest = roots.at(-1)!.root;
   const { envelope } = signBundleManifest(manifest, [actor.signer]);
   const path = join(outDir, bundleFileName(d, manifest));
-  await writeBundleFile(path, { manifest: envelope, roots: new Map(roots.map((r) => [r.root.version, r.envelope])), store: reg.store }, (p) => onProgress?.(p.bytesDone, p.bytesTotal));
+  await writeBundleFile(path, { manifest: envelope, roots: new Map(roots.map((r) => [r.root.version, r.envelope])), store: reg.store }, (p) => onProgress?.(p.bytesDone, p.bytesTotal), signal);
   const size = (await stat(path)).size;
   const omitted = manifest.blobs.filter((b) => !b.included).length;
   return mutate(reg, actor, 'bundle.export', () => ({
@@ -268,7 +273,7 @@ async function requireFolder(dir: string, create: boolean): Promise<void> {
  * A static mirror: every deployment's bundle (full) plus index.json, for any web server or share that
  * agents poll over HTTP.
  */
-export async function exportDepot(reg: Registry, actor: SigningActor, outDir: string, opts: { mkdir?: boolean; onProgress?: (done: number, total: number) => void } = {}) {
+export async function exportDepot(reg: Registry, actor: SigningActor, outDir: string, opts: Streaming & { mkdir?: boolean } = {}) {
   authorize(actor, 'bundle.export');
   await requireFolder(outDir, opts.mkdir ?? false);
   const roots = await releaseRoots(reg, actor);
@@ -276,7 +281,7 @@ export async function exportDepot(reg: Registry, actor: SigningActor, outDir: st
   await mkdir(join(outDir, 'bundles'), { recursive: true });
   const bundles: { path: string; size: number }[] = [];
   for (const p of planned) {
-    const r = await writeBundle(reg, actor, roots, p, join(outDir, 'bundles'), opts.onProgress);
+    const r = await writeBundle(reg, actor, roots, p, join(outDir, 'bundles'), opts);
     bundles.push({ path: `bundles/${r.path.split('/').at(-1)}`, size: r.bytes });
   }
   await writeFileAtomic(join(outDir, 'index.json'), `${JSON.stringify({ schema: 'airlock.depot/v1', generatedAt: reg.now(), bundles }, null, 2)}\n`);

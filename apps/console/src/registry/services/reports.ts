@@ -103,14 +103,20 @@ function applyReport(reg: Registry, actor: SigningActor, host: HostRow, report: 
  * Imports every report in a folder (e.g. the USB stick back from the hosts). Each is verified against
  * its host's enrolled key and stored once by digest: importing the same stick again changes nothing.
  */
-export async function importReports(reg: Registry, actor: SigningActor, dir: string): Promise<ImportSummary> {
+/**
+ * Reads, verifies and records every report in `dir` as one change. `onProgress` counts files read;
+ * aborting `signal` while reading stops before anything is recorded.
+ */
+export async function importReports(reg: Registry, actor: SigningActor, dir: string, opts: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<ImportSummary> {
   authorize(actor, 'reports.import');
   const files = (await readdir(dir).catch(() => {
     throw new AirlockError('NOT_FOUND', `Cannot read the folder ${dir}.`);
   })).filter((f) => f.endsWith('.json') && !f.endsWith('.enrollment.json')).sort();
   const summary: ImportSummary = { imported: 0, duplicates: 0, rejected: [], reviews: [], audit: [] };
   const verified: (ReturnType<typeof verifyReport> & { file: string })[] = [];
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
+    opts.signal?.throwIfAborted();
+    opts.onProgress?.(i, files.length);
     let bytes: Uint8Array = new Uint8Array();
     try {
       bytes = utf8Encode(await readFile(join(dir, file), 'utf8'));
