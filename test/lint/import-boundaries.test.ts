@@ -25,6 +25,11 @@ const allowed: [file: string, code: string][] = [
   ['apps/console/src/renderer/x.tsx', "import { calls } from '../api/contract.js';"],
   ['apps/console/src/cli/x.ts', "import { initKeys } from '../registry/trust-setup.js';"],
   ['apps/console/src/registry/repos/x.ts', "import { ROLES } from '../../api/enums.js';"],
+  ['apps/console/src/backend/x.ts', "import { authorize } from '../registry/auth.js';"],
+  ['apps/console/src/web/x.ts', "import { RegistryClient } from '../backend/registry-client.js';"],
+  ['apps/console/src/cli/x.ts', "import { serveWebConsole } from '../web/server.js';"],
+  ['apps/console/src/preload/x.ts', "import { contextBridge } from 'electron';"],
+  ['apps/console/src/preload/x.ts', "import { CHANNELS } from '../api/bridge.js';"],
   ['shared/src/common/x.test.ts', "import { readFile } from 'node:fs/promises';"],
   ['test/helpers/x.ts', "import { readFile } from 'node:fs';"],
 ];
@@ -51,6 +56,12 @@ const refused: [file: string, code: string, why: RegExp][] = [
   ['apps/console/src/api/x.ts', "import { openRegistry } from '../registry/registry.js';", /api may not import console\/registry/],
   ['apps/console/src/preload/x.ts', "import { readFileSync } from 'node:fs';", /outside Node/],
   ['apps/console/src/cli/x.ts', "const fs = require('react-dom');", /package "react-dom"/],
+  ['apps/console/src/backend/x.ts', "import { app } from 'electron';", /may not import Electron/],
+  ['apps/console/src/backend/x.ts', "import { serveWebConsole } from '../web/server.js';", /backend may not import console\/web/],
+  ['apps/console/src/web/x.ts', "import { setupMain } from '../main/setup.js';", /web may not import console\/main/],
+  ['apps/console/src/renderer/x.tsx', "import { Dispatcher } from '../backend/dispatcher.js';", /renderer may not import console\/backend/],
+  ['apps/console/src/preload/x.ts', "import { registerIpc } from '../main/ipc.js';", /preload may not import console\/main/],
+  ['apps/console/src/api/x.ts', "import { Sessions } from '../backend/sessions.js';", /api may not import console\/backend/],
 ];
 
 tester.run('import-boundaries', importBoundaries, {
