@@ -33,6 +33,7 @@ export async function contractScenario(dir: string): Promise<Step[]> {
   return [
     { call: 'session.current', as: 'aud', input: {}, expect: 'ok' },
     { call: 'models.list', as: 'aud', input: {}, expect: 'ok' },
+    { call: 'versions.list', as: 'aud', input: { text: 'churn', sort: 'state', descending: true, limit: 10 }, expect: 'ok' },
     { call: 'models.show', as: 'aud', input: { ref: 'churn' }, expect: 'ok' },
     { call: 'models.show', as: 'aud', input: { ref: 'churn@1' }, expect: 'ok' },
     { call: 'models.import', as: 'bob', input: { path: model, model: 'churn' }, expect: 'ok' },

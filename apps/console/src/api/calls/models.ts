@@ -13,6 +13,22 @@ export const ModelSummarySchema = z.strictObject({
   latest: z.int().nullable(),
 });
 
+export const VERSION_SORTS = ['model', 'number', 'kind', 'state', 'created', 'active'] as const;
+
+export const VersionListItemSchema = z.strictObject({
+  ref: z.string(),
+  model: z.string(),
+  number: z.int(),
+  kind: z.string(),
+  state: z.enum(VERSION_STATES),
+  flag: z.string().nullable(),
+  digest: Digest,
+  createdAt: At,
+  tags: z.array(z.string()),
+  /** the environments where this version is active now */
+  active: z.array(z.string()),
+});
+
 export const EvaluationSchema = z.strictObject({
   id: Id,
   suite: z.string(),
@@ -69,6 +85,22 @@ export const modelCalls = {
     null,
     z.strictObject({ prefix: z.string().max(128).optional(), tag: z.string().max(64).optional(), limit: z.int().min(1).max(100_000).default(1000) }),
     z.array(ModelSummarySchema),
+  ),
+  'versions.list': query(
+    'Every version of every model, a page at a time: filtered by text (name or tag), tag, kind, state or being active, sorted by a column.',
+    null,
+    z.strictObject({
+      text: z.string().max(128).optional(),
+      tag: z.string().max(64).optional(),
+      kind: z.enum(MODEL_KINDS).optional(),
+      state: z.enum(VERSION_STATES).optional(),
+      active: z.boolean().optional(),
+      sort: z.enum(VERSION_SORTS).default('model'),
+      descending: z.boolean().default(false),
+      offset: z.int().min(0).default(0),
+      limit: z.int().min(1).max(500).default(100),
+    }),
+    z.strictObject({ total: z.int(), offset: z.int(), rows: z.array(VersionListItemSchema) }),
   ),
   'models.show': query('A model (NAME) with its versions and where each is active, or one version in full (NAME@N).', null, z.strictObject({ ref: Ref }), ModelShownSchema),
   'models.import': job(

@@ -2,7 +2,7 @@ import type { VersionState } from '../../api/enums.js';
 import { runEvaluation, recordEvaluation } from '../../registry/services/evaluations.js';
 import { importModel } from '../../registry/services/import.js';
 import { transitionVersion } from '../../registry/services/lifecycle.js';
-import { annotateModel, diffVersions, listModels, showModel } from '../../registry/services/models.js';
+import { annotateModel, diffVersions, listModels, listVersions, showModel } from '../../registry/services/models.js';
 import { refOf } from '../../registry/services/refs.js';
 import type { Handlers } from '../handler.js';
 
@@ -14,8 +14,9 @@ const activeView = (a: { environment: string; model: string; number: number; dig
   activatedAt: a.activated_at,
 });
 
-export const modelHandlers: Handlers<'models.list' | 'models.show' | 'models.import' | 'models.annotate' | 'versions.diff' | 'versions.transition' | 'evaluations.run' | 'evaluations.record'> = {
+export const modelHandlers: Handlers<'models.list' | 'versions.list' | 'models.show' | 'models.import' | 'models.annotate' | 'versions.diff' | 'versions.transition' | 'evaluations.run' | 'evaluations.record'> = {
   'models.list': ({ reg, actor }, input) => listModels(reg, actor, input),
+  'versions.list': ({ reg, actor }, input) => listVersions(reg, actor, input),
   'models.show': ({ reg, actor }, { ref }) => {
     const shown = showModel(reg, actor, ref);
     if (shown.kind === 'version') return { kind: 'version', version: { ...shown.version, state: shown.version.state as VersionState } };

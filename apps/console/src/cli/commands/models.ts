@@ -2,7 +2,8 @@ import { Option, type Command } from 'commander';
 import { MODEL_KINDS } from '@airlock/shared/common';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
-import type { VersionDetailSchema } from '../../api/calls/models.js';
+import { VERSION_SORTS, type VersionDetailSchema } from '../../api/calls/models.js';
+import { VERSION_STATES } from '../../api/enums.js';
 import type { VersionState } from '../../api/enums.js';
 import { table } from '../output.js';
 import { action, collect, parseIntOption } from '../run.js';
@@ -56,6 +57,24 @@ export function registerModels(program: Command): void {
       action(async (ctx, opts: { prefix?: string; tag?: string; limit: number }) => {
         const rows = await ctx.call('models.list', opts);
         ctx.out.result(rows, () => table(rows, ['name', 'kind', 'versions', 'latest', 'tags']));
+      }),
+    );
+  model
+    .command('versions')
+    .description('every version of every model, a page at a time: filter, sort, page')
+    .option('--text <text>', 'part of the model name, or one of its tags')
+    .option('--tag <tag>', 'models with this tag')
+    .addOption(new Option('--kind <kind>', 'models of this kind').choices(MODEL_KINDS))
+    .addOption(new Option('--state <state>', 'versions in this lifecycle state').choices(VERSION_STATES))
+    .option('--active', 'only versions active in some environment')
+    .addOption(new Option('--sort <column>', 'sort by this column').choices(VERSION_SORTS).default('model'))
+    .option('--descending', 'reverse the order')
+    .option('--offset <n>', 'skip this many', parseIntOption('--offset', 0), 0)
+    .option('--limit <n>', 'at most this many', parseIntOption('--limit', 1, 500), 100)
+    .action(
+      action(async (ctx, opts: Record<string, unknown>) => {
+        const page = await ctx.callWith('versions.list', opts);
+        ctx.out.result(page, () => [table(page.rows.map((r) => ({ ...r, tags: r.tags.join(','), active: r.active.join(',') })), ['ref', 'kind', 'state', 'active', 'createdAt', 'tags']), `${page.offset + page.rows.length} of ${page.total}`].join('\n'));
       }),
     );
   model

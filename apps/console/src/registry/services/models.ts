@@ -10,6 +10,7 @@ import { evaluations } from '../repos/evaluations.js';
 import { modelTags } from '../repos/model-tags.js';
 import { models, type ModelRow } from '../repos/models.js';
 import { users } from '../repos/users.js';
+import { versionList, type VersionListFilter, type VersionSort } from '../repos/version-list.js';
 import { versions, type VersionView } from '../repos/versions.js';
 import { parseVersionRef, refOf, resolveVersion } from './refs.js';
 import { storedJson } from '../db/stored.js';
@@ -32,6 +33,27 @@ export function listModels(reg: Registry, _actor: Actor, filter: { prefix?: stri
     versions: m.versions,
     latest: m.latest,
   }));
+}
+
+/** A page of the version list, with the total the filter matches (for the list's scrollbar). */
+export function listVersions(reg: Registry, _actor: Actor, q: VersionListFilter & { sort: VersionSort; descending: boolean; offset: number; limit: number }) {
+  const { sort, descending, offset, limit, ...filter } = q;
+  return {
+    total: versionList.count(reg.db, filter),
+    offset,
+    rows: versionList.page(reg.db, filter, sort, descending, offset, limit).map((r) => ({
+      ref: `${r.model}@${r.number}`,
+      model: r.model,
+      number: r.number,
+      kind: r.kind,
+      state: r.state,
+      flag: r.flag,
+      digest: r.digest,
+      createdAt: r.created_at,
+      tags: r.tags ? r.tags.split(',').sort() : [],
+      active: r.active ? r.active.split(',').sort() : [],
+    })),
+  };
 }
 
 export const manifestOf = (v: VersionView): VersionManifest => storedJson(v.manifest, `the manifest of ${v.model}@${v.number}`, VersionManifestSchema);
