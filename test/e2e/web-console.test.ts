@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Locator } from '@playwright/test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CALL_NAMES } from '../../apps/console/src/api/contract.js';
+import { airlock } from '../helpers/cli.js';
 import { contractScenario } from '../helpers/contract-scenario.js';
 import { PASSPHRASE } from '../helpers/registry.js';
 import { useTempDirs } from '../helpers/tmp.js';
@@ -80,8 +82,12 @@ describe('the loopback web console (the real `airlock console --web` process)', 
     expect(web.cookie).toMatch(/^airlock=[A-Za-z0-9_-]{43}$/);
     const again = await raw(c.port, { method: 'POST', path: '/auth', headers: { ...json, host, origin: c.origin }, body: JSON.stringify({ token: c.token }) });
     expect([again.status, JSON.parse(again.body).error.code]).toEqual([401, 'UNAUTHENTICATED']);
-    // With the cookie, from the console's own origin, a call goes through.
-    const ok = await raw(c.port, { method: 'POST', path: '/api/session.unlock', headers: { ...json, host, origin: c.origin, cookie: web.cookie }, body: JSON.stringify({ user: 'aud', passphrase: PASSPHRASE }) });
+    // The cookie alone is not enough (cookies are not scoped to a port: another local server sees it); with the page's secret, a call goes through.
+    const cookieOnly = await raw(c.port, { method: 'POST', path: '/api/models.list', headers: { ...json, host, origin: c.origin, cookie: web.cookie }, body: '{}' });
+    expect([cookieOnly.status, JSON.parse(cookieOnly.body).error.code]).toEqual([401, 'UNAUTHENTICATED']);
+    const wrongSecret = await raw(c.port, { method: 'POST', path: '/api/models.list', headers: { ...json, host, origin: c.origin, cookie: web.cookie, 'x-airlock-browser': 'x'.repeat(43) }, body: '{}' });
+    expect(wrongSecret.status).toBe(401);
+    const ok = await raw(c.port, { method: 'POST', path: '/api/session.unlock', headers: { ...json, host, origin: c.origin, cookie: web.cookie, 'x-airlock-browser': web.secret }, body: JSON.stringify({ user: 'aud', passphrase: PASSPHRASE }) });
     expect([ok.status, JSON.parse(ok.body).ok]).toEqual([200, true]);
     // No cross-origin sharing is ever offered.
     expect(ok.headers['access-control-allow-origin']).toBeUndefined();
@@ -117,6 +123,67 @@ describe('the loopback web console (the real `airlock console --web` process)', 
     for (const a of others) await expect(raw(c.port, { host: a!.address, path: '/' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
+  it('answers every malformed request with a code: bodies that are not objects, ids in use, overlong sessions, unknown cancels', async () => {
+    const { c } = await consoleOn();
+    const web = await webClient(c);
+    const headers = { 'content-type': 'application/json', host: `127.0.0.1:${c.port}`, origin: c.origin, cookie: web.cookie, 'x-airlock-browser': web.secret };
+    for (const [path, body] of [['/api/cancel', 'null'], ['/api/models.list', '[1]'], ['/api/models.list', '"text"'], ['/api/models.list', '{']] as const) {
+      const r = await raw(c.port, { method: 'POST', path, headers, body });
+      expect([path, body, r.status, JSON.parse(r.body).error.code]).toEqual([path, body, 400, 'INVALID_INPUT']);
+    }
+    const noToken = await raw(c.port, { method: 'POST', path: '/auth', headers, body: 'null' });
+    expect(noToken.status).toBe(400);
+    // A session id too long for the registry process is answered, not dropped.
+    const long = await web.call('models.list', {}, 'a'.repeat(300));
+    expect([long.status, long.body.error?.code]).toEqual([200, 'INVALID_INPUT']);
+    // A second call under the id of one still running is refused; a cancel that matches nothing says so.
+    const bob = (await web.call('session.unlock', { user: 'bob', passphrase: PASSPHRASE })).body.result as { session: string };
+    const big = join(await tempDir(), 'big');
+    await mkdir(big);
+    await writeFile(join(big, 'weights.bin'), Buffer.alloc(96 * 1024 * 1024, 1));
+    const id = { 'x-airlock-call': 'import-0001' };
+    const importing = web.call('models.import', { path: big, model: 'big', kind: 'classic' }, bob.session, id);
+    await expect.poll(async () => (await web.call('models.list', {}, bob.session, id)).status).toBe(409);
+    expect((await web.call('cancel', { call: 'nothing-running' })).body.result).toEqual({ cancelled: false });
+    expect((await importing).body.ok).toBe(true);
+    expect((await web.call('cancel', { call: 'import-0001' })).body.result).toEqual({ cancelled: false });
+  }, 60_000);
+
+  it('checks paths only for a session, after the input parses', async () => {
+    const { c } = await consoleOn();
+    const web = await webClient(c);
+    // Without a session, a missing file and an existing one look the same: no probing the disk.
+    for (const path of ['/no/such/folder', '/etc/hostname']) expect((await web.call('models.import', { path, model: 'x' })).body.error?.code).toBe('SESSION_LOCKED');
+  });
+
+  it('refuses a port already taken with a usage error and exits, instead of hanging', async () => {
+    const { w, c } = await consoleOn();
+    const second = await airlock(['console', '--web', '--home', w.reg.home.dir, '--port', String(c.port)]);
+    expect([second.code, second.stderr]).toEqual([2, expect.stringContaining(`USAGE: Port ${c.port} on 127.0.0.1 is taken`)]);
+  });
+
+  it('on SIGTERM during an import cancels it, answers the caller and leaves nothing in the registry', async () => {
+    const { w, c } = await consoleOn();
+    const web = await webClient(c);
+    const bob = (await web.call('session.unlock', { user: 'bob', passphrase: PASSPHRASE })).body.result as { session: string };
+    const big = join(await tempDir(), 'big');
+    await mkdir(big);
+    await writeFile(join(big, 'weights.bin'), Buffer.alloc(256 * 1024 * 1024, 2));
+    const events = await fetch(`${c.origin}/api/events?s=${web.secret}`, { headers: { cookie: web.cookie } });
+    const reader = events.body!.getReader();
+    const importing = web.call('models.import', { path: big, model: 'big', kind: 'classic' }, bob.session, { 'x-airlock-call': 'import-0002' });
+    // The fault lands mid-import: after the first progress event of this call.
+    let seen = '';
+    while (!seen.includes('"call":"import-0002"')) seen += new TextDecoder().decode((await reader.read()).value);
+    const stopped = c.stop();
+    expect((await importing).body.error?.code).toBe('CANCELLED');
+    expect(await stopped).toBe(0);
+    running.splice(running.indexOf(c), 1);
+    expect(await readdir(join(w.reg.home.dir, 'tmp'))).toEqual([]);
+    const verify = await airlock(['--home', w.reg.home.dir, '--user', 'aud', 'verify']);
+    expect([verify.code, verify.stdout]).toEqual([0, expect.stringContaining('intact')]);
+  }, 60_000);
+
   it('checks typed paths: absolute, outside the registry folder, and readable when the call reads them', async () => {
     const { w, c } = await consoleOn();
     const web = await webClient(c);
@@ -132,8 +199,10 @@ describe('the loopback web console (the real `airlock console --web` process)', 
       expect([name, a.body.ok ? 'ok' : a.body.error!.code]).toEqual([name, code]);
     }
     const olga = (await web.call('session.unlock', { user: 'olga', passphrase: PASSPHRASE })).body.result as { session: string };
-    const into = await web.call('roots.export', { out: join(w.reg.home.dir, 'roots', 'x.json') }, olga.session);
-    expect(into.body.error?.code).toBe('INVALID_INPUT');
+    for (const out of [join(w.reg.home.dir, 'roots', 'x.json'), join(w.reg.home.dir, '..x', 'root.json')]) {
+      const into = await web.call('roots.export', { out }, olga.session);
+      expect([out, into.body.error?.code]).toEqual([out, 'INVALID_INPUT']);
+    }
     const outside = await web.call('roots.export', { out: join(await tempDir(), 'root.json') }, olga.session);
     expect(outside.body.ok).toBe(true);
   }, 60_000);
@@ -212,3 +281,25 @@ async function expectText(locator: Locator, text: string): Promise<void> {
   await locator.waitFor({ timeout: 15_000 });
   await expect.poll(() => locator.textContent(), { timeout: 15_000 }).toContain(text);
 }
+
+describe('--open', () => {
+  it('gives the browser a private page that forwards to the link: the token is on no command line', async () => {
+    const w = await fork();
+    w.reg.close();
+    const bin = await tempDir();
+    const record = join(bin, 'args.txt');
+    // A stand-in for the system's opener that records how it was called.
+    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${record}'\n`, { mode: 0o755 });
+    const c = await startWebConsole(w.reg.home.dir, ['--open'], { PATH: `${bin}:${process.env.PATH}` });
+    running.push(c);
+    await expect.poll(() => readFile(record, 'utf8').catch(() => ''), { timeout: 10_000 }).toMatch(/^file:\/\//);
+    const args = await readFile(record, 'utf8');
+    expect(args).not.toContain(c.token);
+    const page = fileURLToPath(args.trim());
+    expect(await readFile(page, 'utf8')).toContain(`url=${c.url}`);
+    expect([(await stat(page)).mode & 0o777, (await stat(dirname(page))).mode & 0o777]).toEqual([0o600, 0o700]);
+    expect(await c.stop()).toBe(0);
+    running.splice(running.indexOf(c), 1);
+    await expect(stat(dirname(page))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});

@@ -15,8 +15,8 @@ export interface RunningConsole {
 }
 
 /** Starts the built `airlock console --web` as a real process on `home` and waits for the link it prints. */
-export function startWebConsole(home: string, args: string[] = []): Promise<RunningConsole> {
-  const child = spawn(process.execPath, [CLI, 'console', '--web', '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startWebConsole(home: string, args: string[] = [], env: Record<string, string> = {}): Promise<RunningConsole> {
+  const child = spawn(process.execPath, [CLI, 'console', '--web', '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -47,12 +47,14 @@ export async function webClient(c: RunningConsole) {
   const auth = await fetch(`${c.origin}/auth`, { method: 'POST', headers: { origin: c.origin, 'content-type': 'application/json' }, body: JSON.stringify({ token: c.token }) });
   const cookie = auth.headers.get('set-cookie')?.split(';')[0];
   if (auth.status !== 200 || !cookie) throw new Error(`token exchange failed: ${auth.status}`);
+  const { secret } = ((await auth.json()) as { result: { secret: string } }).result;
   return {
     cookie,
-    async call(name: string, input: unknown, session?: string): Promise<{ status: number; body: { ok: boolean; result?: unknown; error?: { code: string; message: string } } }> {
+    secret,
+    async call(name: string, input: unknown, session?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: { ok: boolean; result?: unknown; error?: { code: string; message: string } } }> {
       const res = await fetch(`${c.origin}/api/${name}`, {
         method: 'POST',
-        headers: { origin: c.origin, cookie, 'content-type': 'application/json', ...(session ? { 'x-airlock-session': session } : {}) },
+        headers: { origin: c.origin, cookie, 'x-airlock-browser': secret, 'content-type': 'application/json', ...(session ? { 'x-airlock-session': session } : {}), ...headers },
         body: JSON.stringify(input),
       });
       return { status: res.status, body: (await res.json()) as never };

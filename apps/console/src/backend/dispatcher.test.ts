@@ -9,7 +9,7 @@ import { countRows, useWorld, type World } from '../../../../test/helpers/world.
 import { CALL_NAMES } from '../api/contract.js';
 import type { Answer } from '../api/envelope.js';
 import { Dispatcher } from './dispatcher.js';
-import { Sessions } from './sessions.js';
+import { MAX_SESSIONS, Sessions } from './sessions.js';
 
 const tempDir = useTempDirs();
 const { fork } = useWorld();
@@ -167,4 +167,38 @@ describe('the dispatcher', () => {
     // The same folder, not cancelled, imports both: the cancel is what kept them out.
     expect(await d.call('reports.import', { dir }, { session: olga })).toMatchObject({ ok: true, result: { imported: 2 } });
   });
+
+  it('slows down guessing: after three wrong passphrases in a row each next try waits, doubling; the right one resets it', async () => {
+    const w = await fork();
+    let now = 1_000_000;
+    const { d } = dispatcherFor(w, { now: () => now });
+    const attempt = async (passphrase: string) => codeOf(await d.call('session.unlock', { user: 'bob', passphrase }));
+    for (let i = 0; i < 3; i++) expect(await attempt('wrong guess')).toBe('KEY_PASSPHRASE_WRONG');
+    expect(await attempt('wrong guess')).toBe('KEY_PASSPHRASE_WRONG');
+    // The fourth failure asks for 2 s: even the right passphrase waits.
+    expect(await d.call('session.unlock', { user: 'bob', passphrase: PASSPHRASE })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringContaining('try again in 2 s') } });
+    // Others are not held up.
+    expect(codeOf(await d.call('session.unlock', { user: 'carol', passphrase: PASSPHRASE }))).toBe('ok');
+    now += 2_000;
+    expect(await attempt('wrong guess')).toBe('KEY_PASSPHRASE_WRONG');
+    expect(await d.call('session.unlock', { user: 'bob', passphrase: PASSPHRASE })).toMatchObject({ ok: false, error: { message: expect.stringContaining('try again in 4 s') } });
+    now += 4_000;
+    expect(codeOf(await d.call('session.unlock', { user: 'bob', passphrase: PASSPHRASE }))).toBe('ok');
+    expect(await attempt('wrong guess')).toBe('KEY_PASSPHRASE_WRONG');
+    expect(await attempt(PASSPHRASE)).toBe('ok');
+  });
+
+  it('sweeps idle sessions, wiping their keys, and holds at most MAX_SESSIONS', async () => {
+    const w = await fork();
+    let now = 1_000_000;
+    const sessions = new Sessions(15, () => now);
+    const d = new Dispatcher(w.reg, sessions);
+    const first = await unlocked(d, 'aud');
+    now += 16 * 60_000;
+    sessions.sweep();
+    expect(sessions.size).toBe(0);
+    expect(codeOf(await d.call('models.list', {}, { session: first }))).toBe('SESSION_LOCKED');
+    for (let i = 0; i < MAX_SESSIONS; i++) await unlocked(d, 'aud');
+    expect(await d.call('session.unlock', { user: 'aud', passphrase: PASSPHRASE })).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: expect.stringContaining('lock one') } });
+  }, 60_000);
 });

@@ -9,6 +9,7 @@ import { authorize } from '../registry/auth.js';
 import type { Registry } from '../registry/context.js';
 import type { CallContext, Handler } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
+import { checkPaths } from './path-checks.js';
 import type { Sessions } from './sessions.js';
 
 /** The checks a person may run even when their own row no longer holds, since finding that out is what they are for. */
@@ -26,6 +27,8 @@ export interface DispatcherOptions {
   checkOutputs?: boolean;
   /** one structured line per call; never given inputs, which may hold passphrases */
   log?: (entry: Record<string, unknown>) => void;
+  /** paths come typed into a browser, not from native dialogs: hold them to stricter checks */
+  typedPaths?: boolean;
 }
 
 const idle = new AbortController().signal;
@@ -77,6 +80,7 @@ export class Dispatcher {
     const actor = this.sessions.actor(this.reg, meta.session, { sealed: !CHECKS.has(name) });
     const permission = CONTRACT[name].permission;
     if (permission) authorize(actor, permission);
+    await checkPaths(name, input, this.reg.home.dir, { typed: this.opts.typedPaths ?? false });
     meta.signal?.throwIfAborted();
     const ctx: CallContext = { reg: this.reg, actor, sessions: this.sessions, session: meta.session!, progress: meta.onProgress ?? (() => undefined), signal: meta.signal ?? idle };
     return (HANDLERS[name] as Handler<typeof name>)(ctx, input as never);

@@ -1,45 +1,77 @@
 import { toErrorData } from '@airlock/shared/common';
+import type { Answer } from '../api/envelope.js';
 import { openRegistry } from '../registry/context.js';
 import { resolveHome } from '../registry/home.js';
 import { Dispatcher } from './dispatcher.js';
 import { ToRegistrySchema, type FromRegistry, type MessagePort } from './protocol.js';
 import { Sessions } from './sessions.js';
 
+export interface RegistryProcessOptions {
+  home?: string;
+  idleMinutes?: number;
+  /** paths come typed into a browser (the web console), not from native dialogs */
+  typedPaths?: boolean;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+/** How often idle sessions are locked (their keys wiped) even if nobody calls. */
+const SWEEP_MS = 30_000;
+/** How long shutdown waits for cancelled jobs to take back what they started. */
+const DRAIN_MS = 10_000;
+
 /**
  * The registry process: SQLite is synchronous and a whole-chain verify takes seconds, so the registry
  * runs here, off the thread that draws windows or answers HTTP. It opens the registry, then answers
  * calls arriving on `port` through the one dispatcher, streaming progress and honouring cancels.
+ * Every call message gets an answer, a malformed one too; shutdown cancels the jobs in flight, waits
+ * for them to clean up, locks every session and closes the registry.
  */
-export async function serveRegistry(port: MessagePort, opts: { home?: string; idleMinutes?: number; log?: (entry: Record<string, unknown>) => void }): Promise<void> {
+export async function serveRegistry(port: MessagePort, opts: RegistryProcessOptions): Promise<void> {
   const send = (m: FromRegistry) => port.post(m);
   let dispatcher: Dispatcher;
   try {
     const reg = await openRegistry(resolveHome(opts.home));
-    dispatcher = new Dispatcher(reg, new Sessions(opts.idleMinutes), { ...(opts.log ? { log: opts.log } : {}) });
+    dispatcher = new Dispatcher(reg, new Sessions(opts.idleMinutes), { ...(opts.log ? { log: opts.log } : {}), typedPaths: opts.typedPaths ?? false });
   } catch (err) {
     send({ type: 'failed', error: toErrorData(err) });
     return;
   }
-  const running = new Map<number, AbortController>();
+  const sweep = setInterval(() => dispatcher.sessions.sweep(), SWEEP_MS);
+  sweep.unref();
+  const running = new Map<number, { abort: AbortController; done: Promise<void> }>();
+  let closing = false;
+
+  async function shutdown(): Promise<void> {
+    closing = true;
+    clearInterval(sweep);
+    for (const r of running.values()) r.abort.abort();
+    await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
+    dispatcher.sessions.lockAll();
+    dispatcher.reg.close();
+    send({ type: 'closed' });
+  }
+
   port.onMessage((raw) => {
     const parsed = ToRegistrySchema.safeParse(raw);
-    if (!parsed.success) return;
+    if (!parsed.success) {
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (Number.isSafeInteger(id) && (id as number) > 0) send({ type: 'answer', id: id as number, answer: { ok: false, error: { code: 'INVALID_INPUT', message: 'The call is malformed (its name or session is too long, or a field is missing).' } } });
+      return;
+    }
     const m = parsed.data;
-    if (m.type === 'cancel') running.get(m.id)?.abort();
-    else if (m.type === 'shutdown') {
-      for (const c of running.values()) c.abort();
-      dispatcher.sessions.lockAll();
-      dispatcher.reg.close();
-      send({ type: 'closed' });
-    } else {
+    if (m.type === 'cancel') running.get(m.id)?.abort.abort();
+    else if (m.type === 'shutdown') void shutdown();
+    else {
+      const answered = (answer: Answer<unknown>) => send({ type: 'answer', id: m.id, answer });
+      if (closing) return answered({ ok: false, error: { code: 'CANCELLED', message: 'The console is stopping; nothing was started.' } });
       const abort = new AbortController();
-      running.set(m.id, abort);
-      void dispatcher
+      const done = dispatcher
         .call(m.name, m.input, { ...(m.session ? { session: m.session } : {}), signal: abort.signal, onProgress: (progress) => send({ type: 'progress', id: m.id, progress }) })
         .then((answer) => {
           running.delete(m.id);
-          send({ type: 'answer', id: m.id, answer });
+          answered(answer);
         });
+      running.set(m.id, { abort, done });
     }
   });
   send({ type: 'ready' });

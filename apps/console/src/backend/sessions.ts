@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AirlockError } from '@airlock/shared/common';
+import { AirlockError, isAirlockError } from '@airlock/shared/common';
 import { actorFor, unlock, type SigningActor } from '../registry/auth.js';
 import type { Registry } from '../registry/context.js';
 
@@ -10,6 +10,11 @@ interface Held {
 }
 
 export const DEFAULT_IDLE_MINUTES = 15;
+/** More sessions than people at one console is a leak (pages reloaded without locking), not work. */
+export const MAX_SESSIONS = 64;
+/** After this many wrong passphrases in a row for one person, each next try waits longer. */
+const FREE_TRIES = 3;
+const MAX_WAIT_MS = 5 * 60_000;
 
 /**
  * Unlocked keys, held in the registry process only. A caller holds an opaque id; the passphrase is
@@ -19,6 +24,7 @@ export const DEFAULT_IDLE_MINUTES = 15;
  */
 export class Sessions {
   private readonly held = new Map<string, Held>();
+  private readonly failures = new Map<string, { count: number; until: number }>();
 
   constructor(
     readonly idleMinutes = DEFAULT_IDLE_MINUTES,
@@ -26,9 +32,24 @@ export class Sessions {
   ) {}
 
   async unlock(reg: Registry, user: string, passphrase: string): Promise<{ id: string; actor: SigningActor }> {
+    const failed = this.failures.get(user);
+    if (failed && this.now() < failed.until) {
+      const seconds = Math.ceil((failed.until - this.now()) / 1000);
+      throw new AirlockError('FORBIDDEN', `${failed.count} wrong passphrases in a row for ${user}: try again in ${seconds} s.`);
+    }
+    this.sweep();
+    if (this.held.size >= MAX_SESSIONS) throw new AirlockError('CONFLICT', `${MAX_SESSIONS} sessions are open at this console; lock one (or wait for idle ones to lock) and try again.`);
     // Not yet held to the user's sealed row: `verify` must stay possible for a person whose row does
     // not hold. Every call re-reads the row (`actor`), sealed unless it is one of the checks.
-    const actor = await unlock(reg, user, passphrase, { sealed: false });
+    const actor = await unlock(reg, user, passphrase, { sealed: false }).catch((err: unknown) => {
+      if (isAirlockError(err, 'KEY_PASSPHRASE_WRONG')) {
+        const count = (this.failures.get(user)?.count ?? 0) + 1;
+        const wait = count <= FREE_TRIES ? 0 : Math.min(MAX_WAIT_MS, 1000 * 2 ** (count - FREE_TRIES));
+        this.failures.set(user, { count, until: this.now() + wait });
+      }
+      throw err;
+    });
+    this.failures.delete(user);
     const id = randomBytes(32).toString('base64url');
     this.held.set(id, { user: actor.user.name, signer: actor.signer, lastUsed: this.now() });
     return { id, actor };
@@ -65,6 +86,15 @@ export class Sessions {
     if (!s) return;
     s.signer.secretKey.fill(0);
     this.held.delete(id);
+  }
+
+  /** Locks every session idle too long, wiping its key: run on a timer, so an abandoned page's key does not linger. */
+  sweep(): void {
+    for (const [id, s] of this.held) if (this.now() - s.lastUsed > this.idleMinutes * 60_000) this.lock(id);
+  }
+
+  get size(): number {
+    return this.held.size;
   }
 
   lockAll(): void {

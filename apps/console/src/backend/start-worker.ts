@@ -5,6 +5,8 @@ import { RegistryClient } from './registry-client.js';
 export interface WorkerOptions {
   home: string;
   idleMinutes: number;
+  /** paths come typed into a browser, not from native dialogs */
+  typedPaths: boolean;
   /** write one JSON line per call to stderr */
   log: boolean;
 }

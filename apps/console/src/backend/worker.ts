@@ -8,5 +8,5 @@ const port = parentPort!;
 const opts = workerData as WorkerOptions;
 void serveRegistry(
   { post: (m) => port.postMessage(m), onMessage: (h) => port.on('message', h) },
-  { home: opts.home, idleMinutes: opts.idleMinutes, ...(opts.log ? { log: logLine } : {}) },
+  { home: opts.home, idleMinutes: opts.idleMinutes, typedPaths: opts.typedPaths, ...(opts.log ? { log: logLine } : {}) },
 );

@@ -27,7 +27,13 @@ export function serveApp(protocol: ElectronApi['protocol'], rendererDir: string)
     const url = new URL(request.url);
     const notFound = () => new Response('not found', { status: 404, headers: { ...SECURITY_HEADERS, 'content-type': 'text/plain' } });
     if (url.host !== APP_HOST) return notFound();
-    const file = normalize(join(rendererDir, decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)));
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+    } catch {
+      return notFound();
+    }
+    const file = normalize(join(rendererDir, path));
     if (!file.startsWith(rendererDir + sep)) return notFound();
     const data = await readFile(file).catch(() => null);
     if (!data) return notFound();

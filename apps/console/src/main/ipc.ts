@@ -9,7 +9,7 @@ import type { RegistryClient } from '../backend/registry-client.js';
 import { isAppUrl } from './app-origin.js';
 import type { ElectronApi } from './electron-api.js';
 
-const CallIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const CallIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
 const MetaSchema = z.strictObject({ session: z.string().max(200).optional(), callId: CallIdSchema.optional() });
 const DialogKindSchema = z.enum(['source-file', 'source-folder', 'target-folder', 'target-file'] satisfies DialogKind[]);
 
@@ -47,9 +47,10 @@ export function registerIpc(e: Pick<ElectronApi, 'ipcMain' | 'dialog' | 'Browser
     const { session, callId } = parsedMeta.data;
     const key = callId ? `${event.sender.id}:${callId}` : undefined;
     const abort = new AbortController();
+    if (key && running.has(key)) return refusal({ code: 'CONFLICT', message: `A call with id ${callId} is still running; give each call its own id.` });
     if (key) running.set(key, abort);
     try {
-      return await client.call(name, input ?? {}, {
+      return await client.call(name, parsed.data, {
         ...(session ? { session } : {}),
         signal: abort.signal,
         ...(callId ? { onProgress: (progress) => !event.sender.isDestroyed() && event.sender.send(CHANNELS.progress, { call: callId, progress }) } : {}),

@@ -123,7 +123,7 @@ describe("Electron main's setup (against a recording fake of electron)", () => {
     const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)![1]!;
     const js = await serve(new Request(`app://console/${script}`));
     expect([js.status, js.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
-    for (const url of ['app://console/%2e%2e/%2e%2e/package.json', 'app://console/..%2f..%2fpackage.json', 'app://other/index.html', 'app://console/missing.js']) {
+    for (const url of ['app://console/%2e%2e/%2e%2e/package.json', 'app://console/..%2f..%2fpackage.json', 'app://console/%E0%A4%A', 'app://other/index.html', 'app://console/missing.js']) {
       expect([url, (await serve(new Request(url))).status]).toEqual([url, 404]);
     }
   });
@@ -165,10 +165,15 @@ describe("Electron main's setup (against a recording fake of electron)", () => {
     expect((await invoke(f, 'airlock:call', APP_PAGE, 'models.teleport', {}, { session })).error?.code).toBe('USAGE');
     expect((await invoke(f, 'airlock:call', APP_PAGE, 'models.list', {}, { session: 7 })).error?.code).toBe('INVALID_INPUT');
     expect(posted()).toBe(before);
+    // A second call under the id of one still running is refused.
+    const first = invoke(f, 'airlock:call', APP_PAGE, 'registry.verify', {}, { session, callId: 'verify-0001' });
+    const second = await invoke(f, 'airlock:call', APP_PAGE, 'models.list', {}, { session, callId: 'verify-0001' });
+    expect(second.error?.code).toBe('CONFLICT');
+    expect((await first).ok).toBe(true);
     // The same call from the app's own page goes through.
     const ok = await invoke(f, 'airlock:call', APP_PAGE, 'models.list', {}, { session });
     expect(ok).toMatchObject({ ok: true, result: [expect.objectContaining({ name: 'churn' })] });
-    expect(posted()).toBe(before + 1);
+    expect(posted()).toBe(before + 2);
   });
 
   it('lets a call use only paths chosen in its window’s native dialogs, with the dialog’s role', async () => {
@@ -201,7 +206,7 @@ describe("Electron main's setup (against a recording fake of electron)", () => {
         f.dialogs.next.push(path);
         await invoke(f, 'airlock:choose-path', APP_PAGE, role === 'source' ? 'source-folder' : 'target-folder');
       }
-      const a = await invoke(f, 'airlock:call', APP_PAGE, step.call, step.input, { session: sessions.get(step.as), callId: 'c1' });
+      const a = await invoke(f, 'airlock:call', APP_PAGE, step.call, step.input, { session: sessions.get(step.as), callId: 'call-0001' });
       expect([step.call, a.ok ? 'ok' : a.error!.code]).toEqual([step.call, step.expect]);
     }
     // Jobs streamed their progress to the window that asked.

@@ -3,8 +3,6 @@ import type { CallName, Input, Output } from '../api/contract.js';
 import type { Answer } from '../api/envelope.js';
 import { transport } from './transport.js';
 
-let nextCall = 1;
-
 /**
  * The renderer's one way to the registry: a typed call of the contract, as a session, with progress
  * for jobs and cancel through an AbortSignal. Errors come back as data, never thrown.
@@ -14,7 +12,8 @@ export async function call<N extends CallName>(
   input: Input<N>,
   opts: { session?: string; onProgress?: (p: Progress) => void; signal?: AbortSignal } = {},
 ): Promise<Answer<Output<N>>> {
-  const callId = `c${nextCall++}`;
+  // Random, so two tabs or a reloaded page never share an id (and never cancel each other's jobs).
+  const callId = crypto.randomUUID();
   const unsubscribe = opts.onProgress ? transport.subscribe((e) => e.call === callId && opts.onProgress!(e.progress)) : undefined;
   const cancel = () => transport.cancel(callId);
   opts.signal?.addEventListener('abort', cancel, { once: true });

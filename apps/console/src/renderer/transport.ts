@@ -29,12 +29,16 @@ function desktop(bridge: DesktopBridge): Transport {
 
 const unreachable = (message: string): Answer<unknown> => ({ ok: false, error: { code: 'IO_ERROR', message } });
 
+/** The page's secret from the token exchange: in this origin's sessionStorage, so it survives a reload of this tab only. */
+const SECRET_KEY = 'airlock.browser';
+const secret = () => sessionStorage.getItem(SECRET_KEY) ?? '';
+
 function web(): Transport {
   const listeners = new Set<(e: ProgressEvent) => void>();
   let events: EventSource | undefined;
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer<unknown>> => {
     try {
-      const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), credentials: 'same-origin' });
+      const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-airlock-browser': secret(), ...headers }, body: JSON.stringify(body), credentials: 'same-origin' });
       return (await res.json()) as Answer<unknown>;
     } catch {
       return unreachable('The console server does not answer; is `airlock console --web` still running?');
@@ -50,7 +54,7 @@ function web(): Transport {
     cancel: (callId) => void post('/api/cancel', { call: callId }),
     subscribe: (listener) => {
       listeners.add(listener);
-      events ??= Object.assign(new EventSource('/api/events'), {
+      events ??= Object.assign(new EventSource(`/api/events?s=${encodeURIComponent(secret())}`), {
         onmessage: (m: MessageEvent<string>) => {
           const e = JSON.parse(m.data) as ProgressEvent;
           for (const l of listeners) l(e);
@@ -70,7 +74,9 @@ export async function signInWeb(): Promise<Answer<unknown>> {
   if (token === null) return { ok: true, result: { signedIn: false } };
   history.replaceState(null, '', location.pathname);
   const res = await fetch('/auth', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }), credentials: 'same-origin' });
-  return (await res.json()) as Answer<unknown>;
+  const answer = (await res.json()) as Answer<{ signedIn: boolean; secret: string }>;
+  if (answer.ok) sessionStorage.setItem(SECRET_KEY, answer.result.secret);
+  return answer;
 }
 
 export const transport: Transport = window.airlock ? desktop(window.airlock) : web();

@@ -3,11 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { toErrorData, type ErrorData } from '@airlock/shared/common';
-import { isCallName } from '../api/contract.js';
+import type { ErrorData } from '@airlock/shared/common';
 import type { RegistryClient } from '../backend/registry-client.js';
 import { allowedHosts, allowedOrigins, cookie, SECURITY_HEADERS, sameSecret } from './security.js';
-import { checkTypedPaths } from './typed-paths.js';
 
 const COOKIE = 'airlock';
 const MAX_BODY = 1024 * 1024;
@@ -28,18 +26,24 @@ export interface WebConsole {
 }
 
 interface Browser {
+  /** held by the page in sessionStorage and sent with every call: a cookie alone reaches any local port */
+  secret: string;
   streams: Set<ServerResponse>;
   calls: Map<string, AbortController>;
 }
+
+const CALL_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 /**
  * The console over loopback HTTP, for machines without a display server or without Electron: the
  * same renderer and the same API as the desktop app. It listens on 127.0.0.1 only. A random token,
  * printed once in the URL's fragment (which browsers never send), is exchanged once for an HttpOnly,
- * SameSite=Strict cookie; every request must name the console by its loopback host (DNS rebinding)
- * and every POST come from its own origin (CSRF); nothing is offered cross-origin.
+ * SameSite=Strict cookie and a per-page secret the page keeps in its own origin's sessionStorage
+ * (cookies are not scoped to a port, so another local server the browser visits would see the
+ * cookie, but never the secret). Every request must name the console by its loopback host (DNS
+ * rebinding) and every POST come from its own origin (CSRF); nothing is offered cross-origin.
  */
-export async function serveWebConsole(opts: { client: RegistryClient; home: string; assets: string; port?: number; log?: (entry: Record<string, unknown>) => void }): Promise<WebConsole> {
+export async function serveWebConsole(opts: { client: RegistryClient; assets: string; port?: number; log?: (entry: Record<string, unknown>) => void }): Promise<WebConsole> {
   let token: string | null = randomBytes(32).toString('base64url');
   const browsers = new Map<string, Browser>();
   let port = 0;
@@ -51,7 +55,8 @@ export async function serveWebConsole(opts: { client: RegistryClient; home: stri
   const json = (res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) => send(res, status, JSON.stringify(body), 'application/json', extra);
   const refuse = (res: ServerResponse, status: number, error: ErrorData) => json(res, status, { ok: false, error });
 
-  async function body(req: IncomingMessage): Promise<unknown> {
+  /** The request's JSON object (an empty body is `{}`); anything else is a 400 or 413 the caller can act on. */
+  async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
@@ -61,11 +66,14 @@ export async function serveWebConsole(opts: { client: RegistryClient; home: stri
     }
     const text = Buffer.concat(chunks).toString('utf8');
     if (text === '') return {};
+    let value: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      value = JSON.parse(text);
     } catch {
       throw Object.assign(new Error('not JSON'), { status: 400 });
     }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw Object.assign(new Error('not an object'), { status: 400 });
+    return value as Record<string, unknown>;
   }
 
   async function asset(res: ServerResponse, path: string): Promise<void> {
@@ -86,17 +94,14 @@ export async function serveWebConsole(opts: { client: RegistryClient; home: stri
     }
     const input = await body(req);
     if (name === 'cancel') {
-      const call = (input as { call?: unknown }).call;
-      if (typeof call === 'string') browser.calls.get(call)?.abort();
-      return json(res, 200, { ok: true, result: { cancelled: true } });
-    }
-    if (isCallName(name)) {
-      const refused = await checkTypedPaths(name, input, opts.home).then(() => null, toErrorData);
-      if (refused) return json(res, 200, { ok: false, error: refused });
+      const running = typeof input.call === 'string' ? browser.calls.get(input.call) : undefined;
+      running?.abort();
+      return json(res, 200, { ok: true, result: { cancelled: running !== undefined } });
     }
     const session = req.headers['x-airlock-session'];
     const call = req.headers['x-airlock-call'];
-    const callId = typeof call === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(call) ? call : undefined;
+    const callId = typeof call === 'string' && CALL_ID.test(call) ? call : undefined;
+    if (callId && browser.calls.has(callId)) return refuse(res, 409, { code: 'CONFLICT', message: `A call with id ${callId} is still running; give each call its own id.` });
     const abort = new AbortController();
     if (callId) browser.calls.set(callId, abort);
     const progress = (p: unknown) => {
@@ -114,24 +119,33 @@ export async function serveWebConsole(opts: { client: RegistryClient; home: stri
     }
   }
 
+  /** The browser this request comes from: its cookie and its page's secret must both match. */
+  function browserOf(req: IncomingMessage, url: URL): Browser | undefined {
+    const id = cookie(req.headers.cookie, COOKIE);
+    const browser = id === undefined ? undefined : browsers.get(id);
+    const header = req.headers['x-airlock-browser'];
+    const secret = typeof header === 'string' ? header : (url.searchParams.get('s') ?? '');
+    return browser && sameSecret(secret, browser.secret) ? browser : undefined;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!allowedHosts(port).has(req.headers.host ?? '')) return refuse(res, 403, { code: 'FORBIDDEN', message: 'This console answers only to its own loopback address.' });
     if (req.method === 'POST' && !allowedOrigins(port).has(req.headers.origin ?? '')) return refuse(res, 403, { code: 'FORBIDDEN', message: 'Requests must come from the console page itself.' });
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     if (req.method === 'GET' && !url.pathname.startsWith('/api/')) return asset(res, url.pathname === '/' ? 'index.html' : url.pathname.slice(1));
     if (req.method === 'POST' && url.pathname === '/auth') {
-      const given = (await body(req)) as { token?: unknown };
+      const given = await body(req);
       if (token === null || typeof given.token !== 'string' || !sameSecret(given.token, token)) {
         return refuse(res, 401, { code: 'UNAUTHENTICATED', message: 'This link was already used or is not this console’s: start the console again for a new one.' });
       }
       token = null;
       const id = randomBytes(32).toString('base64url');
-      browsers.set(id, { streams: new Set(), calls: new Map() });
-      return json(res, 200, { ok: true, result: { signedIn: true } }, { 'set-cookie': `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/` });
+      const secret = randomBytes(32).toString('base64url');
+      browsers.set(id, { secret, streams: new Set(), calls: new Map() });
+      return json(res, 200, { ok: true, result: { signedIn: true, secret } }, { 'set-cookie': `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/` });
     }
     if (url.pathname.startsWith('/api/')) {
-      const id = cookie(req.headers.cookie, COOKIE);
-      const browser = id === undefined ? undefined : browsers.get(id);
+      const browser = browserOf(req, url);
       if (!browser) return refuse(res, 401, { code: 'UNAUTHENTICATED', message: 'Open the console through the link it printed when it started.' });
       const name = url.pathname.slice('/api/'.length);
       if (req.method === 'GET' ? name !== 'events' : req.method !== 'POST') return refuse(res, 405, { code: 'USAGE', message: 'API calls are POST requests.' });
@@ -144,7 +158,7 @@ export async function serveWebConsole(opts: { client: RegistryClient; home: stri
     handle(req, res).catch((err: { status?: number }) => {
       if (res.headersSent) return res.destroy();
       if (err.status === 413) return refuse(res, 413, { code: 'INVALID_INPUT', message: `A request body may be at most ${MAX_BODY} bytes.` });
-      if (err.status === 400) return refuse(res, 400, { code: 'INVALID_INPUT', message: 'The request body is not JSON.' });
+      if (err.status === 400) return refuse(res, 400, { code: 'INVALID_INPUT', message: 'The request body must be a JSON object.' });
       opts.log?.({ level: 'error', error: String(err) });
       refuse(res, 500, { code: 'INTERNAL', message: 'The console could not answer that request.' });
     });
