@@ -233,7 +233,7 @@ describe('the loopback web console (the real `airlock console --web` process)', 
   }, 60_000);
 });
 
-describe('the placeholder page in Chromium', () => {
+describe('the page in Chromium', () => {
   it('signs in with the printed link, unlocks two people side by side and lists models through the API', async () => {
     const { c } = await consoleOn();
     const browser = await launchChromium();
@@ -249,10 +249,10 @@ describe('the placeholder page in Chromium', () => {
       await expectText(page.getByRole('alert'), 'KEY_PASSPHRASE_WRONG');
       await page.getByLabel('Passphrase').fill(PASSPHRASE);
       await page.getByRole('button', { name: 'Unlock', exact: true }).click();
-      await expectText(page.getByRole('heading', { name: /Models/ }), 'Models (1)');
+      await expectText(page.getByRole('heading', { name: /Models/ }), 'Models (1 versions)');
       await expectText(page.getByRole('cell').first(), 'churn');
       // The token left the address bar once it was traded.
-      expect(page.url()).toBe(`${c.origin}/`);
+      expect(page.url()).toBe(`${c.origin}/#/models`);
       // A second person beside the first: the page says whose session acts.
       await page.getByRole('button', { name: 'Unlock another person' }).click();
       await page.getByLabel('User').fill('carol');

@@ -1,4 +1,5 @@
 import { toErrorData } from '@airlock/shared/common';
+import type { Progress } from '../api/call.js';
 import type { Answer } from '../api/envelope.js';
 import { openRegistry } from '../registry/context.js';
 import { resolveHome } from '../registry/home.js';
@@ -18,6 +19,22 @@ export interface RegistryProcessOptions {
 const SWEEP_MS = 30_000;
 /** How long shutdown waits for cancelled jobs to take back what they started. */
 const DRAIN_MS = 10_000;
+/**
+ * At most one progress message per call this often: a verify reports every audit event, and a
+ * million messages would keep the receiving thread (the window's, the web server's) busy for seconds.
+ */
+const PROGRESS_EVERY_MS = 100;
+
+/** Passes progress on at most every PROGRESS_EVERY_MS, always the newest, the first at once. */
+function throttled(send: (p: Progress) => void): (p: Progress) => void {
+  let last = -Infinity;
+  return (p) => {
+    const now = performance.now();
+    if (now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    send(p);
+  };
+}
 
 /**
  * The registry process: SQLite is synchronous and a whole-chain verify takes seconds, so the registry
@@ -66,7 +83,7 @@ export async function serveRegistry(port: MessagePort, opts: RegistryProcessOpti
       if (closing) return answered({ ok: false, error: { code: 'CANCELLED', message: 'The console is stopping; nothing was started.' } });
       const abort = new AbortController();
       const done = dispatcher
-        .call(m.name, m.input, { ...(m.session ? { session: m.session } : {}), signal: abort.signal, onProgress: (progress) => send({ type: 'progress', id: m.id, progress }) })
+        .call(m.name, m.input, { ...(m.session ? { session: m.session } : {}), signal: abort.signal, onProgress: throttled((progress) => send({ type: 'progress', id: m.id, progress })) })
         .then((answer) => {
           running.delete(m.id);
           answered(answer);

@@ -1,80 +1,116 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
+import { Link, Route, Router, Switch, useLocation } from 'wouter';
+import { useHashLocation } from 'wouter/use-hash-location';
 import type { ErrorData } from '@airlock/shared/common';
-import type { Output } from '../api/contract.js';
 import { call } from './api.js';
-import { Models } from './Models.js';
-import { Problem } from './Problem.js';
+import { Problem } from './components/Problem.js';
+import { SCREENS } from './screens.js';
+import { Unlock } from './screens/Unlock.js';
+import { useSessions } from './session.js';
 import { signInWeb, transport } from './transport.js';
-import { Unlock } from './Unlock.js';
 
-export type Session = Output<'session.unlock'>;
+/** Who is unlocked, whose session acts, and the switch between them. */
+function SessionBar() {
+  const { sessions, active, activate, forget } = useSessions();
+  const lock = async (id: string) => {
+    await call('session.lock', {}, { session: id });
+    forget(id);
+  };
+  return (
+    <nav aria-label="Sessions" className="sessions">
+      {sessions.map((s) => (
+        <span key={s.session} className={s.session === active?.session ? 'session active' : 'session'}>
+          <button type="button" onClick={() => activate(s.session)} aria-pressed={s.session === active?.session}>
+            {s.user} <small>({s.roles.join(', ')})</small>
+          </button>
+          <button type="button" onClick={() => void lock(s.session)} aria-label={`Lock ${s.user}'s session`}>
+            Lock
+          </button>
+        </span>
+      ))}
+      <button type="button" onClick={() => activate(null)} aria-pressed={active === null}>
+        Unlock another person
+      </button>
+    </nav>
+  );
+}
+
+function Navigation() {
+  const [location] = useLocation();
+  return (
+    <nav aria-label="Screens" className="screens">
+      <ul>
+        {SCREENS.filter((s) => s.nav).map((s) => (
+          <li key={s.path}>
+            <Link href={s.path} aria-current={location === s.path || location.startsWith(`${s.path}/`) ? 'page' : undefined}>
+              {s.nav}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
 
 /**
- * The console's frame: connects (on the web, trades the printed link's token for a cookie), lets
- * people unlock sessions side by side (the two-person rule needs an approver beside the requester),
- * shows whose session acts, and the screens for that session.
+ * The console's frame: connects (on the web, trades the printed link's token for a cookie and a
+ * page secret), lets people unlock side by side, shows whose session acts, and the screens, each at
+ * its own URL (`#/models`, `#/promotions/3`, …).
  */
 export function App() {
   const [connected, setConnected] = useState<'checking' | 'yes' | ErrorData>('checking');
-  const [sessions, setSessions] = useState<Session[]>([]);
-  const [active, setActive] = useState<string | null>(null);
+  const { active } = useSessions();
 
   useEffect(() => {
     if (transport.kind === 'desktop') return setConnected('yes');
     void signInWeb().then(async (signIn) => {
       if (!signIn.ok) return setConnected(signIn.error);
-      // Any call tells whether this browser holds the console's cookie: without it the server answers UNAUTHENTICATED.
+      // Any call tells whether this page may talk to the console: without its cookie and secret the answer is UNAUTHENTICATED.
       const probe = await call('session.current', {});
       setConnected(!probe.ok && probe.error.code === 'UNAUTHENTICATED' ? probe.error : 'yes');
     });
   }, []);
 
-  const session = sessions.find((s) => s.session === active) ?? null;
-  const forget = useCallback((id: string) => setSessions((all) => all.filter((x) => x.session !== id)), []);
-  const unlocked = (s: Session) => {
-    setSessions((all) => [...all.filter((x) => x.user !== s.user), s]);
-    setActive(s.session);
-  };
-  const lock = async (s: Session) => {
-    await call('session.lock', {}, { session: s.session });
-    forget(s.session);
-    setActive((a) => (a === s.session ? null : a));
-  };
-
   if (connected === 'checking') return <p className="status">Connecting to the registry…</p>;
   if (connected !== 'yes') return <Problem error={connected} />;
   return (
-    <div className="shell">
-      <header>
-        <h1>Airlock</h1>
-        <nav aria-label="Sessions">
-          {sessions.map((s) => (
-            <span key={s.session} className={s.session === active ? 'session active' : 'session'}>
-              <button type="button" onClick={() => setActive(s.session)} aria-pressed={s.session === active}>
-                {s.user} <small>({s.roles.join(', ')})</small>
-              </button>
-              <button type="button" onClick={() => void lock(s)} aria-label={`Lock ${s.user}'s session`}>
-                Lock
-              </button>
-            </span>
-          ))}
-          <button type="button" onClick={() => setActive(null)} aria-pressed={active === null}>
-            Unlock another person
-          </button>
-        </nav>
-      </header>
-      <main>
-        {session ? (
-          <>
-            <p className="acting">
-              Acting as <strong>{session.user}</strong>; the session locks after {session.idleMinutes} minutes without a call.
-            </p>
-            <Models session={session} onLocked={forget} />
-          </>
-        ) : (
-          <Unlock onUnlocked={unlocked} />
-        )}
-      </main>
-    </div>
+    <Router hook={useHashLocation}>
+      <div className="shell">
+        <header>
+          <h1>Airlock</h1>
+          <SessionBar />
+        </header>
+        <div className="body">
+          {active && <Navigation />}
+          <main>
+            {active ? (
+              <>
+                <p className="acting">
+                  Acting as <strong>{active.user}</strong> ({active.roles.join(', ')}); the session locks after {active.idleMinutes} minutes without a call.
+                </p>
+                <Switch>
+                  {SCREENS.map((s) => (
+                    <Route key={s.path} path={s.path} component={s.component} />
+                  ))}
+                  <Route>
+                    <ScreenNotFound />
+                  </Route>
+                </Switch>
+              </>
+            ) : (
+              <Unlock />
+            )}
+          </main>
+        </div>
+      </div>
+    </Router>
   );
+}
+
+function ScreenNotFound() {
+  const [location, navigate] = useLocation();
+  useEffect(() => {
+    if (location === '/' || location === '') navigate('/models', { replace: true });
+  }, [location, navigate]);
+  return location === '/' || location === '' ? null : <Problem error={{ code: 'NOT_FOUND', message: `There is no screen at ${location}; pick one on the left.` }} />;
 }

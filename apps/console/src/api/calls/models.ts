@@ -109,6 +109,22 @@ export const modelCalls = {
     z.strictObject({ path: SourcePath, model: Name, kind: z.enum(MODEL_KINDS).optional(), manifestPath: SourcePath.optional() }),
     z.strictObject({ created: z.boolean(), ref: z.string(), digest: Digest, state: z.enum(VERSION_STATES), assumed: z.array(z.string()) }),
   ),
+  'models.inspect': query(
+    'What importing a file or folder would hold, checked as the import checks it (the same refusals), before anything is stored.',
+    'model.import',
+    z.strictObject({ path: SourcePath, model: Name, kind: z.enum(MODEL_KINDS).optional(), manifestPath: SourcePath.optional() }),
+    z.strictObject({
+      declared: z.boolean(),
+      kind: z.string(),
+      description: z.string(),
+      tags: z.array(z.string()),
+      files: z.array(z.strictObject({ path: z.string(), role: z.string(), size: z.int() })),
+      bytes: z.int(),
+      suites: z.array(z.string()),
+      deployable: z.boolean(),
+      assumed: z.array(z.string()),
+    }),
+  ),
   'models.annotate': command(
     "Change a model's description or tags.",
     'model.annotate',
@@ -128,5 +144,11 @@ export const modelCalls = {
     z.strictObject({ ref: z.string(), from: z.enum(VERSION_STATES), to: z.enum(VERSION_STATES), flaggedDependents: z.array(z.string()) }),
   ),
   'evaluations.run': job('Run the suite a version declares and record its metrics as executed results.', 'eval.record', z.strictObject({ ref: Ref, suite: Name }), RecordedEvaluationSchema),
+  'evaluations.history': query(
+    "Every evaluation recorded for a model's versions, oldest version first: the history a chart draws.",
+    null,
+    z.strictObject({ model: Name }),
+    z.array(EvaluationSchema.extend({ version: z.int() })),
+  ),
   'evaluations.record': command('Record results of a suite run elsewhere, as reported results.', 'eval.record', z.strictObject({ ref: Ref, suite: Name, results: Json }), RecordedEvaluationSchema),
 };

@@ -67,6 +67,12 @@ export const promotionCalls = {
       approvals: z.array(z.strictObject({ approver: z.string(), decision: z.enum(['approve', 'reject']), at: At, evidenceDigest: Digest })),
     }),
   ),
+  'promotions.preview': query(
+    'The evidence and gates a request would record now, without recording anything.',
+    null,
+    z.strictObject({ ref: Ref, environment: Name }),
+    EvidenceSchema,
+  ),
   'promotions.request': command(
     "Request a version's promotion to an environment: every gate of its policy is evaluated and kept as evidence.",
     'promote.request',

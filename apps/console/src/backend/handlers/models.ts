@@ -1,8 +1,9 @@
+import { roleOf } from '@airlock/shared/common';
 import type { VersionState } from '../../api/enums.js';
 import { runEvaluation, recordEvaluation } from '../../registry/services/evaluations.js';
-import { importModel } from '../../registry/services/import.js';
+import { importModel, inspectModel } from '../../registry/services/import.js';
 import { transitionVersion } from '../../registry/services/lifecycle.js';
-import { annotateModel, diffVersions, listModels, listVersions, showModel } from '../../registry/services/models.js';
+import { annotateModel, diffVersions, evaluationHistory, listModels, listVersions, showModel } from '../../registry/services/models.js';
 import { refOf } from '../../registry/services/refs.js';
 import type { Handlers } from '../handler.js';
 
@@ -14,13 +15,28 @@ const activeView = (a: { environment: string; model: string; number: number; dig
   activatedAt: a.activated_at,
 });
 
-export const modelHandlers: Handlers<'models.list' | 'versions.list' | 'models.show' | 'models.import' | 'models.annotate' | 'versions.diff' | 'versions.transition' | 'evaluations.run' | 'evaluations.record'> = {
+export const modelHandlers: Handlers<'models.list' | 'models.inspect' | 'versions.list' | 'evaluations.history' | 'models.show' | 'models.import' | 'models.annotate' | 'versions.diff' | 'versions.transition' | 'evaluations.run' | 'evaluations.record'> = {
   'models.list': ({ reg, actor }, input) => listModels(reg, actor, input),
   'versions.list': ({ reg, actor }, input) => listVersions(reg, actor, input),
+  'evaluations.history': ({ reg, actor }, { model }) => evaluationHistory(reg, actor, model),
   'models.show': ({ reg, actor }, { ref }) => {
     const shown = showModel(reg, actor, ref);
     if (shown.kind === 'version') return { kind: 'version', version: { ...shown.version, state: shown.version.state as VersionState } };
     return { ...shown, versions: shown.versions.map((v) => ({ ...v, state: v.state as VersionState })), active: shown.active.map(activeView) };
+  },
+  'models.inspect': async (_ctx, input) => {
+    const { declared, modelFile, kind, files, assumed } = await inspectModel(input);
+    return {
+      declared,
+      kind,
+      description: modelFile.description ?? '',
+      tags: modelFile.tags,
+      files: files.map((f) => ({ path: f.name, role: roleOf(f.name, modelFile.roles), size: f.size })),
+      bytes: files.reduce((n, f) => n + f.size, 0),
+      suites: Object.keys(modelFile.evaluation.suites),
+      deployable: modelFile.runtime !== undefined && modelFile.health !== undefined,
+      assumed,
+    };
   },
   'models.import': async ({ reg, actor, progress, signal }, input) => {
     const { created, version, assumed } = await importModel(reg, actor, {

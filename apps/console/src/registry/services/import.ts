@@ -91,13 +91,8 @@ async function forget(reg: Registry, digests: string[]): Promise<void> {
   for (const d of digests) if (!used.has(d)) await reg.store.remove(d);
 }
 
-/**
- * Imports a file or directory as a new version: every file is streamed into the blob store, the
- * manifest is built and digested, and the version is registered in one transaction. The same content
- * again returns the existing version; a failure registers nothing.
- */
-export async function importModel(reg: Registry, actor: SigningActor, input: ImportInput): Promise<ImportResult> {
-  authorize(actor, 'model.import');
+/** What an import of `input` would hold, checked as the import checks it, before a byte is stored. */
+export async function inspectModel(input: Pick<ImportInput, 'path' | 'model' | 'kind' | 'manifestPath'>) {
   const name = ModelNameSchema.safeParse(input.model);
   if (!name.success) throw new AirlockError('INVALID_INPUT', `Model name "${input.model}": ${name.error.issues[0]?.message}.`);
   const st = await stat(input.path).catch(() => null);
@@ -119,6 +114,20 @@ export async function importModel(reg: Registry, actor: SigningActor, input: Imp
   for (const path of Object.keys(modelFile.roles)) {
     if (!files.some((f) => f.name === path)) throw new AirlockError('INVALID_INPUT', `roles names "${path}", which is not among the imported files.`);
   }
+  const assumed = declared
+    ? []
+    : [`no ${MODEL_FILE}: component roles come from file names, the config is empty, and with no runtime or health spec the version cannot be deployed until a new one declares them`];
+  return { declared: declared !== null, modelFile, kind, files, assumed };
+}
+
+/**
+ * Imports a file or directory as a new version: every file is streamed into the blob store, the
+ * manifest is built and digested, and the version is registered in one transaction. The same content
+ * again returns the existing version; a failure registers nothing.
+ */
+export async function importModel(reg: Registry, actor: SigningActor, input: ImportInput): Promise<ImportResult> {
+  authorize(actor, 'model.import');
+  const { modelFile, kind, files, assumed } = await inspectModel(input);
 
   const bytesTotal = files.reduce((n, f) => n + f.size, 0);
   let bytesDone = 0;
@@ -141,9 +150,6 @@ export async function importModel(reg: Registry, actor: SigningActor, input: Imp
   const manifest: VersionManifest = { schema: 'airlock.version/v1', model: { name: input.model, kind }, components: comps, ...body };
   const digest = versionDigest(manifest);
 
-  const assumed = declared
-    ? []
-    : [`no ${MODEL_FILE}: component roles come from file names, the config is empty, and with no runtime or health spec the version cannot be deployed until a new one declares them`];
   const existing = versions.byDigest(reg.db, digest);
   if (existing) return { created: false, version: existing, assumed };
   return mutate<ImportResult>(reg, actor, 'model.import', () => {

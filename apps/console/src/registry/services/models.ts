@@ -56,6 +56,14 @@ export function listVersions(reg: Registry, _actor: Actor, q: VersionListFilter 
   };
 }
 
+/** Every evaluation of every version of a model, oldest version first. */
+export function evaluationHistory(reg: Registry, _actor: Actor, name: string) {
+  const model = requireModel(reg, name);
+  return versions.ofModel(reg.db, model.id).flatMap((v) =>
+    evaluations.of(reg.db, v.id).map((e) => ({ version: v.number, id: e.id, suite: e.suite, metrics: storedJson<Record<string, number>>(e.metrics, `evaluation #${e.id}`), source: e.source, recordedAt: e.recorded_at })),
+  );
+}
+
 export const manifestOf = (v: VersionView): VersionManifest => storedJson(v.manifest, `the manifest of ${v.model}@${v.number}`, VersionManifestSchema);
 
 export type VersionDetail = z.infer<typeof VersionDetailSchema>;

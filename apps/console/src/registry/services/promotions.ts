@@ -84,6 +84,14 @@ function activate(reg: Registry, promotionId: number, v: VersionView, env: Envir
 
 const failedGates = (e: Evidence) => e.gates.filter((g) => !g.passed);
 
+/** The evidence a request would record now, gates and all, without recording anything: the preview before asking. */
+export async function previewPromotion(reg: Registry, _actor: Actor, ref: string, envName: string): Promise<Evidence> {
+  const v = resolveVersion(reg, ref);
+  const integrity = await checkIntegrity(reg, v.id);
+  const env = requireEnvironment(reg, envName);
+  return computeEvidence(liveEvidence(reg, new ActedOn(reg)), v.id, env.id, integrity);
+}
+
 /** Requests promotion of a version to an environment: gates are evaluated and stored as evidence. */
 export async function requestPromotion(reg: Registry, actor: SigningActor, ref: string, envName: string): Promise<PromotionResult> {
   authorize(actor, 'promote.request');

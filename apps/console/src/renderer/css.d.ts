@@ -1,0 +1,2 @@
+/** Vite bundles CSS imported from components (uPlot's stylesheet). */
+declare module '*.css';

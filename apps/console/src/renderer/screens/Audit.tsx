@@ -1,0 +1,81 @@
+import { useState } from 'react';
+import { Action } from '../components/Action.js';
+import { Loaded } from '../components/Loaded.js';
+import { Table } from '../components/Table.js';
+import { useQuery } from '../use-call.js';
+
+/** The audit chain, newest first, filtered by person or subject; verify the whole registry with progress and a clear verdict; the shown events as JSON. */
+export function Audit() {
+  const [actor, setActor] = useState('');
+  const [subject, setSubject] = useState('');
+  const [limit, setLimit] = useState(100);
+  const { answer } = useQuery('audit.list', { ...(actor ? { actor } : {}), ...(subject ? { subject } : {}), limit }, [actor, subject, limit]);
+  const download = (events: unknown) => URL.createObjectURL(new Blob([JSON.stringify(events, null, 2)], { type: 'application/json' }));
+  return (
+    <section aria-labelledby="audit-title">
+      <h2 id="audit-title">Audit</h2>
+      <Action
+        name="registry.verify"
+        label="Verify the registry"
+        input={() => ({})}
+        describe={(r) =>
+          r.ok ? (
+            <p className="verdict ok">
+              Intact: {r.blobs.checked} blob(s) re-hashed, {r.versions} version(s), {r.rows} sealed row(s), {r.auditEvents} audit event(s).
+            </p>
+          ) : (
+            <div className="verdict bad">
+              <p>{r.problems.length} problem(s):</p>
+              <ul>
+                {r.problems.map((p, i) => (
+                  <li key={i}>
+                    <strong>{p.code}</strong> {p.message}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )
+        }
+      />
+      <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <label className="field">
+          Person <input value={actor} onChange={(e) => setActor(e.target.value)} />
+        </label>
+        <label className="field">
+          Subject <input value={subject} onChange={(e) => setSubject(e.target.value)} placeholder="model:churn" />
+        </label>
+        <label className="field">
+          Newest
+          <select value={limit} onChange={(e) => setLimit(Number(e.target.value))}>
+            {[50, 100, 500, 1000].map((n) => (
+              <option key={n}>{n}</option>
+            ))}
+          </select>
+        </label>
+      </form>
+      <Loaded answer={answer}>
+        {(events) => (
+          <>
+            <a href={download(events)} download="airlock-audit.json">
+              Export these {events.length} events as JSON
+            </a>
+            <Table
+              caption="Audit events"
+              empty="No event matches."
+              rows={events}
+              rowKey={(e) => e.seq}
+              columns={[
+                { header: '#', cell: (e) => e.seq },
+                { header: 'At', cell: (e) => e.at.slice(0, 19).replace('T', ' ') },
+                { header: 'Person', cell: (e) => e.actor },
+                { header: 'Action', cell: (e) => e.action },
+                { header: 'Subject', cell: (e) => e.subject },
+                { header: 'Details', cell: (e) => <code className="details">{JSON.stringify(e.details)}</code> },
+              ]}
+            />
+          </>
+        )}
+      </Loaded>
+    </section>
+  );
+}

@@ -1,0 +1,55 @@
+import { useState } from 'react';
+import { Action, field } from '../components/Action.js';
+import { Badge } from '../components/Badge.js';
+import { Loaded } from '../components/Loaded.js';
+import { Table } from '../components/Table.js';
+import { useQuery } from '../use-call.js';
+
+const age = (at: string) => {
+  const hours = (Date.now() - Date.parse(at)) / 3_600_000;
+  return hours < 1 ? `${Math.round(hours * 60)} min` : hours < 48 ? `${Math.round(hours)} h` : `${Math.round(hours / 24)} days`;
+};
+
+/** The review queue: open items by kind and age, each with its subject, resolved with a note. */
+export function Reviews() {
+  const [all, setAll] = useState(false);
+  const { answer, reload } = useQuery('reviews.list', { all }, [all]);
+  return (
+    <section aria-labelledby="reviews-title">
+      <h2 id="reviews-title">Review queue</h2>
+      <label className="check">
+        <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} /> resolved ones too
+      </label>
+      <Loaded answer={answer}>
+        {(items) => (
+          <Table
+            caption="Review items"
+            empty="Nothing to review."
+            rows={items}
+            rowKey={(r) => r.id}
+            columns={[
+              { header: '#', cell: (r) => r.id },
+              { header: 'Kind', cell: (r) => <Badge value={r.kind} /> },
+              { header: 'Subject', cell: (r) => r.subject },
+              { header: 'What happened', cell: (r) => r.detail },
+              { header: 'Age', cell: (r) => age(r.openedAt) },
+              {
+                header: 'Resolution',
+                cell: (r) =>
+                  r.resolvedAt ? (
+                    `${r.resolvedBy}: ${r.note}`
+                  ) : (
+                    <Action name="reviews.resolve" label={`Resolve #${r.id}`} input={(f) => ({ id: r.id, note: field(f, 'note') })} onDone={reload}>
+                      <label className="field">
+                        Note <input name="note" required />
+                      </label>
+                    </Action>
+                  ),
+              },
+            ]}
+          />
+        )}
+      </Loaded>
+    </section>
+  );
+}

@@ -1,0 +1,227 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Locator, Page } from '@playwright/test';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { churnVariant, PASSPHRASE } from '../helpers/registry.js';
+import { useTempDirs } from '../helpers/tmp.js';
+import { airlock } from '../helpers/cli.js';
+import { launchChromium, startWebConsole, type RunningConsole } from '../helpers/web-console.js';
+import { useWorld, type World } from '../helpers/world.js';
+
+const tempDir = useTempDirs();
+const { fork } = useWorld();
+let browser: Browser;
+const running: RunningConsole[] = [];
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser.close();
+});
+afterEach(async () => {
+  for (const c of running.splice(0)) await c.stop();
+});
+
+/** The console on a fresh copy of the world, a page signed in with its link, and a second client for checking through the API. */
+async function open(): Promise<{ w: World; c: RunningConsole; page: Page; problems: string[] }> {
+  const w = await fork();
+  w.reg.close();
+  const c = await startWebConsole(w.reg.home.dir);
+  running.push(c);
+  const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  await page.goto(c.url);
+  return { w, c, page, problems };
+}
+
+async function unlock(page: Page, user: string, passphrase = PASSPHRASE): Promise<void> {
+  await page.getByLabel('User').fill(user);
+  await page.getByLabel('Passphrase').fill(passphrase);
+  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+}
+
+/** Waits until `locator` shows `text`; on failure says what the screen showed instead. */
+async function see(locator: Locator, text: string | RegExp): Promise<void> {
+  try {
+    await expect.poll(async () => ((await locator.count()) > 0 ? ((await locator.first().textContent()) ?? '') : ''), { timeout: 15_000 }).toMatch(text);
+  } catch (err) {
+    const screen = await locator.page().locator('main').textContent().catch(() => '');
+    throw new Error(`${(err as Error).message}\nThe screen showed: ${screen}`);
+  }
+}
+
+/**
+ * Opens a screen as the app's own links do (the path in the hash, its query in the URL's search,
+ * no reload): a reload would end the page's sessions, which live in memory only.
+ */
+const go = async (page: Page, _c: RunningConsole, screen: string) => {
+  const [path, search] = screen.split('?');
+  await page.evaluate(`history.pushState(null, '', '/${search ? `?${search}` : ''}#${path}'); dispatchEvent(new HashChangeEvent('hashchange'));`);
+};
+
+/** What the registry holds, read by the CLI as an auditor: independent of what the page shows. */
+async function registry<T>(w: World, args: string[]): Promise<T> {
+  const r = await airlock(['--home', w.reg.home.dir, '--user', 'aud', '--json', ...args]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return (JSON.parse(r.stdout) as { result: T }).result;
+}
+
+describe('the console in Chromium', () => {
+  it('lists versions, filters and sorts them in the registry, and opens a version and a comparison', async () => {
+    const { page, problems } = await open();
+    await unlock(page, 'aud');
+    await see(page.getByRole('heading', { name: /Models/ }), 'Models (1 versions)');
+    await see(page.getByRole('row').nth(1), /churn.*1.*classic.*validated.*prod/);
+    await page.getByRole('searchbox').fill('nothing-like-it');
+    await see(page.locator('.empty'), 'No version matches');
+    await page.getByRole('searchbox').fill('chu');
+    await see(page.getByRole('heading', { name: /Models/ }), 'Models (1 versions)');
+    await page.getByRole('button', { name: /State/ }).click();
+    await expect.poll(() => page.getByRole('columnheader', { name: /State/ }).getAttribute('aria-sort')).toBe('ascending');
+    await page.getByRole('link', { name: '1', exact: true }).click();
+    await see(page.getByRole('heading', { level: 2 }), /churn@1/);
+    await see(page.getByRole('table', { name: 'Components' }), /serve\.mjs/);
+    await page.getByRole('link', { name: 'Compare with the version before' }).click();
+    await see(page.getByRole('heading', { level: 2 }), 'Compare churn@1 with churn@1');
+    await see(page.getByRole('region', { name: 'Files' }), 'No change.');
+    expect(problems).toEqual([]);
+  });
+
+  it('imports a folder after previewing it, with a refusal for a folder without a manifest that changes nothing', async () => {
+    const { w, c, page, problems } = await open();
+    await unlock(page, 'bob');
+    await go(page, c, '/import');
+    const empty = await tempDir();
+    await mkdir(join(empty, 'plain'));
+    await page.getByLabel('Folder (or file)').fill(join(empty, 'plain'));
+    await page.getByLabel('Model name').fill('plain');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await see(page.getByRole('alert'), /USAGE.*There is no airlock-model\.json/);
+    const folder = await churnVariant(await tempDir(), 'ui');
+    await page.getByLabel('Folder (or file)').fill(folder);
+    await page.getByLabel('Model name').fill('churn');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await see(page.getByRole('region', { name: 'Preview' }).or(page.locator('.preview')), /airlock-model\.json declares a classic model.*suites holdout.*deployable/s);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await see(page.locator('.done'), /Imported churn@2 \(registered\)/);
+    const page2 = await registry<{ rows: { ref: string }[] }>(w, ['model', 'versions']);
+    expect(page2.rows.map((r) => r.ref)).toEqual(['churn@1', 'churn@2']);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('evaluates, previews gates, requests; the requester cannot approve and a second person does', async () => {
+    const { c, page, problems } = await open();
+    await unlock(page, 'bob');
+    await go(page, c, '/import');
+    await page.getByLabel('Folder (or file)').fill(await churnVariant(await tempDir(), 'promote'));
+    await page.getByLabel('Model name').fill('churn');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await see(page.locator('.done'), /churn@2/);
+    await go(page, c, '/models/churn/2');
+    await page.getByRole('button', { name: 'Run suite' }).click();
+    await see(page.getByRole('form', { name: 'Run suite' }).locator('.done'), /Recorded accuracy/);
+    await page.getByRole('form', { name: 'Change state' }).getByLabel('Reason').fill('looks right');
+    await page.getByRole('button', { name: 'Change state' }).click();
+    await see(page.getByRole('form', { name: 'Change state' }).locator('.done'), 'churn@2: registered → validated.');
+    await page.getByRole('button', { name: 'Preview gates' }).click();
+    await see(page.getByRole('list', { name: 'Gates' }), /✓ passed/);
+    await page.getByRole('button', { name: 'Request promotion to prod' }).click();
+    await see(page.locator('.promote .done'), /Promotion #2.*awaiting approval/);
+    await page.getByRole('link', { name: 'Promotion #2' }).click();
+    await see(page.getByRole('note'), /You requested this promotion, so you cannot approve it/);
+    expect(await page.getByRole('button', { name: 'Sign decision' }).count()).toBe(0);
+    // carol unlocks beside bob and approves; the page says whose session acts.
+    await page.getByRole('button', { name: 'Unlock another person' }).click();
+    await unlock(page, 'carol');
+    await see(page.locator('.acting'), /Acting as carol/);
+    await go(page, c, '/promotions/2');
+    await page.getByLabel('Note').fill('evidence checked');
+    await page.getByRole('button', { name: 'Sign decision' }).click();
+    await see(page.getByRole('heading', { level: 2 }), /Promotion #2: churn@2 → prod\s*active/);
+    await see(page.getByRole('list', { name: 'Timeline' }), /approved by carol/);
+    expect(problems).toEqual([]);
+  }, 90_000);
+
+  it('refuses an overlay that violates the schema and an export to a folder that does not exist, and changes nothing', async () => {
+    const { w, c, page, problems } = await open();
+    await unlock(page, 'olga');
+    await go(page, c, '/environments');
+    await page.getByRole('button', { name: 'prod' }).click();
+    await page.getByLabel('Model', { exact: true }).fill('churn');
+    await page.getByLabel(/Overlay/).fill('{"threshold": "high"}');
+    await page.getByRole('button', { name: 'Set config overlay' }).click();
+    await see(page.getByRole('form', { name: 'Set config overlay' }).getByRole('alert'), /CONFIG_INVALID|INVALID_INPUT/);
+    await go(page, c, '/deployments');
+    await page.getByLabel('Deployment #').fill(String(w.deploymentId));
+    const missing = join(await tempDir(), 'no-stick');
+    await page.getByLabel('To folder (a USB stick)').fill(missing);
+    await page.getByRole('button', { name: 'Export bundle' }).click();
+    await see(page.getByRole('form', { name: 'Export bundle' }).getByRole('alert'), /NOT_FOUND|IO_ERROR|USAGE/);
+    expect(existsSync(missing)).toBe(false);
+    const stick = await tempDir();
+    await page.getByLabel('To folder (a USB stick)').fill(stick);
+    await page.getByRole('button', { name: 'Export bundle' }).click();
+    await see(page.getByRole('form', { name: 'Export bundle' }).locator('.done'), /Wrote .*\.airlock/);
+    expect((await readdir(stick)).filter((f) => f.endsWith('.airlock'))).toHaveLength(1);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('verifies the registry from the audit screen, resolves a review and adds a user', async () => {
+    const { c, page, problems } = await open();
+    await unlock(page, 'alice');
+    await go(page, c, '/audit');
+    await page.getByRole('button', { name: 'Verify the registry' }).click();
+    await see(page.locator('.verdict'), /Intact/);
+    await see(page.getByRole('table', { name: 'Audit events' }), /model\.import/);
+    await go(page, c, '/users');
+    await page.getByLabel('Name', { exact: true }).fill('erin');
+    await page.getByLabel('auditor').check();
+    await page.getByLabel(/Their passphrase/).fill('erin-s-passphrase');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await see(page.getByRole('table', { name: 'Users' }), /erin.*auditor/);
+    await page.getByRole('button', { name: 'Unlock another person' }).click();
+    await unlock(page, 'carol');
+    await go(page, c, '/reviews');
+    // The world's host refused a bundle: one open item.
+    await see(page.getByRole('table', { name: 'Review items' }), /host refused.*BUNDLE_EXPIRED/);
+    await page.getByRole('form', { name: 'Resolve #1' }).getByLabel('Note').fill('host clock fixed');
+    await page.getByRole('button', { name: 'Resolve #1' }).click();
+    await see(page.locator('main'), /Nothing to review/);
+    await page.getByLabel('resolved ones too').check();
+    await see(page.getByRole('table', { name: 'Review items' }), /carol: host clock fixed/);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('works from the keyboard alone, and axe finds nothing serious on any screen, in light and dark', async () => {
+    const { c, page } = await open();
+    await page.getByLabel('User').waitFor();
+    await page.keyboard.type('aud');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSPHRASE);
+    await page.keyboard.press('Enter');
+    await see(page.getByRole('heading', { name: /Models/ }), /Models/);
+    // Tab to the navigation and open the audit screen with Enter.
+    for (let i = 0; i < 30 && (await page.evaluate('document.activeElement?.textContent')) !== 'Audit'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await see(page.getByRole('heading', { level: 2 }), 'Audit');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const hash of ['/models', '/models/churn', '/models/churn/1', '/compare?from=churn@1&to=churn@1', '/import', '/promotions', '/promotions/1', '/environments', '/deployments', '/fleet', '/reports', '/reviews', '/audit', '/users']) {
+        await go(page, c, hash);
+        await page.waitForLoadState('networkidle');
+        // Each screen itself, with the session still acting, not the unlock form.
+        await see(page.locator('.acting'), /Acting as aud/);
+        await see(page.getByRole('heading', { level: 2 }), /\S/);
+        await expect.poll(() => page.getByText(/^Loading/).count(), { timeout: 15_000 }).toBe(0);
+        const { violations } = await new AxeBuilder({ page }).analyze();
+        const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${scheme} ${hash}: ${v.id} (${v.nodes.length})`);
+        expect(serious).toEqual([]);
+      }
+    }
+  }, 120_000);
+});

@@ -1,0 +1,59 @@
+/**
+ * `npm run screenshots`: a PNG of every screen, from a registry with a model promoted, deployed and
+ * reported on, in Debian's Chromium through the web console. Writes docs/screenshots/<screen>.png.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PASSPHRASE } from '../helpers/registry.js';
+import { launchChromium, startWebConsole } from '../helpers/web-console.js';
+import { makeWorld } from '../helpers/world.js';
+
+const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const SCREENS: [name: string, hash: string][] = [
+  ['models', '/models'],
+  ['model', '/models/churn'],
+  ['version', '/models/churn/1'],
+  ['compare', '/compare?from=churn@1&to=churn@1'],
+  ['import', '/import'],
+  ['promotions', '/promotions?all'],
+  ['promotion', '/promotions/1'],
+  ['environments', '/environments'],
+  ['deployments', '/deployments'],
+  ['fleet', '/fleet'],
+  ['reports', '/reports'],
+  ['reviews', '/reviews'],
+  ['audit', '/audit'],
+  ['users', '/users'],
+];
+
+const work = await mkdtemp(join(tmpdir(), 'airlock-screens-'));
+try {
+  const w = await makeWorld(work);
+  w.reg.close();
+  const c = await startWebConsole(w.reg.home.dir);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    await page.goto(c.url);
+    await page.getByLabel('User').fill('aud');
+    await page.getByLabel('Passphrase').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+    await page.getByRole('heading', { name: /Models/ }).waitFor();
+    await mkdir(OUT, { recursive: true });
+    for (const [name, hash] of SCREENS) {
+      const [path, search] = hash.split('?');
+      await page.goto(`${c.origin}/${search ? `?${search}` : ''}#${path}`);
+      await page.waitForLoadState('networkidle');
+      for (let i = 0; i < 100 && (await page.getByText(/^Loading/).count()) > 0; i++) await page.waitForTimeout(100);
+      await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+      console.log(`wrote docs/screenshots/${name}.png`);
+    }
+  } finally {
+    await browser.close();
+    await c.stop();
+  }
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
