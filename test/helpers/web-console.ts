@@ -3,6 +3,8 @@ import { chromium, type Browser } from '@playwright/test';
 import { CLI } from './cli.js';
 
 export interface RunningConsole {
+  /** the registry folder it serves */
+  home: string;
   /** the printed link, token in its fragment */
   url: string;
   origin: string;
@@ -27,6 +29,7 @@ export function startWebConsole(home: string, args: string[] = [], env: Record<s
       const m = /(http:\/\/127\.0\.0\.1:(\d+))\/#token=([A-Za-z0-9_-]+)/.exec(stdout);
       if (m)
         resolve({
+          home,
           url: m[0],
           origin: m[1]!,
           port: Number(m[2]),

@@ -1,12 +1,17 @@
 /**
  * `npm run screenshots`: a PNG of every screen, from a registry with a model promoted, deployed and
- * reported on, in Debian's Chromium through the web console. Writes docs/screenshots/<screen>.png.
+ * reported on and a second version awaiting approval, in Debian's Chromium through the web console.
+ * Writes docs/screenshots/<screen>.png; the README shows fleet, promotion, compare and audit.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PASSPHRASE } from '../helpers/registry.js';
+import { runEvaluation } from '../../apps/console/src/registry/services/evaluations.js';
+import { importModel } from '../../apps/console/src/registry/services/import.js';
+import { transitionVersion } from '../../apps/console/src/registry/services/lifecycle.js';
+import { requestPromotion } from '../../apps/console/src/registry/services/promotions.js';
+import { churnVariant, PASSPHRASE } from '../helpers/registry.js';
 import { launchChromium, startWebConsole } from '../helpers/web-console.js';
 import { makeWorld } from '../helpers/world.js';
 
@@ -15,10 +20,10 @@ const SCREENS: [name: string, hash: string][] = [
   ['models', '/models'],
   ['model', '/models/churn'],
   ['version', '/models/churn/1'],
-  ['compare', '/compare?from=churn@1&to=churn@1'],
+  ['compare', '/compare?from=churn@1&to=churn@2'],
   ['import', '/import'],
   ['promotions', '/promotions?all'],
-  ['promotion', '/promotions/1'],
+  ['promotion', '/promotions/2'],
   ['environments', '/environments'],
   ['deployments', '/deployments'],
   ['fleet', '/fleet'],
@@ -31,6 +36,13 @@ const SCREENS: [name: string, hash: string][] = [
 const work = await mkdtemp(join(tmpdir(), 'airlock-screens-'));
 try {
   const w = await makeWorld(work);
+  // A second version with a changed file and its own evaluation, asking for prod: something to compare and to approve.
+  const v2 = await churnVariant(work, 'v2');
+  await writeFile(join(v2, 'NOTES.md'), 'retrained on November data\n');
+  await importModel(w.reg, w.as.bob, { path: v2, model: 'churn' });
+  await runEvaluation(w.reg, w.as.bob, 'churn@2', 'holdout');
+  await transitionVersion(w.reg, w.as.bob, 'churn@2', 'validated', 'holdout passed');
+  await requestPromotion(w.reg, w.as.bob, 'churn@2', 'prod');
   w.reg.close();
   const c = await startWebConsole(w.reg.home.dir);
   const browser = await launchChromium();
