@@ -91,6 +91,17 @@ describe('the console in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it("shows the fleet: health, serving version, and a host's latency and errors over its reports", async () => {
+    const { c, page, problems } = await open();
+    await unlock(page, 'aud');
+    await go(page, c, '/fleet');
+    await see(page.getByRole('table', { name: 'Hosts' }), /host-a.*prod.*healthy.*churn@1/);
+    await page.getByRole('button', { name: 'History of host-a' }).click();
+    await see(page.getByRole('heading', { name: 'host-a over time' }), 'host-a over time');
+    await see(page.locator('figure figcaption').first(), 'churn: latency');
+    expect(problems).toEqual([]);
+  });
+
   it('imports a folder after previewing it, with a refusal for a folder without a manifest that changes nothing', async () => {
     const { w, c, page, problems } = await open();
     await unlock(page, 'bob');

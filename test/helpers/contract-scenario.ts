@@ -63,6 +63,7 @@ export async function contractScenario(dir: string): Promise<Step[]> {
     { call: 'reviews.list', as: 'aud', input: { all: true }, expect: 'ok' },
     { call: 'reviews.resolve', as: 'carol', input: { id: 1, note: 'host clock fixed' }, expect: 'ok' },
     { call: 'hosts.list', as: 'aud', input: {}, expect: 'ok' },
+    { call: 'hosts.history', as: 'aud', input: { host: 'host-a' }, expect: 'ok' },
     { call: 'hosts.enroll', as: 'olga', input: { path: enroll }, expect: 'ok' },
     { call: 'hosts.assign', as: 'olga', input: { host: 'host-b', environment: 'staging', labels: { rack: '2' } }, expect: 'ok' },
     { call: 'hosts.revoke', as: 'alice', input: { host: 'host-b', reason: 'decommissioned' }, expect: 'ok' },

@@ -67,6 +67,18 @@ export const fleetCalls = {
     z.strictObject({ hostId: z.string(), environment: z.string(), labels: z.record(z.string(), z.string()) }),
   ),
   'hosts.revoke': command("Revoke a host's key: nothing it signs is accepted any more.", 'host.revoke', z.strictObject({ host: Name, reason: z.string().min(1).max(2000) }), z.strictObject({ hostId: z.string(), revoked: z.literal(true) })),
+  'hosts.history': query(
+    "What a host reported over time, oldest first: per slot, version, health, latency and error share of each status report.",
+    null,
+    z.strictObject({ host: Name, limit: z.int().min(1).max(10_000).default(500) }),
+    z.array(
+      z.strictObject({
+        seq: z.int(),
+        at: At,
+        slots: z.array(z.strictObject({ slot: z.string(), version: z.string().nullable(), healthy: z.boolean(), p50Ms: z.number().nullable(), p95Ms: z.number().nullable(), p99Ms: z.number().nullable(), errorRate: z.number().nullable() })),
+      }),
+    ),
+  ),
   'fleet.show': query(
     'One row per host: where it is, what it runs, whether it is healthy and how fresh that news is.',
     null,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '@airlock/shared/node';
 import { createDeployment, exportBundle, exportDepot, listDeployments } from '../../registry/services/deployments.js';
-import { fleet } from '../../registry/services/fleet.js';
+import { fleet, hostHistory } from '../../registry/services/fleet.js';
 import { assignHost, enrollHost, listHosts, revokeHost } from '../../registry/services/hosts.js';
 import { importReports } from '../../registry/services/reports.js';
 import { authoriseRollback } from '../../registry/services/rollback-authorisations.js';
@@ -12,9 +12,10 @@ import type { Handlers } from '../handler.js';
 const counted = (phase: string, unit: Progress['unit'], progress: (p: Progress) => void) => (done: number, total: number) => progress({ phase, done, total, unit });
 
 export const fleetHandlers: Handlers<
-  'hosts.list' | 'hosts.enroll' | 'hosts.assign' | 'hosts.revoke' | 'fleet.show' | 'deployments.list' | 'deployments.create' | 'bundles.export' | 'depot.export' | 'reports.import' | 'rollbacks.authorise'
+  'hosts.list' | 'hosts.history' | 'hosts.enroll' | 'hosts.assign' | 'hosts.revoke' | 'fleet.show' | 'deployments.list' | 'deployments.create' | 'bundles.export' | 'depot.export' | 'reports.import' | 'rollbacks.authorise'
 > = {
   'hosts.list': ({ reg, actor }) => listHosts(reg, actor),
+  'hosts.history': ({ reg, actor }, { host, limit }) => hostHistory(reg, actor, host, limit),
   'hosts.enroll': async ({ reg, actor }, { path }) => enrollHost(reg, actor, await readFile(path), path),
   'hosts.assign': ({ reg, actor }, { host, environment, labels }) => assignHost(reg, actor, host, environment, labels),
   'hosts.revoke': ({ reg, actor }, { host, reason }) => revokeHost(reg, actor, host, reason),

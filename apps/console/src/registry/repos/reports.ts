@@ -19,6 +19,8 @@ export const reports = {
   byDigest: (db: Db, digest: string) => db.get<{ digest: string }>(sql`SELECT digest FROM reports WHERE digest = ${digest}`),
   bySeq: (db: Db, host: number, seq: number) => db.get<{ digest: string }>(sql`SELECT digest FROM reports WHERE host = ${host} AND seq = ${seq}`),
   newestStatus: (db: Db, host: number) => db.get<{ seq: number; body: string }>(sql`SELECT seq, body FROM reports WHERE host = ${host} AND kind = 'status' ORDER BY seq DESC LIMIT 1`),
+  /** A host's newest status reports, newest first: what it said over time. */
+  statusHistory: (db: Db, host: number, limit: number) => db.all<{ seq: number; at: string; body: string }>(sql`SELECT seq, at, body FROM reports WHERE host = ${host} AND kind = 'status' ORDER BY seq DESC LIMIT ${limit}`),
   /** Status report bodies, newest first per host: what each host last said it saw. */
   statuses: (db: Db) => db.all<{ host_id: string; seq: number; body: string }>(sql`SELECT h.host_id, r.seq, r.body FROM reports r JOIN hosts h ON h.id = r.host WHERE r.kind = 'status' ORDER BY r.host, r.seq DESC`),
 };
