@@ -47,6 +47,8 @@ export const VersionDetailSchema = z.strictObject({
   createdBy: z.string(),
   manifest: VersionManifestSchema,
   evaluations: z.array(EvaluationSchema),
+  /** each governed dependency with the registry's version of it, if it holds one, and that version's state (revoked ones block promotion) */
+  dependencies: z.array(z.strictObject({ kind: z.string(), digest: Digest, ref: z.string().nullable(), state: z.enum(VERSION_STATES).nullable() })),
 });
 
 /** Where a version is active: environment, version number and digest, since when. */

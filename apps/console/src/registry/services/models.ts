@@ -6,6 +6,7 @@ import { mutate } from '../audit.js';
 import type { Registry } from '../context.js';
 import { activations } from '../repos/activations.js';
 import { components } from '../repos/components.js';
+import { dependencies } from '../repos/dependencies.js';
 import { evaluations } from '../repos/evaluations.js';
 import { modelTags } from '../repos/model-tags.js';
 import { models, type ModelRow } from '../repos/models.js';
@@ -79,6 +80,10 @@ export function versionDetail(reg: Registry, v: VersionView): VersionDetail {
     createdBy: users.byId(reg.db, v.created_by)?.name ?? '?',
     manifest: manifestOf(v),
     evaluations: evaluations.of(reg.db, v.id).map((e) => ({ id: e.id, suite: e.suite, metrics: storedJson<Record<string, number>>(e.metrics, `evaluation #${e.id}`), source: e.source, recordedAt: e.recorded_at })),
+    dependencies: dependencies.of(reg.db, v.id).map((d) => {
+      const dep = versions.byDigest(reg.db, d.digest);
+      return { kind: d.kind, digest: d.digest as VersionDetail['digest'], ref: dep ? refOf(dep) : null, state: dep?.state ?? null };
+    }),
   };
 }
 

@@ -61,6 +61,20 @@ export function Version() {
             <p>
               <Link href={`/compare?from=${encodeURIComponent(`${m.model.name}@${Math.max(1, v.number - 1)}`)}&to=${encodeURIComponent(v.ref)}`}>Compare with the version before</Link>
             </p>
+            <h3>Governed dependencies</h3>
+            <Table
+              caption="Governed dependencies"
+              empty="No governed dependency (base model or dataset) declared."
+              rows={v.dependencies}
+              rowKey={(d) => `${d.kind} ${d.digest}`}
+              columns={[
+                { header: 'Kind', cell: (d) => d.kind.replace('_', ' ') },
+                { header: 'Version', cell: (d) => d.ref ?? 'not in this registry' },
+                { header: 'State', cell: (d) => (d.state ? <Badge value={d.state} /> : '–') },
+                { header: 'Standing', cell: (d) => (d.state === 'revoked' || d.state === 'quarantined' ? <strong className="mismatch">blocks promotion</strong> : d.ref === null && d.kind === 'base_model' ? <strong className="mismatch">unknown base model: blocks promotion</strong> : 'good') },
+                { header: 'Digest', cell: (d) => <code title={d.digest}>{d.digest.slice(7, 19)}</code> },
+              ]}
+            />
             <h3>Components</h3>
             <Table
               caption="Components"
