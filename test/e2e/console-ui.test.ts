@@ -209,6 +209,13 @@ describe('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Verify the registry' }).click();
     await see(page.locator('.verdict'), /Intact/);
     await see(page.getByRole('table', { name: 'Audit events' }), /model\.import/);
+    await page.getByLabel('Action').fill('promote.approve');
+    await expect.poll(() => page.getByRole('table', { name: 'Audit events' }).getByRole('row').count()).toBe(2);
+    await see(page.getByRole('table', { name: 'Audit events' }), /carol.*promote\.approve.*promotion:1/);
+    await page.getByLabel('Until').fill('2000-01-01T00:00');
+    await see(page.locator('main'), /No event matches/);
+    await page.getByLabel('Until').fill('');
+    await page.getByLabel('Action').fill('');
     await go(page, c, '/users');
     await page.getByLabel('Name', { exact: true }).fill('erin');
     await page.getByLabel('auditor').check();

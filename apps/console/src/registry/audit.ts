@@ -15,7 +15,7 @@ import { authorize, type SigningActor } from './auth.js';
 import type { Registry } from './context.js';
 import { pendingChanges, keyText, takeSeals, type SealEntry } from './db/seals.js';
 import { AUDIT_GENESIS, AUDIT_PAYLOAD_TYPE, eventBytes, sealEvent, type AuditDraft } from './audit-event.js';
-import { auditEvents, type AuditRow } from './repos/audit-events.js';
+import { auditEvents, type AuditFilter, type AuditRow } from './repos/audit-events.js';
 import { rowSeals } from './repos/row-seals.js';
 import { SealCheck } from './integrity/seals-check.js';
 import { rootV1KeyIds } from './integrity/trust-anchor.js';
@@ -250,7 +250,7 @@ export function assertAuditChain(reg: Registry): number {
   return checked;
 }
 
-export function listAudit(reg: Registry, filter: { subject?: string; actor?: string; limit?: number } = {}) {
+export function listAudit(reg: Registry, filter: AuditFilter & { limit?: number } = {}) {
   return auditEvents.recent(reg.db, { ...filter, limit: filter.limit ?? 50 }).map((e) => ({
     seq: e.seq,
     at: e.at,

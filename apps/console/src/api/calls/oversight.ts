@@ -49,9 +49,20 @@ export const oversightCalls = {
   'reviews.list': query('Review items: open ones, or all with `all`.', null, z.strictObject({ all: z.boolean().default(false) }), z.array(ReviewSchema)),
   'reviews.resolve': command('Resolve a review item, saying what was done; a rollback is reviewed by someone other than who made it.', 'review.resolve', z.strictObject({ id: Id, note: z.string().min(1).max(4000) }), ReviewSchema),
   'audit.list': query(
-    'Audit events, newest first, optionally about one subject or by one person.',
+    'Audit events, newest first, optionally about one subject, by one person, of one action, in a time range, or before a sequence number.',
     null,
-    z.strictObject({ subject: z.string().max(200).optional(), actor: z.string().max(64).optional(), limit: z.int().min(1).max(10_000).default(50) }),
+    z.strictObject({
+      subject: z.string().max(200).optional(),
+      actor: z.string().max(64).optional(),
+      action: z.string().max(64).optional(),
+      /** ISO time, inclusive */
+      since: z.iso.datetime({ offset: true }).optional(),
+      /** ISO time, exclusive */
+      until: z.iso.datetime({ offset: true }).optional(),
+      /** only events before this sequence number: the next page back */
+      before: z.int().min(1).optional(),
+      limit: z.int().min(1).max(10_000).default(50),
+    }),
     z.array(AuditEventSchema),
   ),
   'audit.verify': query(

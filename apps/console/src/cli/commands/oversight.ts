@@ -34,6 +34,10 @@ export function registerOversight(program: Command): void {
     .description('recent audit events, newest first')
     .option('--subject <subject>', 'e.g. version:iris@2, promotion:3, env:prod')
     .option('--actor <user>', 'events by this user')
+    .option('--action <action>', 'events of this action, e.g. promote.approve')
+    .option('--since <time>', 'events at or after this ISO time')
+    .option('--until <time>', 'events before this ISO time')
+    .option('--before <seq>', 'events before this sequence number (the next page back)', parseIntOption('--before', 1))
     .option('--limit <n>', 'how many', parseIntOption('--limit', 1, 100_000), 50)
     .action(
       action(async (ctx, opts: { subject?: string; actor?: string; limit: number }) => {

@@ -8,8 +8,16 @@ import { useQuery } from '../use-call.js';
 export function Audit() {
   const [actor, setActor] = useState('');
   const [subject, setSubject] = useState('');
+  const [action, setAction] = useState('');
+  const [since, setSince] = useState('');
+  const [until, setUntil] = useState('');
+  const [before, setBefore] = useState<number[]>([]);
   const [limit, setLimit] = useState(100);
-  const { answer } = useQuery('audit.list', { ...(actor ? { actor } : {}), ...(subject ? { subject } : {}), limit }, [actor, subject, limit]);
+  // datetime-local is the reader's local time; the registry keeps UTC.
+  const iso = (local: string) => (local ? new Date(local).toISOString() : undefined);
+  const filter = { ...(actor ? { actor } : {}), ...(subject ? { subject } : {}), ...(action ? { action } : {}), ...(since ? { since: iso(since) } : {}), ...(until ? { until: iso(until) } : {}), ...(before.length ? { before: before.at(-1) } : {}), limit };
+  const { answer } = useQuery('audit.list', filter, [JSON.stringify(filter)]);
+  const narrow = (set: (v: string) => void) => (v: string) => (set(v), setBefore([]));
   const download = (events: unknown) => URL.createObjectURL(new Blob([JSON.stringify(events, null, 2)], { type: 'application/json' }));
   return (
     <section aria-labelledby="audit-title">
@@ -39,10 +47,19 @@ export function Audit() {
       />
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label className="field">
-          Person <input value={actor} onChange={(e) => setActor(e.target.value)} />
+          Person <input value={actor} onChange={(e) => narrow(setActor)(e.target.value)} />
         </label>
         <label className="field">
-          Subject <input value={subject} onChange={(e) => setSubject(e.target.value)} placeholder="model:churn" />
+          Action <input value={action} onChange={(e) => narrow(setAction)(e.target.value)} placeholder="promote.approve" />
+        </label>
+        <label className="field">
+          Subject <input value={subject} onChange={(e) => narrow(setSubject)(e.target.value)} placeholder="model:churn" />
+        </label>
+        <label className="field">
+          From <input type="datetime-local" value={since} onChange={(e) => narrow(setSince)(e.target.value)} />
+        </label>
+        <label className="field">
+          Until <input type="datetime-local" value={until} onChange={(e) => narrow(setUntil)(e.target.value)} />
         </label>
         <label className="field">
           Newest
@@ -56,9 +73,21 @@ export function Audit() {
       <Loaded answer={answer}>
         {(events) => (
           <>
-            <a href={download(events)} download="airlock-audit.json">
-              Export these {events.length} events as JSON
-            </a>
+            <p className="buttons">
+              <a href={download(events)} download="airlock-audit.json">
+                Export these {events.length} events as JSON
+              </a>
+              {before.length > 0 && (
+                <button type="button" onClick={() => setBefore((b) => b.slice(0, -1))}>
+                  Newer
+                </button>
+              )}
+              {events.length === limit && (
+                <button type="button" onClick={() => setBefore((b) => [...b, events.at(-1)!.seq])}>
+                  Older
+                </button>
+              )}
+            </p>
             <Table
               caption="Audit events"
               empty="No event matches."
