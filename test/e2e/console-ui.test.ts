@@ -189,6 +189,10 @@ describe('the console in Chromium', () => {
     await see(page.getByRole('form', { name: 'Set config overlay' }).getByRole('alert'), /CONFIG_INVALID|INVALID_INPUT/);
     await go(page, c, '/deployments');
     await page.getByLabel('Deployment #').fill(String(w.deploymentId));
+    // host-a reported holding every blob of churn@1: a delta carries none; a full bundle all.
+    await see(page.getByRole('form', { name: 'Export bundle' }).getByRole('status'), /Carries 0 of \d+ blob\(s\): 0\.0 MiB/);
+    await page.getByLabel('Content').selectOption('none');
+    await see(page.getByRole('form', { name: 'Export bundle' }).getByRole('status'), /Carries (\d+) of \1 blob/);
     const missing = join(await tempDir(), 'no-stick');
     await page.getByLabel('To folder (a USB stick)').fill(missing);
     await page.getByRole('button', { name: 'Export bundle' }).click();

@@ -70,6 +70,7 @@ export async function contractScenario(dir: string): Promise<Step[]> {
     { call: 'fleet.show', as: 'aud', input: {}, expect: 'ok' },
     { call: 'deployments.create', as: 'olga', input: { model: 'churn', environment: 'prod' }, expect: 'ok' },
     { call: 'deployments.list', as: 'aud', input: {}, expect: 'ok' },
+    { call: 'bundles.preview', as: 'aud', input: { deployment: 1 }, expect: 'ok' },
     { call: 'bundles.export', as: 'olga', input: { deployment: 1, out: out('stick') }, expect: 'ok' },
     { call: 'depot.export', as: 'olga', input: { out: out('mirror') }, expect: 'ok' },
     { call: 'reports.import', as: 'olga', input: { dir: empty }, expect: 'ok' },

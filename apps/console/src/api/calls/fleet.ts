@@ -103,6 +103,12 @@ export const fleetCalls = {
       quorum: z.int(),
     }),
   ),
+  'bundles.preview': query(
+    "What a deployment's bundle would carry: every blob, or with a delta only those some target host lacks, and how many bytes.",
+    null,
+    z.strictObject({ deployment: Id, delta: z.enum(['auto', 'none']).default('auto') }),
+    z.strictObject({ deployment: Id, blobs: z.int(), carried: z.int(), bytes: z.int(), bytesAll: z.int() }),
+  ),
   'bundles.export': job(
     "Sign a deployment with the caller's release key and write its bundle to a folder (a USB stick, a share).",
     'bundle.export',

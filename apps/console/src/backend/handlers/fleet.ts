@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '@airlock/shared/node';
-import { createDeployment, exportBundle, exportDepot, listDeployments } from '../../registry/services/deployments.js';
+import { createDeployment, exportBundle, exportDepot, listDeployments, previewExport } from '../../registry/services/deployments.js';
 import { fleet, hostHistory } from '../../registry/services/fleet.js';
 import { assignHost, enrollHost, listHosts, revokeHost } from '../../registry/services/hosts.js';
 import { importReports } from '../../registry/services/reports.js';
@@ -12,7 +12,7 @@ import type { Handlers } from '../handler.js';
 const counted = (phase: string, unit: Progress['unit'], progress: (p: Progress) => void) => (done: number, total: number) => progress({ phase, done, total, unit });
 
 export const fleetHandlers: Handlers<
-  'hosts.list' | 'hosts.history' | 'hosts.enroll' | 'hosts.assign' | 'hosts.revoke' | 'fleet.show' | 'deployments.list' | 'deployments.create' | 'bundles.export' | 'depot.export' | 'reports.import' | 'rollbacks.authorise'
+  'hosts.list' | 'hosts.history' | 'hosts.enroll' | 'hosts.assign' | 'hosts.revoke' | 'fleet.show' | 'deployments.list' | 'deployments.create' | 'bundles.preview' | 'bundles.export' | 'depot.export' | 'reports.import' | 'rollbacks.authorise'
 > = {
   'hosts.list': ({ reg, actor }) => listHosts(reg, actor),
   'hosts.history': ({ reg, actor }, { host, limit }) => hostHistory(reg, actor, host, limit),
@@ -22,6 +22,7 @@ export const fleetHandlers: Handlers<
   'fleet.show': ({ reg, actor }, { staleAfterMinutes }) => fleet(reg, actor, { staleAfterMinutes }),
   'deployments.list': ({ reg, actor }) => listDeployments(reg, actor),
   'deployments.create': ({ reg, actor }, { environment, ...rest }) => createDeployment(reg, actor, { ...rest, env: environment }),
+  'bundles.preview': ({ reg, actor }, { deployment, delta }) => previewExport(reg, actor, deployment, delta),
   'bundles.export': ({ reg, actor, progress, signal }, { deployment, out, delta, mkdir }) => exportBundle(reg, actor, deployment, resolve(out), { delta, mkdir, signal, onProgress: counted('export', 'bytes', progress) }),
   'depot.export': ({ reg, actor, progress, signal }, { out, mkdir }) => exportDepot(reg, actor, resolve(out), { mkdir, signal, onProgress: counted('export', 'bytes', progress) }),
   'reports.import': ({ reg, actor, progress, signal }, { dir }) => importReports(reg, actor, resolve(dir), { signal, onProgress: counted('reports', 'items', progress) }),

@@ -228,6 +228,18 @@ interface Planned {
  * them: a row changed after the check (by another program holding the file) is never what gets
  * signed, because nothing is read again once the snapshot closes.
  */
+/**
+ * What exporting a deployment's bundle would carry, before signing or writing anything: every blob,
+ * and with a delta only those some target host does not hold yet (by the hosts' reports).
+ */
+export function previewExport(reg: Registry, _actor: Actor, id: number, delta: 'auto' | 'none') {
+  const d = requireDeployment(reg, id);
+  const manifest = storedJson(d.manifest, `the manifest of deployment #${d.id}`, BundleManifestSchema);
+  const held = delta === 'auto' ? heldByAllTargets(reg, d) : new Set<string>();
+  const carried = manifest.blobs.filter((b) => !held.has(b.digest));
+  return { deployment: d.id, blobs: manifest.blobs.length, carried: carried.length, bytes: carried.reduce((n, b) => n + b.size, 0), bytesAll: manifest.blobs.reduce((n, b) => n + b.size, 0) };
+}
+
 function plan(reg: Registry, ids: number[], delta: 'auto' | 'none', refusal: string): Planned[] {
   return reg.db.transaction(() => {
     assertRecordsHold(reg, `${refusal}: bundles are signed only over a registry that verifies`);
