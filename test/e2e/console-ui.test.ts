@@ -185,8 +185,12 @@ describe('the console in Chromium', () => {
     await page.getByRole('button', { name: 'prod' }).click();
     await page.getByLabel('Model', { exact: true }).fill('churn');
     await page.getByLabel(/Overlay/).fill('{"threshold": "high"}');
+    // Checked as it is typed, before anything is sent to be set.
+    await see(page.getByRole('form', { name: 'Set config overlay' }).getByRole('status'), /CONFIG_INVALID|INVALID_INPUT/);
     await page.getByRole('button', { name: 'Set config overlay' }).click();
     await see(page.getByRole('form', { name: 'Set config overlay' }).getByRole('alert'), /CONFIG_INVALID|INVALID_INPUT/);
+    await page.getByLabel(/Overlay/).fill('{"threshold": 0.7}');
+    await see(page.getByRole('form', { name: 'Set config overlay' }).getByRole('status'), /Valid for churn's config schema/);
     await go(page, c, '/deployments');
     await page.getByLabel('Deployment #').fill(String(w.deploymentId));
     // host-a reported holding every blob of churn@1: a delta carries none; a full bundle all.

@@ -49,6 +49,7 @@ export async function contractScenario(dir: string): Promise<Step[]> {
     { call: 'environments.create', as: 'alice', input: { name: 'staging', tier: 0, policy: { approvals: 1 } }, expect: 'ok' },
     { call: 'environments.setPolicy', as: 'alice', input: { name: 'staging', policy: { approvals: 1, requestTtlHours: 24 } }, expect: 'ok' },
     { call: 'environments.setSecrets', as: 'olga', input: { name: 'staging', secrets: ['TOKEN'] }, expect: 'ok' },
+    { call: 'environments.checkOverlay', as: 'aud', input: { environment: 'staging', model: 'churn', config: { threshold: 'high' } }, expect: 'ok' },
     { call: 'environments.setOverlay', as: 'olga', input: { environment: 'staging', model: 'churn', config: { threshold: 0.4 } }, expect: 'ok' },
     { call: 'promotions.preview', as: 'aud', input: { ref: 'churn@2', environment: 'prod' }, expect: 'ok' },
     { call: 'promotions.request', as: 'bob', input: { ref: 'churn@2', environment: 'prod' }, expect: 'ok' },

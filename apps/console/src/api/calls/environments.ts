@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { command, query } from '../call.js';
-import { At, Json, Name, NoInput } from '../dto.js';
+import { At, ErrorDataSchema, Json, Name, NoInput } from '../dto.js';
 import { PolicySchema } from '../policy.js';
 import { ActiveSchema } from './models.js';
 
@@ -26,6 +26,12 @@ export const environmentCalls = {
   ),
   'environments.setPolicy': command("Replace an environment's promotion policy.", 'env.create', z.strictObject({ name: Name, policy: PolicySchema }), EnvironmentSchema),
   'environments.setSecrets': command("Replace the names of an environment's secrets.", 'env.configure', z.strictObject({ name: Name, secrets: SecretNames }), EnvironmentSchema),
+  'environments.checkOverlay': query(
+    "Whether a config overlay would be accepted now (the model's latest config schema, over its defaults), and if not why, without setting it.",
+    null,
+    z.strictObject({ environment: Name, model: Name, config: z.record(z.string(), Json) }),
+    z.strictObject({ valid: z.boolean(), problem: ErrorDataSchema.nullable() }),
+  ),
   'environments.setOverlay': command(
     "Set a model's config overlay in an environment; it must satisfy the latest version's config schema.",
     'env.configure',

@@ -1,8 +1,8 @@
-import { createEnvironment, listEnvironments, setOverlay, setPolicy, setSecrets, showEnvironment } from '../../registry/services/environments.js';
+import { checkOverlay, createEnvironment, listEnvironments, setOverlay, setPolicy, setSecrets, showEnvironment } from '../../registry/services/environments.js';
 import type { Handlers } from '../handler.js';
 import { activeView } from './models.js';
 
-export const environmentHandlers: Handlers<'environments.list' | 'environments.show' | 'environments.create' | 'environments.setPolicy' | 'environments.setSecrets' | 'environments.setOverlay'> = {
+export const environmentHandlers: Handlers<'environments.list' | 'environments.show' | 'environments.create' | 'environments.setPolicy' | 'environments.setSecrets' | 'environments.checkOverlay' | 'environments.setOverlay'> = {
   'environments.list': ({ reg, actor }) => listEnvironments(reg, actor),
   'environments.show': ({ reg, actor }, { name }) => {
     const e = showEnvironment(reg, actor, name);
@@ -11,5 +11,6 @@ export const environmentHandlers: Handlers<'environments.list' | 'environments.s
   'environments.create': ({ reg, actor }, input) => createEnvironment(reg, actor, input),
   'environments.setPolicy': ({ reg, actor }, { name, policy }) => setPolicy(reg, actor, name, policy),
   'environments.setSecrets': ({ reg, actor }, { name, secrets }) => setSecrets(reg, actor, name, secrets),
+  'environments.checkOverlay': ({ reg, actor }, { environment, model, config }) => checkOverlay(reg, actor, environment, model, config),
   'environments.setOverlay': ({ reg, actor }, { environment, model, config }) => setOverlay(reg, actor, environment, model, config),
 };

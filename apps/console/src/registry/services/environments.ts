@@ -1,4 +1,4 @@
-import { AirlockError, canonicalJson } from '@airlock/shared/common';
+import { AirlockError, isAirlockError, canonicalJson } from '@airlock/shared/common';
 import type { Actor, SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
 import { assertConfig, resolveConfig } from '../config-schema.js';
@@ -75,16 +75,33 @@ export function setSecrets(reg: Registry, actor: SigningActor, name: string, nam
 }
 
 /** Sets an environment's config overlay for a model, validated against the model's latest version. */
-export function setOverlay(reg: Registry, actor: SigningActor, envName: string, modelName: string, overlay: unknown) {
+/** Holds an overlay to the model's latest config schema, over its defaults, as setting it would; throws what is wrong. */
+function assertOverlay(reg: Registry, envName: string, modelName: string, overlay: unknown) {
   if (typeof overlay !== 'object' || overlay === null || Array.isArray(overlay)) throw new AirlockError('INVALID_INPUT', 'A config overlay is a JSON object.');
   const config = overlay as Record<string, unknown>;
+  const env = requireEnvironment(reg, envName);
+  const model = models.byName(reg.db, modelName);
+  const latest = versions.latest(reg.db, modelName);
+  if (!model || !latest) throw new AirlockError('NOT_FOUND', `There is no model "${modelName}" with a version.`);
+  const manifest = manifestOf(latest);
+  assertConfig(manifest.config.schema, resolveConfig(manifest.config.defaults, config), `The overlay for ${modelName} in ${envName}`);
+  return { env, model, config };
+}
+
+/** Whether an overlay would be accepted now, and if not why, without setting it: the console's inline check. */
+export function checkOverlay(reg: Registry, _actor: Actor, envName: string, modelName: string, overlay: unknown) {
+  try {
+    assertOverlay(reg, envName, modelName, overlay);
+    return { valid: true, problem: null };
+  } catch (err) {
+    if (!isAirlockError(err)) throw err;
+    return { valid: false, problem: err.toData() };
+  }
+}
+
+export function setOverlay(reg: Registry, actor: SigningActor, envName: string, modelName: string, overlay: unknown) {
   return mutate(reg, actor, 'env.configure', () => {
-    const env = requireEnvironment(reg, envName);
-    const model = models.byName(reg.db, modelName);
-    const latest = versions.latest(reg.db, modelName);
-    if (!model || !latest) throw new AirlockError('NOT_FOUND', `There is no model "${modelName}" with a version.`);
-    const manifest = manifestOf(latest);
-    assertConfig(manifest.config.schema, resolveConfig(manifest.config.defaults, config), `The overlay for ${modelName} in ${envName}`);
+    const { env, model, config } = assertOverlay(reg, envName, modelName, overlay);
     overlays.set(reg.db, env.id, model.id, canonicalJson(config), reg.now());
     return { result: { environment: envName, model: modelName, config }, audit: { action: 'env.overlay', subject: `env:${envName}`, details: { model: modelName, config } } };
   });

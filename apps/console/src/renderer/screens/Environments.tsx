@@ -1,16 +1,18 @@
-import { useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useState } from 'react';
+import type { ErrorData } from '@airlock/shared/common';
 import { PolicySchema } from '../../api/policy.js';
 import { Action, field } from '../components/Action.js';
 import { Json } from '../components/Json.js';
 import { Loaded } from '../components/Loaded.js';
 import { Table } from '../components/Table.js';
-import { useQuery } from '../use-call.js';
+import { useCaller, useQuery } from '../use-call.js';
 
-const json = (text: string, what: string): unknown => {
+/** Typed JSON, or the refusal to show instead of sending it. */
+const json = (text: string, what: string): { value: unknown } | { error: ErrorData } => {
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text) as unknown };
   } catch {
-    return { code: 'INVALID_INPUT', message: `${what} must be JSON.` };
+    return { error: { code: 'INVALID_INPUT', message: `${what} must be JSON.` } };
   }
 };
 
@@ -52,8 +54,8 @@ export function Environments() {
         label="Create environment"
         input={(f) => {
           const policy = json(field(f, 'policy') || '{}', 'The policy');
-          if (policy && typeof policy === 'object' && 'code' in policy) return policy as never;
-          return { name: field(f, 'name'), tier: Number(field(f, 'tier')), policy: policy as never, secrets: field(f, 'secrets').split(',').map((s) => s.trim()).filter(Boolean) };
+          if ('error' in policy) return policy.error;
+          return { name: field(f, 'name'), tier: Number(field(f, 'tier')), policy: policy.value as never, secrets: field(f, 'secrets').split(',').map((s) => s.trim()).filter(Boolean) };
         }}
         onDone={reload}
         describe={(e) => `Created ${e.name} (tier ${e.tier}).`}
@@ -77,6 +79,8 @@ export function Environments() {
 
 function Environment({ name }: { name: string }) {
   const { answer, reload } = useQuery('environments.show', { name }, [name]);
+  const [model, setModel] = useState('');
+  const [overlay, setOverlay] = useState('{}');
   return (
     <Loaded answer={answer}>
       {(e) => (
@@ -89,21 +93,51 @@ function Environment({ name }: { name: string }) {
             label="Set config overlay"
             input={(f) => {
               const config = json(field(f, 'config'), 'The overlay');
-              if (config && typeof config === 'object' && 'code' in config) return config as never;
-              return { environment: name, model: field(f, 'model'), config: config as Record<string, unknown> };
+              if ('error' in config) return config.error;
+              return { environment: name, model: field(f, 'model'), config: config.value as Record<string, unknown> };
             }}
             onDone={reload}
             describe={(r) => `Overlay of ${r.model} in ${r.environment} set.`}
           >
             <label className="field">
-              Model <input name="model" required />
+              Model <input name="model" required value={model} onChange={(e) => setModel(e.target.value)} />
             </label>
             <label className="field">
-              Overlay (JSON, checked against the model's config schema) <textarea name="config" rows={3} defaultValue="{}" />
+              Overlay (JSON, checked against the model's config schema) <textarea name="config" rows={3} value={overlay} onChange={(e) => setOverlay(e.target.value)} />
             </label>
+            <OverlayCheck environment={name} model={model} overlay={overlay} />
           </Action>
         </section>
       )}
     </Loaded>
   );
+}
+
+/** As the overlay is typed: would the registry take it? The model's schema is checked there (the page runs no schema code). */
+function OverlayCheck({ environment, model, overlay }: { environment: string; model: string; overlay: string }) {
+  const caller = useCaller();
+  const typed = useDeferredValue(useMemo(() => ({ model, overlay }), [model, overlay]));
+  const [verdict, setVerdict] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    let config: unknown;
+    try {
+      config = JSON.parse(typed.overlay);
+    } catch {
+      config = null;
+    }
+    if (!typed.model) return setVerdict(null);
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) return setVerdict('Not yet JSON: an overlay is a JSON object.');
+    void caller('environments.checkOverlay', { environment, model: typed.model, config: config as Record<string, unknown> }).then((a) => {
+      if (live) setVerdict(!a.ok ? `${a.error.code}: ${a.error.message}` : a.result.valid ? `Valid for ${typed.model}'s config schema.` : `${a.result.problem!.code}: ${a.result.problem!.message}`);
+    });
+    return () => {
+      live = false;
+    };
+  }, [caller, environment, typed]);
+  return verdict ? (
+    <p className="status" role="status" aria-live="polite">
+      {verdict}
+    </p>
+  ) : null;
 }
