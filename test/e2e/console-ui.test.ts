@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import type { Browser, Locator, Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { importModel } from '../../apps/console/src/registry/services/import.js';
 import { transitionVersion } from '../../apps/console/src/registry/services/lifecycle.js';
 import { churnVariant, PASSPHRASE } from '../helpers/registry.js';
+import { go as goTo, see, unlock as unlockAs } from '../helpers/console-page.js';
 import { useTempDirs } from '../helpers/tmp.js';
 import { airlock } from '../helpers/cli.js';
 import { launchChromium, startWebConsole, type RunningConsole } from '../helpers/web-console.js';
@@ -16,6 +17,8 @@ const tempDir = useTempDirs();
 const { fork } = useWorld();
 let browser: Browser;
 const running: RunningConsole[] = [];
+const unlock = (page: Page, user: string, passphrase = PASSPHRASE) => unlockAs(page, user, passphrase);
+const go = (page: Page, _c: RunningConsole, screen: string) => goTo(page, screen);
 beforeAll(async () => {
   browser = await launchChromium();
 });
@@ -40,31 +43,6 @@ async function open(prepare?: (w: World) => Promise<void>): Promise<{ w: World; 
   await page.goto(c.url);
   return { w, c, page, problems };
 }
-
-async function unlock(page: Page, user: string, passphrase = PASSPHRASE): Promise<void> {
-  await page.getByLabel('User').fill(user);
-  await page.getByLabel('Passphrase').fill(passphrase);
-  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
-}
-
-/** Waits until `locator` shows `text`; on failure says what the screen showed instead. */
-async function see(locator: Locator, text: string | RegExp): Promise<void> {
-  try {
-    await expect.poll(async () => ((await locator.count()) > 0 ? ((await locator.first().textContent()) ?? '') : ''), { timeout: 15_000 }).toMatch(text);
-  } catch (err) {
-    const screen = await locator.page().locator('main').textContent().catch(() => '');
-    throw new Error(`${(err as Error).message}\nThe screen showed: ${screen}`);
-  }
-}
-
-/**
- * Opens a screen as the app's own links do (the path in the hash, its query in the URL's search,
- * no reload): a reload would end the page's sessions, which live in memory only.
- */
-const go = async (page: Page, _c: RunningConsole, screen: string) => {
-  const [path, search] = screen.split('?');
-  await page.evaluate(`history.pushState(null, '', '/${search ? `?${search}` : ''}#${path}'); dispatchEvent(new HashChangeEvent('hashchange'));`);
-};
 
 /** What the registry holds, read by the CLI as an auditor: independent of what the page shows. */
 async function registry<T>(w: World, args: string[]): Promise<T> {

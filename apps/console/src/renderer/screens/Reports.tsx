@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Action } from '../components/Action.js';
+import { Action, field } from '../components/Action.js';
 import { PathField } from '../components/PathField.js';
 import { Table } from '../components/Table.js';
 
@@ -28,6 +28,15 @@ export function Reports() {
       <h3>Enroll a host</h3>
       <Action name="hosts.enroll" label="Enroll host" input={() => ({ path: request })} describe={(r) => `${r.created ? 'Enrolled' : 'Already enrolled:'} ${r.hostId} (key ${r.keyId.slice(0, 12)}…).`}>
         <PathField label="Enrollment request (the agent's *.enrollment.json)" name="request" kind="source-file" value={request} onChange={setRequest} />
+      </Action>
+      <h3>Put a host in an environment</h3>
+      <Action name="hosts.assign" label="Assign host" input={(f) => ({ host: field(f, 'host'), environment: field(f, 'environment') })} describe={(r) => `${r.hostId} now serves ${r.environment}.`}>
+        <label className="field">
+          Host <input name="host" required />
+        </label>
+        <label className="field">
+          Environment <input name="environment" required />
+        </label>
       </Action>
     </section>
   );
