@@ -12,6 +12,7 @@ import { importModel } from '../../apps/console/src/registry/services/import.js'
 import { transitionVersion } from '../../apps/console/src/registry/services/lifecycle.js';
 import { requestPromotion } from '../../apps/console/src/registry/services/promotions.js';
 import { churnVariant, PASSPHRASE } from '../helpers/registry.js';
+import { go } from '../helpers/console-page.js';
 import { launchChromium, startWebConsole } from '../helpers/web-console.js';
 import { makeWorld } from '../helpers/world.js';
 
@@ -22,7 +23,7 @@ const SCREENS: [name: string, hash: string][] = [
   ['version', '/models/churn/1'],
   ['compare', '/compare?from=churn@1&to=churn@2'],
   ['import', '/import'],
-  ['promotions', '/promotions?all'],
+  ['promotions', '/promotions'],
   ['promotion', '/promotions/2'],
   ['environments', '/environments'],
   ['deployments', '/deployments'],
@@ -55,8 +56,7 @@ try {
     await page.getByRole('heading', { name: /Models/ }).waitFor();
     await mkdir(OUT, { recursive: true });
     for (const [name, hash] of SCREENS) {
-      const [path, search] = hash.split('?');
-      await page.goto(`${c.origin}/${search ? `?${search}` : ''}#${path}`);
+      await go(page, hash);
       await page.waitForLoadState('networkidle');
       for (let i = 0; i < 100 && (await page.getByText(/^Loading/).count()) > 0; i++) await page.waitForTimeout(100);
       await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
