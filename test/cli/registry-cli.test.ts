@@ -119,8 +119,11 @@ describe('airlock CLI: the registry journey', () => {
     const checked = await as('aud', ['audit', 'verify', '--anchor', anchor]);
     expect([checked.code, checked.stdout]).toEqual([0, expect.stringMatching(new RegExp(`head \\d+ .*reaches 1 anchor`))]);
     expect((await as('aud', ['verify', '--anchor', anchor])).code).toBe(0);
-    const missing = await as('aud', ['audit', 'verify', '--anchor', join(home, 'nope.json')]);
+    const missing = await as('aud', ['audit', 'verify', '--anchor', join(home, '..', 'nope.json')]);
     expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/^error IO_ERROR: Cannot read the anchor file/)]);
+    // An anchor kept inside the registry's own folder proves nothing (whoever holds the folder can rewrite it): refused.
+    const inside = await as('aud', ['audit', 'verify', '--anchor', join(home, 'anchor.json')]);
+    expect([inside.code, inside.stderr]).toEqual([1, expect.stringMatching(/^error INVALID_INPUT: .*lies inside the registry's own folder/)]);
   });
 
   it('gc is for admins and says what it removed', async () => {
