@@ -221,6 +221,32 @@ describe('the console in Chromium', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it('creates the registry on the first run, where there is none, then unlocks its admin', async () => {
+    const home = join(await tempDir(), 'new-registry');
+    const c = await startWebConsole(home);
+    running.push(c);
+    expect(c.output().stdout).toContain('There is no registry there yet');
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(c.url);
+    await see(page.getByRole('heading', { level: 2 }), 'Create the registry');
+    await page.getByLabel('Admin').fill('alice');
+    await page.getByLabel('Passphrase', { exact: true }).fill('first run passphrase');
+    await page.getByLabel('Passphrase again').fill('not the same');
+    await page.getByRole('button', { name: 'Create registry' }).click();
+    await see(page.getByRole('alert'), /INVALID_INPUT.*differ/);
+    expect(existsSync(join(home, 'registry.sqlite'))).toBe(false);
+    await page.getByLabel('Passphrase again').fill('first run passphrase');
+    await page.getByRole('button', { name: 'Create registry' }).click();
+    await see(page.getByRole('heading', { level: 2 }), 'Registry created');
+    await see(page.locator('main'), /admin alice, root of trust v1 \(1 of 1 root keys/);
+    await page.getByRole('button', { name: 'Continue to unlock' }).click();
+    await unlockAs(page, 'alice', 'first run passphrase');
+    await see(page.getByRole('heading', { name: /Models/ }), 'Models (0 versions)');
+    // The registry is real: the CLI verifies it as its admin.
+    const verify = await airlock(['--home', home, '--user', 'alice', 'verify'], { env: { AIRLOCK_PASSPHRASE: 'first run passphrase' } });
+    expect([verify.code, verify.stdout]).toEqual([0, expect.stringContaining('registry intact')]);
+  });
+
   it('works from the keyboard alone, and axe finds nothing serious on any screen, in light and dark', async () => {
     const { c, page } = await open();
     await page.getByLabel('User').waitFor();

@@ -149,6 +149,19 @@ describe('the loopback web console (the real `airlock console --web` process)', 
     expect((await web.call('cancel', { call: 'import-0001' })).body.result).toEqual({ cancelled: false });
   }, 60_000);
 
+  it('where there is no registry, answers every call but registry.init with REGISTRY_NOT_FOUND, and creates it once', async () => {
+    const home = join(await tempDir(), 'fresh');
+    const c = await startWebConsole(home);
+    running.push(c);
+    const web = await webClient(c);
+    expect((await web.call('session.unlock', { user: 'alice', passphrase: 'x' })).body.error?.code).toBe('REGISTRY_NOT_FOUND');
+    expect((await web.call('registry.init', { admin: 'alice' })).body.error?.code).toBe('INVALID_INPUT');
+    const made = await web.call('registry.init', { admin: 'alice', passphrase: 'first run passphrase' });
+    expect(made.body).toMatchObject({ ok: true, result: { admin: { name: 'alice' }, root: { version: 1 } } });
+    expect((await web.call('registry.init', { admin: 'mallory', passphrase: 'another one' })).body.error?.code).toBe('ALREADY_EXISTS');
+    expect((await web.call('session.unlock', { user: 'alice', passphrase: 'first run passphrase' })).body.ok).toBe(true);
+  });
+
   it('checks paths only for a session, after the input parses', async () => {
     const { c } = await consoleOn();
     const web = await webClient(c);

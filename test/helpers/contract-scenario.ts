@@ -32,6 +32,7 @@ export async function contractScenario(dir: string): Promise<Step[]> {
   await mkdir(out('mirror'), { recursive: true });
   return [
     { call: 'session.current', as: 'aud', input: {}, expect: 'ok' },
+    { call: 'registry.init', as: 'aud', input: { admin: 'mallory', passphrase: 'a second registry' }, expect: 'ALREADY_EXISTS' },
     { call: 'models.list', as: 'aud', input: {}, expect: 'ok' },
     { call: 'versions.list', as: 'aud', input: { text: 'churn', sort: 'state', descending: true, limit: 10 }, expect: 'ok' },
     { call: 'models.show', as: 'aud', input: { ref: 'churn' }, expect: 'ok' },

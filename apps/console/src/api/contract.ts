@@ -9,8 +9,9 @@ import { sessionCalls } from './calls/session.js';
 
 /**
  * Every call the console offers, one schema for its input and one for its output: the CLI, the
- * Electron window and the loopback web UI all go through these, and nothing else. `airlock init`
- * (which creates a registry, before there is one to call) and the offline key and bundle commands
+ * Electron window and the loopback web UI all go through these, and nothing else. `registry.init`
+ * is answered by the registry process only while there is no registry (the console's first run);
+ * the CLI's `airlock init` runs the same service directly. The offline key and bundle commands
  * (`keys init`, `bundle create|verify`, which touch files, not a registry) are the CLI's alone.
  */
 export const CONTRACT = {

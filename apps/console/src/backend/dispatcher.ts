@@ -63,6 +63,7 @@ export class Dispatcher {
     const spec = CONTRACT[name];
     const parsed = spec.input.safeParse(input ?? {});
     if (!parsed.success) throw new AirlockError('INVALID_INPUT', `${name}: ${z.prettifyError(parsed.error)}`);
+    if (name === 'registry.init') throw new AirlockError('ALREADY_EXISTS', `A registry already exists at ${this.reg.home.dir}; unlock to work in it.`);
     const result = name === 'session.unlock' ? await this.unlock(parsed.data as ParsedInput<'session.unlock'>) : await this.handle(name, parsed.data, meta);
     if (this.opts.checkOutputs) {
       const out = spec.output.safeParse(result);
@@ -76,7 +77,7 @@ export class Dispatcher {
     return { session: id, user: actor.user.name, roles: actor.user.roles, idleMinutes: this.sessions.idleMinutes };
   }
 
-  private async handle(name: Exclude<CallName, 'session.unlock'>, input: unknown, meta: CallMeta): Promise<unknown> {
+  private async handle(name: Exclude<CallName, 'session.unlock' | 'registry.init'>, input: unknown, meta: CallMeta): Promise<unknown> {
     const actor = this.sessions.actor(this.reg, meta.session, { sealed: !CHECKS.has(name) });
     const permission = CONTRACT[name].permission;
     if (permission) authorize(actor, permission);

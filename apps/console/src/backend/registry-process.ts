@@ -1,8 +1,11 @@
-import { toErrorData } from '@airlock/shared/common';
+import { z } from 'zod';
+import { isAirlockError, toErrorData } from '@airlock/shared/common';
+import { CONTRACT } from '../api/contract.js';
 import type { Progress } from '../api/call.js';
 import type { Answer } from '../api/envelope.js';
-import { openRegistry } from '../registry/context.js';
+import { openRegistry, type Registry } from '../registry/context.js';
 import { resolveHome } from '../registry/home.js';
+import { initRegistry } from '../registry/services/init.js';
 import { Dispatcher } from './dispatcher.js';
 import { ToRegistrySchema, type FromRegistry, type MessagePort } from './protocol.js';
 import { Sessions } from './sessions.js';
@@ -41,31 +44,55 @@ function throttled(send: (p: Progress) => void): (p: Progress) => void {
  * runs here, off the thread that draws windows or answers HTTP. It opens the registry, then answers
  * calls arriving on `port` through the one dispatcher, streaming progress and honouring cancels.
  * Every call message gets an answer, a malformed one too; shutdown cancels the jobs in flight, waits
- * for them to clean up, locks every session and closes the registry.
+ * for them to clean up, locks every session and closes the registry. Where there is no registry yet,
+ * it answers only `registry.init` (the console's first run) until one is created.
  */
 export async function serveRegistry(port: MessagePort, opts: RegistryProcessOptions): Promise<void> {
   const send = (m: FromRegistry) => port.post(m);
-  let dispatcher: Dispatcher;
+  const home = resolveHome(opts.home);
+  const serve = (reg: Registry) => new Dispatcher(reg, new Sessions(opts.idleMinutes), { ...(opts.log ? { log: opts.log } : {}), typedPaths: opts.typedPaths ?? false });
+  // No registry yet is the console's first run, not a failure: it answers `registry.init` until one exists.
+  let dispatcher: Dispatcher | null = null;
   try {
-    const reg = await openRegistry(resolveHome(opts.home));
-    dispatcher = new Dispatcher(reg, new Sessions(opts.idleMinutes), { ...(opts.log ? { log: opts.log } : {}), typedPaths: opts.typedPaths ?? false });
+    dispatcher = serve(await openRegistry(home));
   } catch (err) {
-    send({ type: 'failed', error: toErrorData(err) });
-    return;
+    if (!isAirlockError(err, 'REGISTRY_NOT_FOUND')) {
+      send({ type: 'failed', error: toErrorData(err) });
+      return;
+    }
   }
-  const sweep = setInterval(() => dispatcher.sessions.sweep(), SWEEP_MS);
+  const sweep = setInterval(() => dispatcher?.sessions.sweep(), SWEEP_MS);
   sweep.unref();
   const running = new Map<number, { abort: AbortController; done: Promise<void> }>();
   let closing = false;
+  let creating = false;
 
   async function shutdown(): Promise<void> {
     closing = true;
     clearInterval(sweep);
     for (const r of running.values()) r.abort.abort();
     await Promise.race([Promise.all([...running.values()].map((r) => r.done)), new Promise((resolve) => setTimeout(resolve, DRAIN_MS).unref())]);
-    dispatcher.sessions.lockAll();
-    dispatcher.reg.close();
+    dispatcher?.sessions.lockAll();
+    dispatcher?.reg.close();
     send({ type: 'closed' });
+  }
+
+  /** The first run: creates the registry with the given admin, then serves it. */
+  async function create(input: unknown): Promise<Answer<unknown>> {
+    const parsed = CONTRACT['registry.init'].input.safeParse(input ?? {});
+    if (!parsed.success) return { ok: false, error: { code: 'INVALID_INPUT', message: `registry.init: ${z.prettifyError(parsed.error)}` } };
+    if (creating) return { ok: false, error: { code: 'CONFLICT', message: 'The registry is being created already.' } };
+    creating = true;
+    try {
+      const { reg, result } = await initRegistry(home, parsed.data);
+      dispatcher = serve(reg);
+      opts.log?.({ call: 'registry.init', ok: true });
+      return { ok: true, result };
+    } catch (err) {
+      return { ok: false, error: toErrorData(err) };
+    } finally {
+      creating = false;
+    }
   }
 
   port.onMessage((raw) => {
@@ -81,6 +108,10 @@ export async function serveRegistry(port: MessagePort, opts: RegistryProcessOpti
     else {
       const answered = (answer: Answer<unknown>) => send({ type: 'answer', id: m.id, answer });
       if (closing) return answered({ ok: false, error: { code: 'CANCELLED', message: 'The console is stopping; nothing was started.' } });
+      if (!dispatcher) {
+        if (m.name === 'registry.init') return void create(m.input).then(answered);
+        return answered({ ok: false, error: { code: 'REGISTRY_NOT_FOUND', message: `There is no registry at ${home.dir} yet: create it on the console's first screen, or with \`airlock init\`.` } });
+      }
       const abort = new AbortController();
       const done = dispatcher
         .call(m.name, m.input, { ...(m.session ? { session: m.session } : {}), signal: abort.signal, onProgress: throttled((progress) => send({ type: 'progress', id: m.id, progress })) })

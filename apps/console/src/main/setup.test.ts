@@ -213,6 +213,17 @@ describe("Electron main's setup (against a recording fake of electron)", () => {
     expect(f.windows[0]!.webContents.sent.some((s) => s.channel === 'airlock:progress')).toBe(true);
   }, 180_000);
 
+  it('opens its window where there is no registry yet, and creates one through the first-run call', async () => {
+    const f = fakeElectron({ userData: await tempDir() });
+    fakes.push(f);
+    const home = join(await tempDir(), 'fresh');
+    const ready = await setupMain(f.electron, { rendererDir: RENDERER, preload: '/app/preload/preload.cjs', registryEntry: '/app/main/registry-utility.js', home, idleMinutes: 15, dev: false }).ready;
+    expect([ready, f.windows.length, f.dialogs.errors]).toEqual([true, 1, []]);
+    expect((await invoke(f, 'airlock:call', APP_PAGE, 'models.list', {}, {})).error?.code).toBe('REGISTRY_NOT_FOUND');
+    expect(await invoke(f, 'airlock:call', APP_PAGE, 'registry.init', { admin: 'alice', passphrase: 'first run passphrase' }, {})).toMatchObject({ ok: true, result: { admin: { name: 'alice' } } });
+    expect(await invoke(f, 'airlock:call', APP_PAGE, 'session.unlock', { user: 'alice', passphrase: 'first run passphrase' }, {})).toMatchObject({ ok: true });
+  });
+
   it('shuts down once: before-quit locks every session and closes the registry, then quits', async () => {
     const { f } = await started();
     await unlock(f, 'aud');

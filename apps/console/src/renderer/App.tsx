@@ -5,6 +5,7 @@ import type { ErrorData } from '@airlock/shared/common';
 import { call } from './api.js';
 import { Problem } from './components/Problem.js';
 import { SCREENS } from './screens.js';
+import { CreateRegistry } from './screens/CreateRegistry.js';
 import { Unlock } from './screens/Unlock.js';
 import { useSessions } from './session.js';
 import { signInWeb, transport } from './transport.js';
@@ -58,20 +59,24 @@ function Navigation() {
  * its own URL (`#/models`, `#/promotions/3`, …).
  */
 export function App() {
-  const [connected, setConnected] = useState<'checking' | 'yes' | ErrorData>('checking');
+  const [connected, setConnected] = useState<'checking' | 'yes' | 'no registry' | ErrorData>('checking');
   const { active } = useSessions();
 
   useEffect(() => {
-    if (transport.kind === 'desktop') return setConnected('yes');
-    void signInWeb().then(async (signIn) => {
-      if (!signIn.ok) return setConnected(signIn.error);
-      // Any call tells whether this page may talk to the console: without its cookie and secret the answer is UNAUTHENTICATED.
+    void (async () => {
+      if (transport.kind === 'web') {
+        const signIn = await signInWeb();
+        if (!signIn.ok) return setConnected(signIn.error);
+      }
+      // Any call tells whether this page may talk to the console (UNAUTHENTICATED without its cookie and
+      // secret) and whether there is a registry yet (REGISTRY_NOT_FOUND: the first run).
       const probe = await call('session.current', {});
-      setConnected(!probe.ok && probe.error.code === 'UNAUTHENTICATED' ? probe.error : 'yes');
-    });
+      setConnected(probe.ok || probe.error.code === 'SESSION_LOCKED' ? 'yes' : probe.error.code === 'REGISTRY_NOT_FOUND' ? 'no registry' : probe.error);
+    })();
   }, []);
 
   if (connected === 'checking') return <p className="status">Connecting to the registry…</p>;
+  if (connected === 'no registry') return <main className="first-run"><CreateRegistry onCreated={() => setConnected('yes')} /></main>;
   if (connected !== 'yes') return <Problem error={connected} />;
   return (
     <Router hook={useHashLocation}>

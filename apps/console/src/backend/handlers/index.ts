@@ -7,8 +7,11 @@ import { oversightHandlers } from './oversight.js';
 import { promotionHandlers } from './promotions.js';
 import { sessionHandlers } from './session.js';
 
-/** One handler per call of the contract (the type makes a missing one a compile error); `session.unlock` is the dispatcher's own. */
-export const HANDLERS: Handlers<Exclude<CallName, 'session.unlock'>> = {
+/**
+ * One handler per call of the contract (the type makes a missing one a compile error); `session.unlock`
+ * is the dispatcher's own, and `registry.init` the registry process's while there is no registry.
+ */
+export const HANDLERS: Handlers<Exclude<CallName, 'session.unlock' | 'registry.init'>> = {
   ...sessionHandlers,
   ...modelHandlers,
   ...environmentHandlers,

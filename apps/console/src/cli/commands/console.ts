@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +57,8 @@ export function registerConsole(program: Command): void {
           if (code === 'EADDRINUSE') throw new AirlockError('USAGE', `Port ${opts.port} on 127.0.0.1 is taken: choose another with --port, or leave it out for any free one.`);
           throw new AirlockError('IO_ERROR', `The console could not listen on 127.0.0.1:${opts.port} (${code ?? String(err)}).`);
         }
-        process.stdout.write(`Airlock console for ${ctx.home.dir}: ${web.url}\nThe link works once, in one browser tab; Ctrl-C stops the console.\n`);
+        const fresh = !existsSync(ctx.home.db) ? 'There is no registry there yet: the page offers to create it.\n' : '';
+        process.stdout.write(`Airlock console for ${ctx.home.dir}: ${web.url}\n${fresh}The link works once, in one browser tab; Ctrl-C stops the console.\n`);
         const opened = opts.open ? await openBrowser(web.url) : undefined;
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
