@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { describe, expect, it } from 'vitest';
 import { AGENT, startAgent, waitFor, type RunningAgent } from '../helpers/agent.js';
-import { CLI } from '../helpers/cli.js';
 import { go, see, unlock } from '../helpers/console-page.js';
 import { CHURN } from '../helpers/registry.js';
 import { useTempDirs } from '../helpers/tmp.js';
@@ -12,12 +11,6 @@ import { launchChromium, startWebConsole } from '../helpers/web-console.js';
 
 const tempDir = useTempDirs();
 const PASS = 'journey passphrase';
-
-/** The airlock CLI, for what the console does not do: creating the registry and its people. */
-function airlock(args: string[], home: string): void {
-  const r = spawnSync(process.execPath, [CLI, '--home', home, '--user', 'alice', ...args], { env: { ...process.env, AIRLOCK_PASSPHRASE: PASS, AIRLOCK_NEW_PASSPHRASE: PASS }, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`airlock ${args.join(' ')}: ${r.stderr}`);
-}
 
 /** The agent CLI on a host, as its operator would run it. */
 function agentCli(state: string, args: string[]): string {
@@ -36,13 +29,11 @@ async function act(page: Page, form: string, done: string | RegExp, timeout = 30
 }
 
 describe('the operator journey in the console, with two real agents', () => {
-  it('import → evaluate → approve as a second person → deploy → export → hosts apply → reports → fleet → a failing v2 rolled back → review → verify', async () => {
+  it('create the registry and its people → import → evaluate → approve as a second person → deploy → export → hosts apply → reports → fleet → a failing v2 rolled back → review → verify', async () => {
     const dir = await tempDir();
     const home = join(dir, 'registry');
     const usb = join(dir, 'usb');
     await mkdir(join(usb, 'reports'), { recursive: true });
-    airlock(['init', '--admin', 'alice'], home);
-    for (const [name, role] of [['bob', 'ml-engineer'], ['carol', 'approver'], ['olga', 'operator']]) airlock(['user', 'add', name!, '--role', role!], home);
     const agents: RunningAgent[] = [];
     const c = await startWebConsole(home);
     const browser = await launchChromium();
@@ -61,8 +52,26 @@ describe('the operator journey in the console, with two real agents', () => {
         await see(page.locator('.acting'), new RegExp(`Acting as ${user}`));
       };
 
-      // alice: the environment, its policy and one approval.
+      // The first run: alice creates the registry, then adds the others with their roles.
+      await see(page.getByRole('heading', { level: 2 }), 'Create the registry');
+      await page.getByLabel('Admin').fill('alice');
+      await page.getByLabel('Passphrase', { exact: true }).fill(PASS);
+      await page.getByLabel('Passphrase again').fill(PASS);
+      await page.getByRole('button', { name: 'Create registry' }).click();
+      await page.getByRole('button', { name: 'Continue to unlock' }).click();
       await unlock(page, 'alice', PASS);
+      await go(page, '/users');
+      for (const [name, role] of [['bob', 'ml-engineer'], ['carol', 'approver'], ['olga', 'operator']] as const) {
+        const add = page.getByRole('form', { name: 'Add user' });
+        await add.getByLabel('Name', { exact: true }).fill(name);
+        for (const r of ['ml-engineer', 'approver', 'operator']) await add.getByLabel(r, { exact: true }).setChecked(r === role);
+        await add.getByLabel(/Their passphrase/).fill(PASS);
+        await act(page, 'Add user', `Added ${name}.`);
+      }
+      // Adding an approver and an operator rotated the root of trust, so hosts will trust their keys.
+      await expect.poll(() => page.getByRole('table', { name: 'Root versions' }).getByRole('row').count()).toBe(4);
+
+      // alice: the environment, its policy and one approval.
       await go(page, '/environments');
       const create = page.getByRole('form', { name: 'Create environment' });
       await create.getByLabel('Name', { exact: true }).fill('prod');

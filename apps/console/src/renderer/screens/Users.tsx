@@ -7,7 +7,7 @@ import { useQuery } from '../use-call.js';
 /** People and their roles, and the root of trust: its versions and which keys each role trusts. */
 export function Users() {
   const users = useQuery('users.list', {});
-  const roots = useQuery('roots.list', {}).answer;
+  const roots = useQuery('roots.list', {});
   return (
     <section aria-labelledby="users-title">
       <h2 id="users-title">Users and keys</h2>
@@ -29,7 +29,7 @@ export function Users() {
         )}
       </Loaded>
       <h3>Add a person</h3>
-      <Action name="users.add" label="Add user" input={(f) => ({ name: field(f, 'name'), roles: ROLES.filter((r) => f.get(`role-${r}`) === 'on'), passphrase: String(f.get('passphrase') ?? '') })} onDone={users.reload} describe={(u) => `Added ${u.name}.`}>
+      <Action name="users.add" label="Add user" input={(f) => ({ name: field(f, 'name'), roles: ROLES.filter((r) => f.get(`role-${r}`) === 'on'), passphrase: String(f.get('passphrase') ?? '') })} onDone={() => (users.reload(), roots.reload())} describe={(u) => `Added ${u.name}.`}>
         <label className="field">
           Name <input name="name" required />
         </label>
@@ -46,7 +46,7 @@ export function Users() {
         </label>
       </Action>
       <h3>Root of trust</h3>
-      <Loaded answer={roots}>
+      <Loaded answer={roots.answer}>
         {(list) => (
           <Table
             caption="Root versions"
