@@ -13,7 +13,7 @@ export const ModelSummarySchema = z.strictObject({
   latest: z.int().nullable(),
 });
 
-export const VERSION_SORTS = ['model', 'number', 'kind', 'state', 'created', 'active'] as const;
+export const VERSION_SORTS = ['model', 'number', 'kind', 'tags', 'state', 'created', 'active'] as const;
 
 export const VersionListItemSchema = z.strictObject({
   ref: z.string(),

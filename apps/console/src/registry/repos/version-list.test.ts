@@ -31,6 +31,10 @@ describe('the version list', () => {
     expect(refs({ sort: 'number', descending: true })).toEqual(['churn@2', 'churn@1', 'alpha@1']);
     expect(refs({ sort: 'state' })).toEqual(['churn@2', 'alpha@1', 'churn@1']);
     expect(refs({ sort: 'active' })).toEqual(['churn@1', 'alpha@1', 'churn@2']);
+    // Tags sort by the model's tags in alphabetical order: churn now carries "0-first", which sorts before any other.
+    annotateModel(w.reg, w.as.bob, 'churn', { addTags: ['0-first'] });
+    expect(refs({ sort: 'tags' })).toEqual(['churn@1', 'churn@2', 'alpha@1']);
+    expect(refs({ sort: 'tags', descending: true })).toEqual(['alpha@1', 'churn@2', 'churn@1']);
     expect(refs({ text: 'CHU' })).toEqual(['churn@1', 'churn@2']);
     expect(refs({ text: 'vision' })).toEqual(['alpha@1']);
     expect(refs({ tag: 'vision' })).toEqual(['alpha@1']);

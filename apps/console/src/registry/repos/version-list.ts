@@ -12,7 +12,7 @@ export interface VersionListFilter {
   active?: boolean;
 }
 
-export type VersionSort = 'model' | 'number' | 'kind' | 'state' | 'created' | 'active';
+export type VersionSort = 'model' | 'number' | 'kind' | 'tags' | 'state' | 'created' | 'active';
 
 export interface VersionListRow {
   model: string;
@@ -31,6 +31,7 @@ const ORDER: Record<VersionSort, string> = {
   model: 'm.name',
   number: 'v.number',
   kind: 'm.kind',
+  tags: 'tags IS NULL, tags',
   state: 's.state',
   created: 'v.created_at',
   active: 'active IS NULL, active',

@@ -18,6 +18,7 @@ const COLUMNS: { sort: Sort; header: string; cell: (r: Row) => React.ReactNode }
   { sort: 'model', header: 'Model', cell: (r) => <Link href={`/models/${encodeURIComponent(r.model)}`}>{r.model}</Link> },
   { sort: 'number', header: 'Version', cell: (r) => <Link href={`/models/${encodeURIComponent(r.model)}/${r.number}`}>{r.number}</Link> },
   { sort: 'kind', header: 'Kind', cell: (r) => r.kind },
+  { sort: 'tags', header: 'Tags', cell: (r) => r.tags.join(', ') || '–' },
   { sort: 'state', header: 'State', cell: (r) => <Badge value={r.state} /> },
   { sort: 'active', header: 'Active in', cell: (r) => r.active.join(', ') || '–' },
   { sort: 'created', header: 'Created', cell: (r) => r.createdAt.slice(0, 16).replace('T', ' ') },
