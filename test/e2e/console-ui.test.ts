@@ -198,6 +198,11 @@ describe('the console in Chromium', () => {
     await page.getByLabel('Action').fill('promote.approve');
     await expect.poll(() => page.getByRole('table', { name: 'Audit events' }).getByRole('row').count()).toBe(2);
     await see(page.getByRole('table', { name: 'Audit events' }), /carol.*promote\.approve.*promotion:1/);
+    // A subject links to its screen.
+    await page.getByRole('link', { name: 'promotion:1' }).click();
+    await see(page.getByRole('heading', { level: 2 }), /Promotion #1: churn@1 → prod/);
+    await page.goBack();
+    await see(page.getByRole('heading', { level: 2 }), 'Audit');
     await page.getByLabel('Until').fill('2000-01-01T00:00');
     await see(page.locator('main'), /No event matches/);
     await page.getByLabel('Until').fill('');

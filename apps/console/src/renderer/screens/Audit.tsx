@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Action } from '../components/Action.js';
 import { Loaded } from '../components/Loaded.js';
+import { SubjectLink } from '../components/SubjectLink.js';
 import { Table } from '../components/Table.js';
 import { useQuery } from '../use-call.js';
 
@@ -98,7 +99,7 @@ export function Audit() {
                 { header: 'At', cell: (e) => e.at.slice(0, 19).replace('T', ' ') },
                 { header: 'Person', cell: (e) => e.actor },
                 { header: 'Action', cell: (e) => e.action },
-                { header: 'Subject', cell: (e) => e.subject },
+                { header: 'Subject', cell: (e) => <SubjectLink subject={e.subject} /> },
                 { header: 'Details', cell: (e) => <code className="details">{JSON.stringify(e.details)}</code> },
               ]}
             />

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Action, field } from '../components/Action.js';
 import { Badge } from '../components/Badge.js';
 import { Loaded } from '../components/Loaded.js';
+import { SubjectLink } from '../components/SubjectLink.js';
 import { Table } from '../components/Table.js';
 import { useQuery } from '../use-call.js';
 
@@ -30,7 +31,7 @@ export function Reviews() {
             columns={[
               { header: '#', cell: (r) => r.id },
               { header: 'Kind', cell: (r) => <Badge value={r.kind} /> },
-              { header: 'Subject', cell: (r) => r.subject },
+              { header: 'Subject', cell: (r) => <SubjectLink subject={r.subject} /> },
               { header: 'What happened', cell: (r) => r.detail },
               { header: 'Age', cell: (r) => age(r.openedAt) },
               {
