@@ -8,6 +8,7 @@ import { useTempDirs } from '../../../../test/helpers/tmp.js';
 import { countRows, useWorld, type World } from '../../../../test/helpers/world.js';
 import { CALL_NAMES } from '../api/contract.js';
 import type { Answer } from '../api/envelope.js';
+import { verifyAuditLog } from '../registry/services/integrity.js';
 import { Dispatcher } from './dispatcher.js';
 import { MAX_SESSIONS, Sessions } from './sessions.js';
 
@@ -201,4 +202,32 @@ describe('the dispatcher', () => {
     for (let i = 0; i < MAX_SESSIONS; i++) await unlocked(d, 'aud');
     expect(await d.call('session.unlock', { user: 'aud', passphrase: PASSPHRASE })).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: expect.stringContaining('lock one') } });
   }, 60_000);
+
+  it('a session locked while its job runs: the job signs with the key it began with, which is wiped when it ends; the chain holds', async () => {
+    const w = await fork();
+    let now = 1_000_000;
+    const sessions = new Sessions(15, () => now);
+    const d = new Dispatcher(w.reg, sessions);
+    const bob = await unlocked(d, 'bob');
+    const { churnVariant } = await import('../../../../test/helpers/registry.js');
+    const path = await churnVariant(await tempDir(), 'locked-mid-job');
+    await writeFile(join(path, 'weights.bin'), Buffer.alloc(32 * 1024 * 1024, 3));
+    let locked: Answer<unknown> | undefined;
+    const imported = d.call('models.import', { path, model: 'churn' }, {
+      session: bob,
+      onProgress: () => {
+        // The person locks (or the idle sweep runs) while the import streams.
+        if (locked === undefined) {
+          locked = { ok: true, result: null };
+          now += 16 * 60_000;
+          sessions.sweep();
+          void d.call('session.lock', {}, { session: bob }).then((a) => (locked = a));
+        }
+      },
+    });
+    expect(codeOf(await imported)).toBe('ok');
+    expect(locked).toBeDefined();
+    expect(codeOf(await d.call('models.list', {}, { session: bob }))).toBe('SESSION_LOCKED');
+    expect(verifyAuditLog(w.reg, w.as.aud, []).problems).toEqual([]);
+  });
 });

@@ -78,13 +78,17 @@ export class Dispatcher {
   }
 
   private async handle(name: Exclude<CallName, 'session.unlock' | 'registry.init'>, input: unknown, meta: CallMeta): Promise<unknown> {
-    const actor = this.sessions.actor(this.reg, meta.session, { sealed: !CHECKS.has(name) });
-    const permission = CONTRACT[name].permission;
-    if (permission) authorize(actor, permission);
-    await checkPaths(name, input, this.reg.home.dir, { typed: this.opts.typedPaths ?? false });
-    meta.signal?.throwIfAborted();
-    const ctx: CallContext = { reg: this.reg, actor, sessions: this.sessions, session: meta.session!, progress: meta.onProgress ?? (() => undefined), signal: meta.signal ?? idle };
-    return (HANDLERS[name] as Handler<typeof name>)(ctx, input as never);
+    const { actor, leave } = this.sessions.enter(this.reg, meta.session, { sealed: !CHECKS.has(name) });
+    try {
+      const permission = CONTRACT[name].permission;
+      if (permission) authorize(actor, permission);
+      await checkPaths(name, input, this.reg.home.dir, { typed: this.opts.typedPaths ?? false });
+      meta.signal?.throwIfAborted();
+      const ctx: CallContext = { reg: this.reg, actor, sessions: this.sessions, session: meta.session!, progress: meta.onProgress ?? (() => undefined), signal: meta.signal ?? idle };
+      return await (HANDLERS[name] as Handler<typeof name>)(ctx, input as never);
+    } finally {
+      leave();
+    }
   }
 
   /** Any failure as data a person can act on; an unexpected one is logged with a reference and said as such. */

@@ -7,6 +7,9 @@ interface Held {
   user: string;
   signer: SigningActor['signer'];
   lastUsed: number;
+  /** calls running under this session: its key is wiped only once none is left */
+  inFlight: number;
+  locked: boolean;
 }
 
 export const DEFAULT_IDLE_MINUTES = 15;
@@ -19,8 +22,10 @@ const MAX_WAIT_MS = 5 * 60_000;
 /**
  * Unlocked keys, held in the registry process only. A caller holds an opaque id; the passphrase is
  * used once, to open the key, and not kept. Each session locks itself after `idleMinutes` without a
- * call, and `lock` forgets it at once. Several people can hold sessions at the same time (a request
- * and its approval need two).
+ * call, and `lock` forgets it at once — a call already running under it still signs with the key it
+ * started with, which is wiped when that call ends (wiping it mid-call would sign with zeros and break
+ * the audit chain). Several people can hold sessions at the same time (a request and its approval
+ * need two).
  */
 export class Sessions {
   private readonly held = new Map<string, Held>();
@@ -51,15 +56,30 @@ export class Sessions {
     });
     this.failures.delete(user);
     const id = randomBytes(32).toString('base64url');
-    this.held.set(id, { user: actor.user.name, signer: actor.signer, lastUsed: this.now() });
+    this.held.set(id, { user: actor.user.name, signer: actor.signer, lastUsed: this.now(), inFlight: 0, locked: false });
     return { id, actor };
   }
 
   /**
-   * The session's person as the registry holds them now (roles re-read at every call), with their
-   * unlocked key; SESSION_LOCKED when the session is unknown, locked or idle too long.
+   * A call starts under a session: the person as the registry holds them now (roles re-read at every
+   * call) with their unlocked key, and `leave` for when the call ends (however it ends). SESSION_LOCKED
+   * when the session is unknown, locked or idle too long.
    */
-  actor(reg: Registry, id: string | undefined, opts: { sealed: boolean }): SigningActor {
+  enter(reg: Registry, id: string | undefined, opts: { sealed: boolean }): { actor: SigningActor; leave: () => void } {
+    const actor = this.actor(reg, id, opts);
+    const s = this.held.get(id!)!;
+    s.inFlight++;
+    return {
+      actor,
+      leave: () => {
+        s.inFlight--;
+        s.lastUsed = this.now();
+        if (s.locked && s.inFlight === 0) s.signer.secretKey.fill(0);
+      },
+    };
+  }
+
+  private actor(reg: Registry, id: string | undefined, opts: { sealed: boolean }): SigningActor {
     const s = id === undefined ? undefined : this.held.get(id);
     if (!s || this.now() - s.lastUsed > this.idleMinutes * 60_000) {
       if (id !== undefined) this.lock(id);
@@ -80,17 +100,18 @@ export class Sessions {
     return s ? s.lastUsed + this.idleMinutes * 60_000 : this.now();
   }
 
-  /** Forgets the session and wipes its key from memory. */
+  /** Forgets the session: no new call runs under it; its key is wiped now, or when its last running call ends. */
   lock(id: string): void {
     const s = this.held.get(id);
     if (!s) return;
-    s.signer.secretKey.fill(0);
+    s.locked = true;
     this.held.delete(id);
+    if (s.inFlight === 0) s.signer.secretKey.fill(0);
   }
 
-  /** Locks every session idle too long, wiping its key: run on a timer, so an abandoned page's key does not linger. */
+  /** Locks every session idle too long (a running job is not idle): run on a timer, so an abandoned page's key does not linger. */
   sweep(): void {
-    for (const [id, s] of this.held) if (this.now() - s.lastUsed > this.idleMinutes * 60_000) this.lock(id);
+    for (const [id, s] of this.held) if (s.inFlight === 0 && this.now() - s.lastUsed > this.idleMinutes * 60_000) this.lock(id);
   }
 
   get size(): number {

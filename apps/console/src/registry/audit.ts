@@ -30,6 +30,8 @@ export interface AuditEntry {
 
 /** Appends one event with the seals of the rows it wrote, chained to the previous one and signed by the actor. */
 function append(reg: Registry, actor: SigningActor, entry: AuditEntry, rows: SealEntry[]): AuditRow {
+  // A wiped key signs nothing: the change is rolled back rather than sealed with a signature that cannot verify.
+  if (actor.signer.secretKey.every((b) => b === 0)) throw new AirlockError('SESSION_LOCKED', `${actor.user.name}'s key was locked away before this change was recorded; nothing was changed. Unlock and try again.`);
   const last = auditEvents.last(reg.db);
   const draft: AuditDraft = {
     seq: (last?.seq ?? 0) + 1,
