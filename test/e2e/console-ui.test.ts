@@ -5,7 +5,9 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from '@playwright/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { importModel } from '../../apps/console/src/registry/services/import.js';
+import { runEvaluation } from '../../apps/console/src/registry/services/evaluations.js';
 import { transitionVersion } from '../../apps/console/src/registry/services/lifecycle.js';
+import { requestPromotion } from '../../apps/console/src/registry/services/promotions.js';
 import { churnVariant, PASSPHRASE } from '../helpers/registry.js';
 import { go as goTo, see, unlock as unlockAs } from '../helpers/console-page.js';
 import { useTempDirs } from '../helpers/tmp.js';
@@ -225,6 +227,45 @@ describe('the console in Chromium', () => {
     await see(page.getByRole('table', { name: 'Review items' }), /carol: host clock fixed/);
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('keeps a refused decision in view: approving evidence that changed since the request', async () => {
+    const { c, page, problems } = await open(async (w) => {
+      await importModel(w.reg, w.as.bob, { path: await churnVariant(await tempDir(), 'refused'), model: 'churn' });
+      await runEvaluation(w.reg, w.as.bob, 'churn@2', 'holdout');
+      await transitionVersion(w.reg, w.as.bob, 'churn@2', 'validated', 'ok');
+      await requestPromotion(w.reg, w.as.bob, 'churn@2', 'prod');
+      await transitionVersion(w.reg, w.as.alice, 'churn@2', 'quarantined', 'suspicious data');
+    });
+    await unlock(page, 'carol');
+    await go(page, c, '/promotions/2');
+    await page.getByRole('button', { name: 'Sign decision' }).click();
+    await see(page.locator('.refused'), /Your decision: Promotion #2.*(expired|rejected|gates failed)/);
+    await see(page.locator('.refused').getByRole('alert'), /^[A-Z_]+ /);
+    expect(problems).toEqual([]);
+  });
+
+  it('when the session locks while a form is open, asks to unlock over the screen and keeps what was typed', async () => {
+    const w = await fork();
+    w.reg.close();
+    const c = await startWebConsole(w.reg.home.dir, ['--idle-minutes', '1']);
+    running.push(c);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(c.url);
+    await unlock(page, 'alice');
+    await go(page, c, '/environments');
+    const create = page.getByRole('form', { name: 'Create environment' });
+    await create.getByLabel('Name', { exact: true }).fill('staging');
+    // The registry locks a session after a minute without a call.
+    await page.waitForTimeout(61_000);
+    await page.getByRole('button', { name: 'Create environment' }).click();
+    await see(page.getByRole('alertdialog'), /alice's session is locked/);
+    expect(await create.getByLabel('Name', { exact: true }).inputValue()).toBe('staging');
+    await page.getByLabel('Passphrase of alice').fill(PASSPHRASE);
+    await page.getByRole('button', { name: 'Unlock again' }).click();
+    await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
+    await page.getByRole('button', { name: 'Create environment' }).click();
+    await see(create.locator('.done'), 'Created staging (tier 0).');
+  }, 120_000);
 
   it('creates the registry on the first run, where there is none, then unlocks its admin', async () => {
     const home = join(await tempDir(), 'new-registry');

@@ -6,6 +6,7 @@ import { call } from './api.js';
 import { Problem } from './components/Problem.js';
 import { SCREENS } from './screens.js';
 import { CreateRegistry } from './screens/CreateRegistry.js';
+import { Relock } from './screens/Relock.js';
 import { Unlock } from './screens/Unlock.js';
 import { useSessions } from './session.js';
 import { signInWeb, transport } from './transport.js';
@@ -22,7 +23,7 @@ function SessionBar() {
       {sessions.map((s) => (
         <span key={s.session} className={s.session === active?.session ? 'session active' : 'session'}>
           <button type="button" onClick={() => activate(s.session)} aria-pressed={s.session === active?.session}>
-            {s.user} <small>({s.roles.join(', ')})</small>
+            {s.user} <small>({s.locked ? 'locked' : s.roles.join(', ')})</small>
           </button>
           <button type="button" onClick={() => void lock(s.session)} aria-label={`Lock ${s.user}'s session`}>
             Lock
@@ -93,6 +94,7 @@ export function App() {
                 <p className="acting">
                   Acting as <strong>{active.user}</strong> ({active.roles.join(', ')}); the session locks after {active.idleMinutes} minutes without a call.
                 </p>
+                {active.locked && <Relock session={active} />}
                 <Switch>
                   {SCREENS.map((s) => (
                     <Route key={s.path} path={s.path} component={s.component} />

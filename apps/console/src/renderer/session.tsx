@@ -1,7 +1,10 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import type { Output } from '../api/contract.js';
 
-export type Session = Output<'session.unlock'>;
+export type Session = Output<'session.unlock'> & {
+  /** the registry said SESSION_LOCKED: the screen stays, and asks this person to unlock again */
+  locked?: boolean;
+};
 
 interface Sessions {
   sessions: Session[];
@@ -9,6 +12,8 @@ interface Sessions {
   activate(id: string | null): void;
   add(s: Session): void;
   forget(id: string): void;
+  /** the registry locked this session (idle too long): keep it on the page until its person unlocks again */
+  markLocked(id: string): void;
 }
 
 const SessionsContext = createContext<Sessions | null>(null);
@@ -28,7 +33,8 @@ export function SessionsProvider({ children }: { children: ReactNode }) {
     setSessions((all) => all.filter((x) => x.session !== id));
     setActiveId((a) => (a === id ? null : a));
   }, []);
-  const value = useMemo(() => ({ sessions, active: sessions.find((s) => s.session === activeId) ?? null, activate: setActiveId, add, forget }), [sessions, activeId, add, forget]);
+  const markLocked = useCallback((id: string) => setSessions((all) => all.map((x) => (x.session === id ? { ...x, locked: true } : x))), []);
+  const value = useMemo(() => ({ sessions, active: sessions.find((s) => s.session === activeId) ?? null, activate: setActiveId, add, forget, markLocked }), [sessions, activeId, add, forget, markLocked]);
   return <SessionsContext.Provider value={value}>{children}</SessionsContext.Provider>;
 }
 

@@ -5,16 +5,16 @@ import type { Answer } from '../api/envelope.js';
 import { call } from './api.js';
 import { useSessions } from './session.js';
 
-/** A call as the acting session; a locked session is forgotten, so the page asks to unlock again. */
+/** A call as the acting session; a session the registry locked is marked, so the page asks to unlock again over the screen. */
 export function useCaller() {
-  const { active, forget } = useSessions();
+  const { active, markLocked } = useSessions();
   return useCallback(
     async <N extends CallName>(name: N, input: Input<N>, opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<Answer<Output<N>>> => {
       const answer = await call(name, input, { ...opts, ...(active ? { session: active.session } : {}) });
-      if (!answer.ok && answer.error.code === 'SESSION_LOCKED' && active) forget(active.session);
+      if (!answer.ok && answer.error.code === 'SESSION_LOCKED' && active) markLocked(active.session);
       return answer;
     },
-    [active, forget],
+    [active, markLocked],
   );
 }
 

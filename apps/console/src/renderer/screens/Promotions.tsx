@@ -97,6 +97,8 @@ export function Promotion() {
   const { id } = useParams<{ id: string }>();
   const session = useSession();
   const { answer, reload } = useQuery('promotions.show', { id: Number(id) }, [id]);
+  // Kept here, not in the form: the form goes once the promotion is decided, and a refusal must stay in view.
+  const [outcome, setOutcome] = useState<Output<'promotions.decide'> | null>(null);
   return (
     <Loaded answer={answer}>
       {(p) => {
@@ -131,6 +133,11 @@ export function Promotion() {
                 <code>{p.digest}</code>
               </dd>
             </dl>
+            {outcome && (
+              <div role="status" className={outcome.outcome === 'refused' ? 'refused' : 'done'}>
+                Your decision: <PromotionOutcome outcome={outcome} />
+              </div>
+            )}
             {'gates' in p.evidence && <Gates evidence={p.evidence} />}
             {open &&
               (own ? (
@@ -138,7 +145,7 @@ export function Promotion() {
                   You requested this promotion, so you cannot approve it: a second person unlocks beside you and approves (the two-person rule).
                 </p>
               ) : (
-                <Action name="promotions.decide" label="Sign decision" input={(f) => ({ id: p.id, decision: field(f, 'decision') as 'approve' | 'reject', note: field(f, 'note') })} onDone={reload} describe={(r) => <PromotionOutcome outcome={r} />}>
+                <Action name="promotions.decide" label="Sign decision" input={(f) => ({ id: p.id, decision: field(f, 'decision') as 'approve' | 'reject', note: field(f, 'note') })} onDone={(r) => (setOutcome(r), reload())}>
                   <fieldset>
                     <legend>Decision, signed with {session.user}'s key over evidence {p.evidenceDigest.slice(0, 19)}…</legend>
                     <label className="check">
