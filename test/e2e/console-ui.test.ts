@@ -55,7 +55,7 @@ async function registry<T>(w: World, args: string[]): Promise<T> {
 
 describe('the console in Chromium', () => {
   it('lists versions, filters and sorts them in the registry, and opens a version and a comparison', async () => {
-    const { page, problems } = await open();
+    const { c, page, problems } = await open();
     await unlock(page, 'aud');
     await see(page.getByRole('heading', { name: /Models/ }), 'Models (1 versions)');
     await see(page.getByRole('row').nth(1), /churn.*1.*classic.*validated.*prod/);
@@ -70,6 +70,15 @@ describe('the console in Chromium', () => {
     await see(page.getByRole('table', { name: 'Components' }), /serve\.mjs/);
     // The world's churn@1 names a dataset the registry does not hold as a version: listed, in good standing.
     await see(page.getByRole('table', { name: 'Governed dependencies' }), /dataset.*not in this registry.*good/);
+    // An auditor is spared forms only other roles may send, and told why.
+    await see(page.getByRole('form', { name: 'Run suite' }).getByRole('note'), 'Run suite needs the role admin or ml-engineer; aud is auditor.');
+    await go(page, c, '/users');
+    await see(page.getByRole('form', { name: 'Add user' }).getByRole('note'), 'Add user needs the role admin; aud is auditor.');
+    expect(await page.getByRole('button', { name: 'Add user' }).isDisabled()).toBe(true);
+    // A malformed URL is a refusal on that screen, not a blank console.
+    await go(page, c, '/models/%E0');
+    await see(page.locator('main'), /USAGE "%E0" is not a version reference/);
+    await go(page, c, '/models/churn/1');
     await page.getByRole('link', { name: 'Compare with the version before' }).click();
     await see(page.getByRole('heading', { level: 2 }), 'Compare churn@1 with churn@1');
     await see(page.getByRole('region', { name: 'Files' }), 'No change.');

@@ -4,6 +4,7 @@ import { AirlockError, type ErrorData } from '@airlock/shared/common';
 import { describeFailure } from '@airlock/shared/node';
 import type { Progress } from '../api/call.js';
 import { CONTRACT, isCallName, type CallName, type ParsedInput } from '../api/contract.js';
+import { describeIssues } from '../api/issues.js';
 import type { Answer } from '../api/envelope.js';
 import { authorize } from '../registry/auth.js';
 import type { Registry } from '../registry/context.js';
@@ -62,7 +63,7 @@ export class Dispatcher {
     if (!isCallName(name)) throw new AirlockError('USAGE', `There is no call "${name.slice(0, 100)}".`);
     const spec = CONTRACT[name];
     const parsed = spec.input.safeParse(input ?? {});
-    if (!parsed.success) throw new AirlockError('INVALID_INPUT', `${name}: ${z.prettifyError(parsed.error)}`);
+    if (!parsed.success) throw new AirlockError('INVALID_INPUT', `${name}: ${describeIssues(parsed.error)}`);
     if (name === 'registry.init') throw new AirlockError('ALREADY_EXISTS', `A registry already exists at ${this.reg.home.dir}; unlock to work in it.`);
     const result = name === 'session.unlock' ? await this.unlock(parsed.data as ParsedInput<'session.unlock'>) : await this.handle(name, parsed.data, meta);
     if (this.opts.checkOutputs) {

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { isAirlockError, toErrorData } from '@airlock/shared/common';
 import { CONTRACT } from '../api/contract.js';
+import { describeIssues } from '../api/issues.js';
 import type { Progress } from '../api/call.js';
 import type { Answer } from '../api/envelope.js';
 import { openRegistry, type Registry } from '../registry/context.js';
@@ -80,7 +80,7 @@ export async function serveRegistry(port: MessagePort, opts: RegistryProcessOpti
   /** The first run: creates the registry with the given admin, then serves it. */
   async function create(input: unknown): Promise<Answer<unknown>> {
     const parsed = CONTRACT['registry.init'].input.safeParse(input ?? {});
-    if (!parsed.success) return { ok: false, error: { code: 'INVALID_INPUT', message: `registry.init: ${z.prettifyError(parsed.error)}` } };
+    if (!parsed.success) return { ok: false, error: { code: 'INVALID_INPUT', message: `registry.init: ${describeIssues(parsed.error)}` } };
     if (creating) return { ok: false, error: { code: 'CONFLICT', message: 'The registry is being created already.' } };
     creating = true;
     try {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ErrorData } from '@airlock/shared/common';
 import { CHANNELS, type DialogKind } from '../api/bridge.js';
 import { CONTRACT, isCallName } from '../api/contract.js';
+import { describeIssues } from '../api/issues.js';
 import type { Answer } from '../api/envelope.js';
 import { pathsIn, type PathRole } from '../api/paths.js';
 import type { RegistryClient } from '../backend/registry-client.js';
@@ -39,7 +40,7 @@ export function registerIpc(e: Pick<ElectronApi, 'ipcMain' | 'dialog' | 'Browser
     const parsedMeta = MetaSchema.safeParse(meta ?? {});
     if (!parsedMeta.success) return refusal({ code: 'INVALID_INPUT', message: 'The call’s session or id is malformed.' });
     const parsed = CONTRACT[name].input.safeParse(input ?? {});
-    if (!parsed.success) return refusal({ code: 'INVALID_INPUT', message: `${name}: ${z.prettifyError(parsed.error)}` });
+    if (!parsed.success) return refusal({ code: 'INVALID_INPUT', message: `${name}: ${describeIssues(parsed.error)}` });
     const chosen = granted.get(event.sender);
     for (const { field, role, path } of pathsIn(name, parsed.data)) {
       if (chosen?.get(path) !== role) return refusal({ code: 'FORBIDDEN', message: `${name}: ${field} must be chosen in the ${role === 'source' ? 'open' : 'save'} dialog; "${path}" was not.` });

@@ -4,6 +4,7 @@ import { useHashLocation } from 'wouter/use-hash-location';
 import type { ErrorData } from '@airlock/shared/common';
 import { call } from './api.js';
 import { Problem } from './components/Problem.js';
+import { ScreenBoundary } from './components/ScreenBoundary.js';
 import { SCREENS } from './screens.js';
 import { CreateRegistry } from './screens/CreateRegistry.js';
 import { Relock } from './screens/Relock.js';
@@ -95,14 +96,7 @@ export function App() {
                   Acting as <strong>{active.user}</strong> ({active.roles.join(', ')}); the session locks after {active.idleMinutes} minutes without a call.
                 </p>
                 {active.locked && <Relock session={active} />}
-                <Switch>
-                  {SCREENS.map((s) => (
-                    <Route key={s.path} path={s.path} component={s.component} />
-                  ))}
-                  <Route>
-                    <ScreenNotFound />
-                  </Route>
-                </Switch>
+                <Screens />
               </>
             ) : (
               <Unlock />
@@ -111,6 +105,23 @@ export function App() {
         </div>
       </div>
     </Router>
+  );
+}
+
+/** The screen at the URL, each in its own boundary. */
+function Screens() {
+  const [location] = useLocation();
+  return (
+    <ScreenBoundary screen={location}>
+      <Switch>
+        {SCREENS.map((s) => (
+          <Route key={s.path} path={s.path} component={s.component} />
+        ))}
+        <Route>
+          <ScreenNotFound />
+        </Route>
+      </Switch>
+    </ScreenBoundary>
   );
 }
 

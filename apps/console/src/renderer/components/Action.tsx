@@ -1,8 +1,10 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { z } from 'zod';
 import type { ErrorData } from '@airlock/shared/common';
 import type { Progress } from '../../api/call.js';
 import { CONTRACT, type CallName, type Input, type Output } from '../../api/contract.js';
+import { describeIssues } from '../../api/issues.js';
+import { mayPerform, PERMISSIONS } from '../../api/permissions.js';
+import { useSessions } from '../session.js';
 import { useCaller } from '../use-call.js';
 import { Problem } from './Problem.js';
 import { ProgressBar } from './ProgressBar.js';
@@ -34,6 +36,10 @@ export function Action<N extends CallName>({
   const [progress, setProgress] = useState<Progress | null>(null);
   const [running, setRunning] = useState<AbortController | null>(null);
   const job = CONTRACT[name].kind === 'job';
+  const { active } = useSessions();
+  const permission = CONTRACT[name].permission;
+  // The registry decides; the page only spares people a form that can only be refused, and says why.
+  const refusedRole = permission && active && !mayPerform(active.roles, permission) ? PERMISSIONS[permission].join(' or ') : null;
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -42,7 +48,7 @@ export function Action<N extends CallName>({
     const made = input(new FormData(e.currentTarget));
     if (typeof made === 'object' && made !== null && 'code' in made && 'message' in made) return setError(made as ErrorData);
     const checked = CONTRACT[name].input.safeParse(made);
-    if (!checked.success) return setError({ code: 'INVALID_INPUT', message: z.prettifyError(checked.error) });
+    if (!checked.success) return setError({ code: 'INVALID_INPUT', message: describeIssues(checked.error) });
     const abort = new AbortController();
     setRunning(abort);
     setProgress(null);
@@ -55,9 +61,16 @@ export function Action<N extends CallName>({
 
   return (
     <form className="action" onSubmit={(e) => void submit(e)} aria-label={label}>
-      {children}
+      {refusedRole && (
+        <p className="note" role="note">
+          {label} needs the role {refusedRole}; {active!.user} is {active!.roles.join(', ')}.
+        </p>
+      )}
+      <fieldset className="plain" disabled={refusedRole !== null}>
+        {children}
+      </fieldset>
       <div className="buttons">
-        <button type="submit" disabled={running !== null}>
+        <button type="submit" disabled={running !== null || refusedRole !== null}>
           {label}
         </button>
         {job && running && (

@@ -5,12 +5,15 @@ import { Action, field } from '../components/Action.js';
 import { Loaded } from '../components/Loaded.js';
 import { PathField } from '../components/PathField.js';
 import { Table } from '../components/Table.js';
+import { mayPerform, PERMISSIONS } from '../../api/permissions.js';
+import { useSession } from '../session.js';
 import { useCaller } from '../use-call.js';
 import type { Answer } from '../../api/envelope.js';
 
 /** Choose a folder, see what it declares (and what is wrong with it, as the CLI says it), then import with progress. */
 export function Import() {
   const caller = useCaller();
+  const session = useSession();
   const [path, setPath] = useState('');
   const [model, setModel] = useState('');
   const [preview, setPreview] = useState<Answer<Output<'models.inspect'>> | null>(null);
@@ -18,11 +21,16 @@ export function Import() {
   return (
     <section aria-labelledby="import-title">
       <h2 id="import-title">Import a model version</h2>
+      {!mayPerform(session.roles, 'model.import') && (
+        <p className="note" role="note">
+          Importing needs the role {PERMISSIONS['model.import'].join(' or ')}; {session.user} is {session.roles.join(', ')}.
+        </p>
+      )}
       <PathField label="Folder (or file)" name="path" kind="source-folder" value={path} onChange={(p) => (setPath(p), setPreview(null))} />
       <label className="field">
         Model name <input name="model-name" value={model} onChange={(e) => (setModel(e.target.value), setPreview(null))} required />
       </label>
-      <button type="button" onClick={inspect} disabled={!path || !model}>
+      <button type="button" onClick={inspect} disabled={!path || !model || !mayPerform(session.roles, 'model.import')}>
         Preview
       </button>
       {preview && (

@@ -4,6 +4,7 @@ import { Badge } from '../components/Badge.js';
 import { Chart } from '../components/Chart.js';
 import { Loaded } from '../components/Loaded.js';
 import { Table } from '../components/Table.js';
+import { segment } from '../params.js';
 import { useQuery } from '../use-call.js';
 import type { Output } from '../../api/contract.js';
 
@@ -26,7 +27,7 @@ export function histories(history: History) {
 /** A model: its versions with their states, where each is active, and each suite's metrics across versions. */
 export function Model() {
   const { name } = useParams<{ name: string }>();
-  const model = decodeURIComponent(name);
+  const model = segment(name);
   const { answer } = useQuery('models.show', { ref: model }, [model]);
   return (
     <Loaded answer={answer}>

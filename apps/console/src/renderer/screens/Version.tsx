@@ -5,6 +5,7 @@ import { Badge } from '../components/Badge.js';
 import { Json } from '../components/Json.js';
 import { Loaded } from '../components/Loaded.js';
 import { Table } from '../components/Table.js';
+import { segment } from '../params.js';
 import { useQuery } from '../use-call.js';
 import { GatePreview } from './Promotions.js';
 
@@ -13,7 +14,7 @@ const size = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)}
 /** One version in full: what it is made of, where it comes from, its evaluations, and what can be done with it. */
 export function Version() {
   const params = useParams<{ name: string; number: string }>();
-  const ref = `${decodeURIComponent(params.name)}@${params.number}`;
+  const ref = `${segment(params.name)}@${params.number}`;
   const { answer, reload } = useQuery('models.show', { ref }, [ref]);
   const envs = useQuery('environments.list', {}).answer;
   return (
