@@ -128,6 +128,21 @@ describe('the console in Chromium', () => {
     await see(page.getByRole('region', { name: 'Preview' }).or(page.locator('.preview')), /airlock-model\.json declares a classic model.*suites holdout.*deployable/s);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await see(page.locator('.done'), /Imported churn@2 \(registered\)/);
+    // A big import keeps running, in view and cancellable, when the person moves to another screen.
+    const big = await churnVariant(await tempDir(), 'big');
+    await writeFile(join(big, 'weights.bin'), (async function* () {
+      for (let i = 0; i < 64; i++) yield Buffer.alloc(16 * 1024 * 1024, i);
+    })());
+    await page.getByLabel('Folder (or file)').fill(big);
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('region', { name: 'Running jobs' }).waitFor();
+    await go(page, c, '/audit');
+    await see(page.getByRole('region', { name: 'Running jobs' }), /Import/);
+    await page.getByRole('button', { name: 'Cancel Import' }).click();
+    await expect.poll(() => page.getByRole('region', { name: 'Running jobs' }).count(), { timeout: 15_000 }).toBe(0);
+    // Cancelled mid-import: nothing was registered.
+    expect((await registry<{ rows: { ref: string }[] }>(w, ['model', 'versions'])).rows.map((r) => r.ref)).toEqual(['churn@1', 'churn@2']);
     const page2 = await registry<{ rows: { ref: string }[] }>(w, ['model', 'versions']);
     expect(page2.rows.map((r) => r.ref)).toEqual(['churn@1', 'churn@2']);
     expect(problems).toEqual([]);

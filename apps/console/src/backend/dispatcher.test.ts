@@ -1,5 +1,5 @@
-import { readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contractScenario } from '../../../../test/helpers/contract-scenario.js';
 import { report } from '../../../../test/helpers/hosts.js';
@@ -230,4 +230,27 @@ describe('the dispatcher', () => {
     expect(codeOf(await d.call('models.list', {}, { session: bob }))).toBe('SESSION_LOCKED');
     expect(verifyAuditLog(w.reg, w.as.aud, []).problems).toEqual([]);
   });
+
+  it('a cancelled evaluation stops its suite and records nothing', async () => {
+    const w = await fork();
+    const { d } = dispatcherFor(w);
+    const bob = await unlocked(d, 'bob');
+    const { churnVariant } = await import('../../../../test/helpers/registry.js');
+    const path = await churnVariant(await tempDir(), 'slow-suite');
+    const marker = join(await tempDir(), 'suite-started');
+    // A suite that says it started, then takes a minute: the cancel must land while it runs.
+    const file = JSON.parse(await readFile(join(path, 'airlock-model.json'), 'utf8')) as { evaluation: { suites: Record<string, unknown> } };
+    file.evaluation.suites.slow = { command: process.execPath, args: ['-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, ''); setTimeout(() => console.log('{"metrics":{"accuracy":1}}'), 60000)`] };
+    await writeFile(join(path, 'airlock-model.json'), JSON.stringify(file));
+    expect(codeOf(await d.call('models.import', { path, model: 'churn' }, { session: bob }))).toBe('ok');
+    const evaluations = countRows(w, 'evaluations');
+    const abort = new AbortController();
+    const started = Date.now();
+    const run = d.call('evaluations.run', { ref: 'churn@2', suite: 'slow' }, { session: bob, signal: abort.signal });
+    await expect.poll(() => readdir(dirname(marker)).then((f) => f.includes('suite-started')), { timeout: 10_000 }).toBe(true);
+    abort.abort();
+    expect(codeOf(await run)).toBe('CANCELLED');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(countRows(w, 'evaluations')).toBe(evaluations);
+  }, 60_000);
 });

@@ -5,6 +5,7 @@ import type { ErrorData } from '@airlock/shared/common';
 import { call } from './api.js';
 import { Problem } from './components/Problem.js';
 import { ScreenBoundary } from './components/ScreenBoundary.js';
+import { JobTray } from './jobs.js';
 import { SCREENS } from './screens.js';
 import { CreateRegistry } from './screens/CreateRegistry.js';
 import { Relock } from './screens/Relock.js';
@@ -96,6 +97,7 @@ export function App() {
                   Acting as <strong>{active.user}</strong> ({active.roles.join(', ')}); the session locks after {active.idleMinutes} minutes without a call.
                 </p>
                 {active.locked && <Relock session={active} />}
+                <JobTray />
                 <Screens />
               </>
             ) : (

@@ -103,6 +103,8 @@ export async function serveWebConsole(opts: { client: RegistryClient; assets: st
     const callId = typeof call === 'string' && CALL_ID.test(call) ? call : undefined;
     if (callId && browser.calls.has(callId)) return refuse(res, 409, { code: 'CONFLICT', message: `A call with id ${callId} is still running; give each call its own id.` });
     const abort = new AbortController();
+    // The page went away (reloaded, closed) before the answer: nobody is left to see the job finish.
+    res.on('close', () => !res.writableFinished && abort.abort());
     if (callId) browser.calls.set(callId, abort);
     const progress = (p: unknown) => {
       for (const s of browser.streams) s.write(`data: ${JSON.stringify({ call: callId, progress: p })}\n\n`);

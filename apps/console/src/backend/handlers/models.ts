@@ -49,9 +49,9 @@ export const modelHandlers: Handlers<'models.list' | 'models.inspect' | 'version
   'models.annotate': ({ reg, actor }, { name, ...change }) => annotateModel(reg, actor, name, change),
   'versions.diff': ({ reg, actor }, { from, to }) => diffVersions(reg, actor, from, to),
   'versions.transition': ({ reg, actor }, { ref, to, reason }) => transitionVersion(reg, actor, ref, to, reason) as Promise<{ ref: string; from: VersionState; to: VersionState; flaggedDependents: string[] }>,
-  'evaluations.run': async ({ reg, actor, progress }, { ref, suite }) => {
+  'evaluations.run': async ({ reg, actor, progress, signal }, { ref, suite }) => {
     progress({ phase: 'evaluate', done: 0, total: 0, unit: 'items' });
-    return runEvaluation(reg, actor, ref, suite);
+    return runEvaluation(reg, actor, ref, suite, { signal });
   },
   'evaluations.record': ({ reg, actor }, { ref, suite, results }) => recordEvaluation(reg, actor, ref, suite, results),
 };

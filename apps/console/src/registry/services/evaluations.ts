@@ -57,7 +57,7 @@ export function recordEvaluation(reg: Registry, actor: SigningActor, ref: string
  * Runs the suite the version declares, in a directory holding the version's files (hard links into the
  * blob store) with MODEL_DIR and MODEL_CONFIG set, and records the metrics its last stdout line prints.
  */
-export async function runEvaluation(reg: Registry, actor: SigningActor, ref: string, suite: string) {
+export async function runEvaluation(reg: Registry, actor: SigningActor, ref: string, suite: string, opts: { signal?: AbortSignal } = {}) {
   authorize(actor, 'eval.record');
   const v = resolveVersion(reg, ref);
   const manifest = manifestOf(versions.byId(reg.db, v.id)!);
@@ -74,7 +74,9 @@ export async function runEvaluation(reg: Registry, actor: SigningActor, ref: str
     }
     const configPath = join(dir, '.airlock-config.json');
     await writeFile(configPath, JSON.stringify(manifest.config.defaults));
-    const stdout = await runCommand(spec.command, spec.args, { cwd: dir, timeoutMs: spec.timeoutMs, env: { MODEL_DIR: dir, MODEL_CONFIG: configPath } }, `${refOf(v)} suite ${suite}`);
+    const stdout = await runCommand(spec.command, spec.args, { cwd: dir, timeoutMs: spec.timeoutMs, env: { MODEL_DIR: dir, MODEL_CONFIG: configPath }, ...(opts.signal ? { signal: opts.signal } : {}) }, `${refOf(v)} suite ${suite}`);
+    // Cancelled after the suite ended but before its result was recorded: nothing is recorded.
+    opts.signal?.throwIfAborted();
     const last = stdout.trim().split('\n').at(-1) ?? '';
     let json: unknown;
     try {
@@ -100,9 +102,10 @@ const suiteEnvironment = (extra: Record<string, string>): Record<string, string>
   ...extra,
 });
 
-function runCommand(command: string, args: string[], opts: { cwd: string; timeoutMs: number; env: Record<string, string> }, what: string): Promise<string> {
+/** Runs a suite's command; aborting `signal` kills it (and the promise rejects with an AbortError). */
+function runCommand(command: string, args: string[], opts: { cwd: string; timeoutMs: number; env: Record<string, string>; signal?: AbortSignal }, what: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: opts.cwd, env: suiteEnvironment({ HOME: opts.cwd, ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: opts.cwd, env: suiteEnvironment({ HOME: opts.cwd, ...opts.env }), stdio: ['ignore', 'pipe', 'pipe'], ...(opts.signal ? { signal: opts.signal, killSignal: 'SIGKILL' as const } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-1_000_000)));
@@ -110,11 +113,12 @@ function runCommand(command: string, args: string[], opts: { cwd: string; timeou
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
-      reject(new AirlockError('EVAL_FAILED', `Cannot start ${command} for ${what}: ${err.message}`));
+      reject(err.name === 'AbortError' ? err : new AirlockError('EVAL_FAILED', `Cannot start ${command} for ${what}: ${err.message}`));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (signal === 'SIGKILL') reject(new AirlockError('EVAL_FAILED', `${what} ran past its ${opts.timeoutMs} ms timeout and was stopped.`));
+      if (opts.signal?.aborted) reject(opts.signal.reason instanceof Error ? opts.signal.reason : new DOMException('cancelled', 'AbortError'));
+      else if (signal === 'SIGKILL') reject(new AirlockError('EVAL_FAILED', `${what} ran past its ${opts.timeoutMs} ms timeout and was stopped.`));
       else if (code !== 0) reject(new AirlockError('EVAL_FAILED', `${what} exited with ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
       else resolve(stdout);
     });

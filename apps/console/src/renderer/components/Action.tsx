@@ -4,6 +4,7 @@ import type { Progress } from '../../api/call.js';
 import { CONTRACT, type CallName, type Input, type Output } from '../../api/contract.js';
 import { describeIssues } from '../../api/issues.js';
 import { mayPerform, PERMISSIONS } from '../../api/permissions.js';
+import { useJobs } from '../jobs.js';
 import { useSessions } from '../session.js';
 import { useCaller } from '../use-call.js';
 import { Problem } from './Problem.js';
@@ -37,6 +38,7 @@ export function Action<N extends CallName>({
   const [running, setRunning] = useState<AbortController | null>(null);
   const job = CONTRACT[name].kind === 'job';
   const { active } = useSessions();
+  const jobs = useJobs();
   const permission = CONTRACT[name].permission;
   // The registry decides; the page only spares people a form that can only be refused, and says why.
   const refusedRole = permission && active && !mayPerform(active.roles, permission) ? PERMISSIONS[permission].join(' or ') : null;
@@ -52,7 +54,9 @@ export function Action<N extends CallName>({
     const abort = new AbortController();
     setRunning(abort);
     setProgress(null);
-    const answer = await caller(name, made as Input<N>, { signal: abort.signal, onProgress: setProgress });
+    const tracked = job ? jobs.start(label, () => abort.abort()) : undefined;
+    const answer = await caller(name, made as Input<N>, { signal: abort.signal, onProgress: (p) => (setProgress(p), tracked?.progress(p)) });
+    tracked?.end();
     setRunning(null);
     if (!answer.ok) return setError(answer.error);
     setResult(answer.result);
