@@ -25,12 +25,15 @@ export function useQuery<N extends CallName>(name: N, input: Input<N>, key: unkn
   const [tick, setTick] = useState(0);
   const inputRef = useRef(input);
   inputRef.current = input;
+  const keyText = JSON.stringify(key);
+  // Another subject (a new id in the URL): the old answer is not shown for it while the new one loads.
+  useEffect(() => setAnswer(null), [name, keyText]);
   useEffect(() => {
     let live = true;
     void caller(name, inputRef.current).then((a) => live && setAnswer(a));
     return () => {
       live = false;
     };
-  }, [caller, name, tick, JSON.stringify(key)]);
+  }, [caller, name, tick, keyText]);
   return { answer, reload: useCallback(() => setTick((t) => t + 1), []) };
 }

@@ -148,7 +148,7 @@ export async function serveWebConsole(opts: { client: RegistryClient; assets: st
     }
     if (url.pathname.startsWith('/api/')) {
       const browser = browserOf(req, url);
-      if (!browser) return refuse(res, 401, { code: 'UNAUTHENTICATED', message: 'Open the console through the link it printed when it started.' });
+      if (!browser) return refuse(res, 401, { code: 'UNAUTHENTICATED', message: 'This page is not signed in to the console: each link it prints works once, in one tab. Use the tab that opened it, or restart `airlock console --web` for a new link.' });
       const name = url.pathname.slice('/api/'.length);
       if (req.method === 'GET' ? name !== 'events' : req.method !== 'POST') return refuse(res, 405, { code: 'USAGE', message: 'API calls are POST requests.' });
       return api(req, res, browser, name);

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Action } from '../components/Action.js';
 import { Loaded } from '../components/Loaded.js';
 import { SubjectLink } from '../components/SubjectLink.js';
@@ -19,7 +19,9 @@ export function Audit() {
   const filter = { ...(actor ? { actor } : {}), ...(subject ? { subject } : {}), ...(action ? { action } : {}), ...(since ? { since: iso(since) } : {}), ...(until ? { until: iso(until) } : {}), ...(before.length ? { before: before.at(-1) } : {}), limit };
   const { answer } = useQuery('audit.list', filter, [JSON.stringify(filter)]);
   const narrow = (set: (v: string) => void) => (v: string) => (set(v), setBefore([]));
-  const download = (events: unknown) => URL.createObjectURL(new Blob([JSON.stringify(events, null, 2)], { type: 'application/json' }));
+  // One object URL per answer, released when the next one replaces it.
+  const download = useMemo(() => (answer?.ok ? URL.createObjectURL(new Blob([JSON.stringify(answer.result, null, 2)], { type: 'application/json' })) : null), [answer]);
+  useEffect(() => () => void (download && URL.revokeObjectURL(download)), [download]);
   return (
     <section aria-labelledby="audit-title">
       <h2 id="audit-title">Audit</h2>
@@ -75,7 +77,7 @@ export function Audit() {
         {(events) => (
           <>
             <p className="buttons">
-              <a href={download(events)} download="airlock-audit.json">
+              <a href={download ?? undefined} download="airlock-audit.json">
                 Export these {events.length} events as JSON
               </a>
               {before.length > 0 && (

@@ -1,4 +1,4 @@
-import { useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { ErrorData } from '@airlock/shared/common';
 import { PolicySchema } from '../../api/policy.js';
 import { Action, field } from '../components/Action.js';
@@ -81,11 +81,19 @@ function Environment({ name }: { name: string }) {
   const { answer, reload } = useQuery('environments.show', { name }, [name]);
   const [model, setModel] = useState('');
   const [overlay, setOverlay] = useState('{}');
+  // The panel opens below the list: take the reader there once it has loaded.
+  const heading = useRef<HTMLHeadingElement>(null);
+  const loaded = answer !== null;
+  useEffect(() => {
+    if (loaded) heading.current?.focus();
+  }, [name, loaded]);
   return (
     <Loaded answer={answer}>
       {(e) => (
         <section aria-labelledby="environment-title" className="panel">
-          <h3 id="environment-title">{e.name}</h3>
+          <h3 id="environment-title" tabIndex={-1} ref={heading}>
+            {e.name}
+          </h3>
           <p>Active: {e.active.map((a) => `${a.model}@${a.number}`).join(', ') || 'nothing yet'}</p>
           <Json value={e.policy} label={`Policy of ${e.name}`} />
           <Action
@@ -128,11 +136,15 @@ function OverlayCheck({ environment, model, overlay }: { environment: string; mo
     }
     if (!typed.model) return setVerdict(null);
     if (typeof config !== 'object' || config === null || Array.isArray(config)) return setVerdict('Not yet JSON: an overlay is a JSON object.');
-    void caller('environments.checkOverlay', { environment, model: typed.model, config: config as Record<string, unknown> }).then((a) => {
-      if (live) setVerdict(!a.ok ? `${a.error.code}: ${a.error.message}` : a.result.valid ? `Valid for ${typed.model}'s config schema.` : `${a.result.problem!.code}: ${a.result.problem!.message}`);
-    });
+    // Asked once typing pauses, not at every keystroke.
+    const timer = setTimeout(() => {
+      void caller('environments.checkOverlay', { environment, model: typed.model, config: config as Record<string, unknown> }).then((a) => {
+        if (live) setVerdict(!a.ok ? `${a.error.code}: ${a.error.message}` : a.result.valid ? `Valid for ${typed.model}'s config schema.` : `${a.result.problem!.code}: ${a.result.problem!.message}`);
+      });
+    }, 300);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [caller, environment, typed]);
   return verdict ? (

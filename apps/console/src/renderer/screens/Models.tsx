@@ -124,7 +124,7 @@ export function Models() {
               return (
                 <div role="row" key={item.key} aria-rowindex={item.index + 2} className="grid-row" style={{ position: 'absolute', top: 0, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}>
                   {COLUMNS.map((c) => (
-                    <div role="cell" key={c.sort}>
+                    <div role="cell" key={c.sort} title={row && c.sort === 'model' ? row.model : undefined}>
                       {row ? c.cell(row) : '…'}
                     </div>
                   ))}

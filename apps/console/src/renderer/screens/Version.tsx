@@ -59,9 +59,11 @@ export function Version() {
                   .join('; ') || 'none declared'}
               </dd>
             </dl>
-            <p>
-              <Link href={`/compare?from=${encodeURIComponent(`${m.model.name}@${Math.max(1, v.number - 1)}`)}&to=${encodeURIComponent(v.ref)}`}>Compare with the version before</Link>
-            </p>
+            {v.number > 1 && (
+              <p>
+                <Link href={`/compare?from=${encodeURIComponent(`${m.model.name}@${v.number - 1}`)}&to=${encodeURIComponent(v.ref)}`}>Compare with the version before</Link>
+              </p>
+            )}
             <h3>Governed dependencies</h3>
             <Table
               caption="Governed dependencies"
