@@ -70,6 +70,8 @@ export function App() {
       if (transport.kind === 'web') {
         const signIn = await signInWeb();
         if (!signIn.ok) return setConnected(signIn.error);
+        // Open the progress stream now, so a job's first events are not sent before anyone listens.
+        transport.subscribe(() => undefined);
       }
       // Any call tells whether this page may talk to the console (UNAUTHENTICATED without its cookie and
       // secret) and whether there is a registry yet (REGISTRY_NOT_FOUND: the first run).
