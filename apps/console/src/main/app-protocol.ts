@@ -1,17 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import { SECURITY_HEADERS } from '../web/security.js';
+import { CONTENT_TYPES, SECURITY_HEADERS } from '../web/security.js';
 import { APP_HOST, APP_SCHEME } from './app-origin.js';
 import type { ElectronApi } from './electron-api.js';
-
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
 
 /** Before `ready`: `app://` behaves like a secure, standard origin (fetch, relative URLs, its own storage). */
 export function registerAppScheme(protocol: ElectronApi['protocol']): void {
@@ -37,6 +28,6 @@ export function serveApp(protocol: ElectronApi['protocol'], rendererDir: string)
     if (!file.startsWith(rendererDir + sep)) return notFound();
     const data = await readFile(file).catch(() => null);
     if (!data) return notFound();
-    return new Response(new Uint8Array(data), { headers: { ...SECURITY_HEADERS, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' } });
+    return new Response(new Uint8Array(data), { headers: { ...SECURITY_HEADERS, 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' } });
   });
 }

@@ -14,6 +14,17 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
 };
 
+/** The content types of the renderer bundle's files, for both the loopback server and `app://`. */
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
 /** The only names the console answers to: a page reached under any other name is a DNS-rebinding attempt. */
 export const allowedHosts = (port: number) => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
 export const allowedOrigins = (port: number) => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);

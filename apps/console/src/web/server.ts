@@ -5,19 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { ErrorData } from '@airlock/shared/common';
 import type { RegistryClient } from '../backend/registry-client.js';
-import { allowedHosts, allowedOrigins, cookie, SECURITY_HEADERS, sameSecret } from './security.js';
+import { allowedHosts, allowedOrigins, CONTENT_TYPES, cookie, SECURITY_HEADERS, sameSecret } from './security.js';
 
 const COOKIE = 'airlock';
 const MAX_BODY = 1024 * 1024;
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 
 export interface WebConsole {
   url: string;
@@ -81,7 +72,7 @@ export async function serveWebConsole(opts: { client: RegistryClient; assets: st
     if (!file.startsWith(opts.assets + sep)) return refuse(res, 404, { code: 'NOT_FOUND', message: 'There is no such page.' });
     const data = await readFile(file).catch(() => null);
     if (!data) return refuse(res, 404, { code: 'NOT_FOUND', message: 'There is no such page.' });
-    send(res, 200, data, TYPES[extname(file)] ?? 'application/octet-stream');
+    send(res, 200, data, CONTENT_TYPES[extname(file)] ?? 'application/octet-stream');
   }
 
   async function api(req: IncomingMessage, res: ServerResponse, browser: Browser, name: string): Promise<void> {
