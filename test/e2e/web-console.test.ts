@@ -169,6 +169,27 @@ describe('the loopback web console (the real `airlock console --web` process)', 
     for (const path of ['/no/such/folder', '/etc/hostname']) expect((await web.call('models.import', { path, model: 'x' })).body.error?.code).toBe('SESSION_LOCKED');
   });
 
+  it('stops in order on Ctrl-C, which reaches the registry process too', async () => {
+    const { w, c } = await consoleOn();
+    const web = await webClient(c);
+    const bob = (await web.call('session.unlock', { user: 'bob', passphrase: PASSPHRASE })).body.result as { session: string };
+    const big = join(await tempDir(), 'big');
+    await mkdir(big);
+    await writeFile(join(big, 'weights.bin'), Buffer.alloc(256 * 1024 * 1024, 5));
+    const events = await fetch(`${c.origin}/api/events?s=${web.secret}`, { headers: { cookie: web.cookie } });
+    const reader = events.body!.getReader();
+    const importing = web.call('models.import', { path: big, model: 'big', kind: 'classic' }, bob.session, { 'x-airlock-call': 'import-0003' });
+    let seen = '';
+    while (!seen.includes('"call":"import-0003"')) seen += new TextDecoder().decode((await reader.read()).value);
+    // Ctrl-C signals the terminal's whole process group: the console and its registry process alike.
+    process.kill(-c.pid, 'SIGINT');
+    expect((await importing).body.error?.code).toBe('CANCELLED');
+    expect(await c.exited).toBe(0);
+    expect(await readdir(join(w.reg.home.dir, 'tmp'))).toEqual([]);
+    running.splice(running.indexOf(c), 1);
+    expect(c.output().stdout).toContain('console stopped; every session was locked');
+  });
+
   it('refuses a port already taken with a usage error and exits, instead of hanging', async () => {
     const { w, c } = await consoleOn();
     const second = await airlock(['console', '--web', '--home', w.reg.home.dir, '--port', String(c.port)]);

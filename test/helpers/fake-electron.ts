@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
 import type { ElectronApi } from '../../apps/console/src/main/electron-api.js';
 
-/** The registry process the fake utility process runs: the same serveRegistry, in a worker thread. */
-const REGISTRY_WORKER = fileURLToPath(new URL('../../apps/console/dist/backend/worker.js', import.meta.url));
+/** The registry process the fake utility process runs: the same serveRegistry, as the web console's child process. */
+const REGISTRY_CHILD = fileURLToPath(new URL('../../apps/console/dist/backend/registry-child.js', import.meta.url));
 
 type Handler = (...args: never[]) => unknown;
 
@@ -33,7 +33,7 @@ export const cancellable = () => {
 /**
  * A recording fake of the parts of `electron` main uses: it keeps what main registered (handlers,
  * options, menus, schemes) for tests to inspect and call, and runs the registry "utility process" as
- * a worker thread over the real registry.
+ * a child process over the real registry.
  */
 export function fakeElectron(opts: { userData: string; singleInstance?: boolean }) {
   const order: string[] = [];
@@ -87,7 +87,7 @@ export function fakeElectron(opts: { userData: string; singleInstance?: boolean 
   };
   const dialogs = { next: [] as (string | undefined)[], shown: [] as { kind: 'open' | 'save'; options: unknown }[], errors: [] as string[] };
   const menus: unknown[] = [];
-  const utility = { forked: [] as { path: string; args: string[]; options: unknown }[], posted: [] as unknown[], workers: [] as Worker[] };
+  const utility = { forked: [] as { path: string; args: string[]; options: unknown }[], posted: [] as unknown[], children: [] as ChildProcess[] };
 
   const electron = {
     app: {
@@ -141,14 +141,14 @@ export function fakeElectron(opts: { userData: string; singleInstance?: boolean 
       fork: (path: string, args: string[], options: unknown) => {
         utility.forked.push({ path, args, options });
         const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))!.slice(name.length + 3);
-        const worker = new Worker(REGISTRY_WORKER, { workerData: { home: arg('home'), idleMinutes: Number(arg('idle-minutes')), log: false } });
-        utility.workers.push(worker);
+        const child = fork(REGISTRY_CHILD, [JSON.stringify({ home: arg('home'), idleMinutes: Number(arg('idle-minutes')), typedPaths: false, log: false })], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+        utility.children.push(child);
         return {
           postMessage: (m: unknown) => {
             utility.posted.push(m);
-            worker.postMessage(m);
+            child.send(m as object);
           },
-          on: (event: string, h: (...a: unknown[]) => void) => worker.on(event === 'exit' ? 'exit' : 'message', h),
+          on: (event: string, h: (...a: unknown[]) => void) => child.on(event === 'exit' ? 'exit' : 'message', h),
         };
       },
     },
@@ -167,7 +167,7 @@ export function fakeElectron(opts: { userData: string; singleInstance?: boolean 
     appEvents,
     quits: () => quits,
     async dispose() {
-      await Promise.all(utility.workers.map((w) => w.terminate()));
+      await Promise.all(utility.children.map((c) => (c.exitCode !== null ? null : new Promise((resolve) => (c.once('exit', resolve), c.kill())))));
     },
   };
 }

@@ -14,11 +14,14 @@ export interface RunningConsole {
   output(): { stdout: string; stderr: string };
   /** SIGTERM, then waits for the exit code */
   stop(): Promise<number | null>;
+  /** the console's process id; it leads its own process group, as a shell job would */
+  pid: number;
+  exited: Promise<number | null>;
 }
 
 /** Starts the built `airlock console --web` as a real process on `home` and waits for the link it prints. */
 export function startWebConsole(home: string, args: string[] = [], env: Record<string, string> = {}): Promise<RunningConsole> {
-  const child = spawn(process.execPath, [CLI, 'console', '--web', '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [CLI, 'console', '--web', '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: true });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -30,6 +33,8 @@ export function startWebConsole(home: string, args: string[] = [], env: Record<s
       if (m)
         resolve({
           home,
+          pid: child.pid!,
+          exited,
           url: m[0],
           origin: m[1]!,
           port: Number(m[2]),

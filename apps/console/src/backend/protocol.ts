@@ -19,7 +19,7 @@ export type FromRegistry =
   | { type: 'progress'; id: number; progress: unknown }
   | { type: 'closed' };
 
-/** Both ends of a message channel look like this: a worker's port, an Electron utility process's. */
+/** Both ends of a message channel look like this: a child process's IPC channel, an Electron utility process's port. */
 export interface MessagePort {
   post(message: unknown): void;
   onMessage(handler: (message: unknown) => void): void;

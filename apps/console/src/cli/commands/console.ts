@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { AirlockError } from '@airlock/shared/common';
 import { logLine } from '../../backend/log.js';
-import { startRegistryWorker } from '../../backend/start-worker.js';
+import { startRegistryProcess } from '../../backend/start-registry.js';
 import { serveWebConsole, type WebConsole } from '../../web/server.js';
 import { action, parseIntOption } from '../run.js';
 
@@ -47,7 +47,7 @@ export function registerConsole(program: Command): void {
     .action(
       action(async (ctx, opts: { web?: boolean; port: number; open?: boolean; idleMinutes: number }) => {
         if (!opts.web) throw new AirlockError('USAGE', 'Say how to show the console: `airlock console --web` serves it to a browser on this machine; the desktop app starts with `npm start`.');
-        const registry = await startRegistryWorker({ home: ctx.home.dir, idleMinutes: opts.idleMinutes, typedPaths: true, log: true });
+        const registry = await startRegistryProcess({ home: ctx.home.dir, idleMinutes: opts.idleMinutes, typedPaths: true, log: true });
         let web: WebConsole;
         try {
           web = await serveWebConsole({ client: registry.client, assets: ASSETS, port: opts.port, log: logLine });

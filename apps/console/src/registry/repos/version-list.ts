@@ -37,15 +37,20 @@ const ORDER: Record<VersionSort, string> = {
   active: 'active IS NULL, active',
 };
 
+const TAGS = sql`(SELECT group_concat(tag, ',') FROM model_tags t WHERE t.model_id = m.id)`;
 const ACTIVE = sql`(SELECT group_concat(e.name, ',') FROM activations a JOIN environments e ON e.id = a.env_id WHERE a.version_id = v.id AND a.ended_at IS NULL)`;
 
+/**
+ * Text and tag filters narrow the models first, in subqueries SQLite evaluates once, so that 100,000
+ * versions are not each matched against the text.
+ */
 function where(f: VersionListFilter): Sql {
   const parts: Sql[] = [sql`1`];
   if (f.text) {
     const needle = f.text.toLowerCase();
-    parts.push(sql`(instr(lower(m.name), ${needle}) > 0 OR EXISTS (SELECT 1 FROM model_tags t WHERE t.model_id = m.id AND t.tag = ${needle}))`);
+    parts.push(sql`m.id IN (SELECT id FROM models WHERE instr(lower(name), ${needle}) > 0 UNION SELECT model_id FROM model_tags WHERE tag = ${needle})`);
   }
-  if (f.tag) parts.push(sql`EXISTS (SELECT 1 FROM model_tags t WHERE t.model_id = m.id AND t.tag = ${f.tag})`);
+  if (f.tag) parts.push(sql`m.id IN (SELECT model_id FROM model_tags WHERE tag = ${f.tag})`);
   if (f.kind) parts.push(sql`m.kind = ${f.kind}`);
   if (f.state) parts.push(sql`s.state = ${f.state}`);
   if (f.active) parts.push(sql`EXISTS (SELECT 1 FROM activations a WHERE a.version_id = v.id AND a.ended_at IS NULL)`);
@@ -60,9 +65,18 @@ export const versionList = {
     const dir = descending ? ' DESC' : '';
     // Descending reverses the whole order, ties included, so a page and its reverse hold the same rows.
     const order = raw([...ORDER[sort].split(', '), 'm.name', 'v.number'].map((c) => c + dir).join(', '));
-    return db.all<VersionListRow>(sql`SELECT m.name AS model, v.number, m.kind, s.state, s.flag, v.digest, v.created_at,
-        (SELECT group_concat(tag, ',') FROM model_tags t WHERE t.model_id = m.id) AS tags, ${ACTIVE} AS active
-      ${FROM} WHERE ${where(f)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`);
+    // Two steps: the page's ids in order (only the sort's own columns computed for every row), then
+    // the page's details for those ids alone — not tags and activity for all 100,000 rows being sorted.
+    const sortColumns = sort === 'tags' ? sql`, ${TAGS} AS tags` : sort === 'active' ? sql`, ${ACTIVE} AS active` : sql``;
+    const ids = db.all<{ id: number }>(sql`SELECT v.id ${sortColumns} ${FROM} WHERE ${where(f)} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`).map((r) => r.id);
+    if (ids.length === 0) return [];
+    const rows = db.all<VersionListRow & { id: number }>(sql`SELECT v.id, m.name AS model, v.number, m.kind, s.state, s.flag, v.digest, v.created_at, ${TAGS} AS tags, ${ACTIVE} AS active
+      ${FROM} WHERE v.id IN (${join(ids.map((id) => sql`${id}`), ', ')})`);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => {
+      const { id: _id, ...row } = byId.get(id)!;
+      return row;
+    });
   },
   count: (db: Db, f: VersionListFilter) => db.get<{ n: number }>(sql`SELECT count(*) AS n ${FROM} WHERE ${where(f)}`)!.n,
 };
