@@ -167,7 +167,8 @@ export function fakeElectron(opts: { userData: string; singleInstance?: boolean 
     appEvents,
     quits: () => quits,
     async dispose() {
-      await Promise.all(utility.children.map((c) => (c.exitCode !== null ? null : new Promise((resolve) => (c.once('exit', resolve), c.kill())))));
+      // The registry process leaves signals to its parent and ends when the parent lets go of it.
+      await Promise.all(utility.children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((resolve) => (c.once('exit', resolve), c.connected ? c.disconnect() : c.kill('SIGKILL'))))));
     },
   };
 }
