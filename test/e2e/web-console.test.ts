@@ -42,6 +42,24 @@ function raw(port: number, opts: { method?: string; path?: string; headers?: Rec
   });
 }
 
+/**
+ * A 256 MiB import by bob, answered once it ends; returned after its first progress event, so a fault
+ * injected next lands mid-import.
+ */
+async function importUnderway(c: RunningConsole) {
+  const web = await webClient(c);
+  const bob = (await web.call('session.unlock', { user: 'bob', passphrase: PASSPHRASE })).body.result as { session: string };
+  const big = join(await tempDir(), 'big');
+  await mkdir(big);
+  await writeFile(join(big, 'weights.bin'), Buffer.alloc(256 * 1024 * 1024, 5));
+  const events = await fetch(`${c.origin}/api/events?s=${web.secret}`, { headers: { cookie: web.cookie } });
+  const reader = events.body!.getReader();
+  const importing = web.call('models.import', { path: big, model: 'big', kind: 'classic' }, bob.session, { 'x-airlock-call': 'import-underway' });
+  let seen = '';
+  while (!seen.includes('"call":"import-underway"')) seen += new TextDecoder().decode((await reader.read()).value);
+  return { importing };
+}
+
 describe('the loopback web console (the real `airlock console --web` process)', () => {
   it('answers every call of the contract over POST /api/<name>, within its schemas', async () => {
     const { c } = await consoleOn();
@@ -171,16 +189,7 @@ describe('the loopback web console (the real `airlock console --web` process)', 
 
   it('stops in order on Ctrl-C, which reaches the registry process too', async () => {
     const { w, c } = await consoleOn();
-    const web = await webClient(c);
-    const bob = (await web.call('session.unlock', { user: 'bob', passphrase: PASSPHRASE })).body.result as { session: string };
-    const big = join(await tempDir(), 'big');
-    await mkdir(big);
-    await writeFile(join(big, 'weights.bin'), Buffer.alloc(256 * 1024 * 1024, 5));
-    const events = await fetch(`${c.origin}/api/events?s=${web.secret}`, { headers: { cookie: web.cookie } });
-    const reader = events.body!.getReader();
-    const importing = web.call('models.import', { path: big, model: 'big', kind: 'classic' }, bob.session, { 'x-airlock-call': 'import-0003' });
-    let seen = '';
-    while (!seen.includes('"call":"import-0003"')) seen += new TextDecoder().decode((await reader.read()).value);
+    const { importing } = await importUnderway(c);
     // Ctrl-C signals the terminal's whole process group: the console and its registry process alike.
     process.kill(-c.pid, 'SIGINT');
     expect((await importing).body.error?.code).toBe('CANCELLED');
@@ -198,17 +207,7 @@ describe('the loopback web console (the real `airlock console --web` process)', 
 
   it('on SIGTERM during an import cancels it, answers the caller and leaves nothing in the registry', async () => {
     const { w, c } = await consoleOn();
-    const web = await webClient(c);
-    const bob = (await web.call('session.unlock', { user: 'bob', passphrase: PASSPHRASE })).body.result as { session: string };
-    const big = join(await tempDir(), 'big');
-    await mkdir(big);
-    await writeFile(join(big, 'weights.bin'), Buffer.alloc(256 * 1024 * 1024, 2));
-    const events = await fetch(`${c.origin}/api/events?s=${web.secret}`, { headers: { cookie: web.cookie } });
-    const reader = events.body!.getReader();
-    const importing = web.call('models.import', { path: big, model: 'big', kind: 'classic' }, bob.session, { 'x-airlock-call': 'import-0002' });
-    // The fault lands mid-import: after the first progress event of this call.
-    let seen = '';
-    while (!seen.includes('"call":"import-0002"')) seen += new TextDecoder().decode((await reader.read()).value);
+    const { importing } = await importUnderway(c);
     const stopped = c.stop();
     expect((await importing).body.error?.code).toBe('CANCELLED');
     expect(await stopped).toBe(0);
