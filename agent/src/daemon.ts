@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { basename, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
-import { z } from 'zod';
 import { AirlockError, newerHead, toErrorData, toTimestamp, type Envelope, type HostStatus, type Receipt, type RollbackAuthorisation } from '@airlock/shared/common';
-import { ContentStore, verifyBundleFile, writeFileAtomic, type VerifyBundleOptions } from '@airlock/shared/node';
+import { ContentStore, verifyBundleFile, type VerifyBundleOptions } from '@airlock/shared/node';
 import { checkRollbackAuthorisation } from './apply/authorisation.js';
 import { hostPolicy } from './apply/policy.js';
+import { quarantine } from './apply/quarantine.js';
 import { releaseId, type ReleaseMeta } from './apply/release.js';
 import { Slot, type JournalStep } from './apply/slot.js';
 import type { AgentConfig } from './config.js';
@@ -17,11 +16,11 @@ import { AgentMetrics } from './metrics.js';
 import { SlotProxy } from './proxy/slot-proxy.js';
 import { Outbox } from './reports/outbox.js';
 import { loadSecrets } from './secrets.js';
+import { Intake } from './sources/intake.js';
 import { pollMirror } from './sources/mirror.js';
 import { watchDirs } from './sources/watch.js';
 import { HostAuditLog } from './state/audit-log.js';
 import { loadIdentity, type Identity } from './state/identity.js';
-import { JsonFile } from './state/json-file.js';
 import { stateLayout, type StateLayout } from './state/layout.js';
 import { CountersStore, currentRoot, persistRoot } from './state/trust.js';
 
@@ -32,8 +31,6 @@ function listenFailure(err: unknown, what: string, port: number, key: string): u
   if (code === 'EACCES') return new AirlockError('CONFIG_INVALID', `${what} may not listen on 127.0.0.1:${port} (${key}): ports below 1024 need privileges. Choose another port.`);
   return err;
 }
-
-const SeenSchema = z.strictObject({ files: z.array(z.string()) });
 
 export interface DaemonOptions {
   log?: Logger;
@@ -55,8 +52,7 @@ export class Daemon {
   private control: { close(): Promise<void> } | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
-  private readonly seen: JsonFile<{ files: string[] }>;
-  private seenFiles = new Set<string>();
+  private readonly intake: Intake;
   private auditReported = 0;
   private readonly started = Date.now();
   private readonly metrics = new AgentMetrics(() => [...this.slots].map(([name, s]) => [name, s.healthy]));
@@ -73,7 +69,7 @@ export class Daemon {
     private readonly log: Logger,
     private readonly opts: DaemonOptions,
   ) {
-    this.seen = new JsonFile(layout.seen, SeenSchema, () => ({ files: [] }));
+    this.intake = new Intake(layout.seen, (path) => this.apply(path), log);
   }
 
   static async start(cfg: AgentConfig, opts: DaemonOptions = {}): Promise<Daemon> {
@@ -97,7 +93,7 @@ export class Daemon {
 
   private async boot(): Promise<void> {
     await currentRoot(this.layout);
-    this.seenFiles = new Set((await this.seen.read()).files);
+    await this.intake.load();
     for (const [name, sc] of Object.entries(this.cfg.slots)) {
       const proxy = new SlotProxy(name, sc.listen, this.metrics.proxy.forSlot(name), sc.fallback);
       await proxy.listen().catch((err: unknown) => {
@@ -121,24 +117,12 @@ export class Daemon {
     }
     this.admin = await this.serveAdmin();
     this.control = await serveControl(this.layout.socket, this);
-    this.watcher = watchDirs(this.cfg.sources.dirs, this.cfg.sources.pollIntervalMs, (p) => void this.offer(p), this.log);
-    this.stopMirrors = this.cfg.sources.mirrors.map((url) => pollMirror(url, this.cfg.sources.mirrorIntervalMs, join(this.layout.dir, 'downloads'), (p) => void this.offer(p), this.log));
+    this.watcher = watchDirs(this.cfg.sources.dirs, this.cfg.sources.pollIntervalMs, (p) => void this.intake.offer(p), this.log);
+    this.stopMirrors = this.cfg.sources.mirrors.map((url) => pollMirror(url, this.cfg.sources.mirrorIntervalMs, join(this.layout.dir, 'downloads'), (p) => void this.intake.offer(p), this.log));
     this.statusTimer = setInterval(() => void this.report().catch((err) => this.log('warn', 'status report failed', { error: String(err) })), this.cfg.statusIntervalMs);
     this.statusTimer.unref();
     await this.audit.append('agent.start', { hostId: this.identity.hostId, slots: [...this.slots.keys()] });
     this.log('info', 'agent started', { hostId: this.identity.hostId, slots: [...this.slots.keys()], admin: this.cfg.admin.listen });
-  }
-
-  /** A file appeared in a source: apply it unless this exact file was already dealt with. */
-  private async offer(path: string): Promise<void> {
-    const s = await stat(path).catch(() => null);
-    if (!s) return;
-    const key = `${path}:${s.size}:${s.mtimeMs}`;
-    if (this.seenFiles.has(key)) return;
-    this.seenFiles.add(key);
-    await this.apply(path).catch((err) => this.log('error', 'apply failed', { path, error: String(err) }));
-    const files = [...this.seenFiles].slice(-1000);
-    await this.seen.write({ files });
   }
 
   /** Verifies and installs one bundle file; returns its receipt. Applies are serialized. */
@@ -156,7 +140,7 @@ export class Daemon {
       verified = await verifyBundleFile(path, await this.verifyOptions(stagingDir));
     } catch (err) {
       const e = toErrorData(err);
-      await this.quarantine(path, e);
+      await quarantine(this.layout.quarantine, path, e);
       const receipt: Receipt = { bundleId: basename(path), outcome: 'refused', code: e.code, message: e.message, slots: [], timings: { verify: Date.now() - t0 } };
       await this.audit.append('bundle.refused', { file: basename(path), code: e.code });
       this.metrics.refused(e.code);
@@ -220,13 +204,6 @@ export class Daemon {
     const verified = await verifyBundleFile(path, await this.verifyOptions(this.newStagingDir()));
     await verified.discard();
     return { bundleId: verified.manifest.bundleId, channel: verified.manifest.channel, sequence: verified.manifest.sequence, slots: Object.keys(verified.manifest.slots) };
-  }
-
-  private async quarantine(path: string, error: { code: string; message: string }): Promise<void> {
-    await mkdir(this.layout.quarantine, { recursive: true });
-    const name = `${toTimestamp().replaceAll(':', '')}-${basename(path)}`;
-    await copyFile(path, join(this.layout.quarantine, name)).catch(() => undefined);
-    await writeFileAtomic(join(this.layout.quarantine, `${name}.why.json`), `${JSON.stringify({ file: path, ...error, at: toTimestamp() })}\n`);
   }
 
   private async collectGarbage(): Promise<void> {
@@ -294,6 +271,7 @@ export class Daemon {
       blobs: { count: digests.length, digests: digests as HostStatus['blobs']['digests'] },
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
       auditHead: this.counters.value.auditHead,
+      alerts: [],
     };
   }
 

@@ -73,6 +73,10 @@ export const ERROR_CODES = [
   'AUTHORISATION_INVALID',
   'AUTHORISATION_EXPIRED',
   'AUTHORISATION_USED',
+  'STATE_DAMAGED',
+  'AUDIT_DAMAGED',
+  'NOT_A_FILE',
+  'RESET_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -15,3 +15,4 @@ export * from './rollback-authorisation.js';
 export * from './report.js';
 export * from './audit-head.js';
 export * from './labels.js';
+export * from './host-reset.js';

@@ -67,6 +67,8 @@ export const StatusSchema = z.strictObject({
   uptimeSeconds: z.number(),
   /** the newest registry audit head this host saw in a signed bundle: proof of how far the registry's log reached */
   auditHead: AuditHeadSchema.nullable().default(null),
+  /** conditions an operator must look at although the host still serves (a damaged audit chain, a slot on a fallback release) */
+  alerts: z.array(z.strictObject({ code: z.string(), message: z.string(), slot: z.string().optional() })).max(100).default([]),
 });
 
 export const AuditTailSchema = z.strictObject({
