@@ -1,8 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HOST_RESET_PAYLOAD_TYPE, HostResetSchema, openInitialRoot, roleKeys, utf8Decode, verifyEnvelope, type Envelope } from '@airlock/shared/common';
 import { commandPaths } from '../../apps/console/src/cli/program.js';
 import { airlock as run } from '../helpers/cli.js';
+import { enrollment, hostKey, report } from '../helpers/hosts.js';
 import { CHURN, churnVariant, TINY_LLM } from '../helpers/registry.js';
 import { useSuiteTempDirs } from '../helpers/tmp.js';
 
@@ -143,6 +145,54 @@ describe('airlock CLI: the registry journey', () => {
     const usage = await as('carol', ['authorise-rollback', 'churn@1', '--env', 'prod', '--reason', 'r', '--valid-for', '0', '--out', out]);
     expect([usage.code, usage.stderr]).toEqual([2, expect.stringMatching(/--valid-for must be a whole number from 1 to 720/)]);
   });
+
+  it('an admin signs a host reset from the bundles the registry issued and the reports it imported; no one else may', async () => {
+    const dir = await suiteDir();
+    const h = hostKey('host-r');
+    await writeFile(join(dir, 'host-r.enrollment.json'), enrollment(h));
+    expect((await as('olga', ['host', 'enroll', join(dir, 'host-r.enrollment.json')])).code).toBe(0);
+    expect((await as('olga', ['host', 'assign', 'host-r', '--env', 'prod'])).code).toBe(0);
+    // Two bundles on channel prod: #1 raises churn's floor to 1, #2 ships floor 0. The host reported twice.
+    const stick = join(dir, 'stick');
+    await mkdir(stick);
+    for (const floor of ['1', '0']) {
+      const d = await json('olga', ['deploy', 'create', 'churn', '--env', 'prod', '--hosts', 'host-r', '--floor', floor]);
+      expect(d.code, JSON.stringify(d.body)).toBe(0);
+      const { id, bundleId } = d.body.result as { id: number; bundleId: string };
+      expect((await as('olga', ['bundle', 'export', String(id), '--out', stick])).code).toBe(0);
+      await writeFile(join(dir, `receipt-${id}.json`), report(h, 'receipt', { bundleId, outcome: 'applied', slots: [], timings: {} }));
+    }
+    await mkdir(join(dir, 'reports'));
+    for (const n of [1, 2]) await writeFile(join(dir, 'reports', `${n}.json`), await readFile(join(dir, `receipt-${n}.json`)));
+    expect((await json('olga', ['reports', 'import', join(dir, 'reports')])).body.result).toMatchObject({ imported: 2 });
+
+    const out = join(dir, 'host-r.reset.json');
+    const ok = await json('alice', ['host', 'reset', 'host-r', '--reason', 'counters lost with the disk', '--valid-hours', '4', '--out', out]);
+    expect(ok.code, JSON.stringify(ok.body)).toBe(0);
+    const { file, ...reset } = ok.body.result as { file: string } & Record<string, unknown>;
+    expect(file).toBe(out);
+    const rootFile = join(dir, 'root.json');
+    expect((await as('aud', ['root', 'export', '--out', rootFile])).code).toBe(0);
+    const root = openInitialRoot(JSON.parse(await readFile(rootFile, 'utf8')) as Envelope);
+    const { payload } = verifyEnvelope(JSON.parse(await readFile(out, 'utf8')) as Envelope, HOST_RESET_PAYLOAD_TYPE, roleKeys(root, 'release'), 'host reset');
+    const signed = HostResetSchema.parse(JSON.parse(utf8Decode(payload)));
+    expect(signed).toEqual(reset);
+    expect(signed).toMatchObject({ hostId: 'host-r', channels: { prod: 2 }, floors: { churn: 1 }, reportSeq: 2, issuedBy: 'alice', reason: 'counters lost with the disk' });
+    expect(Date.parse(signed.expiresAt) - Date.parse(signed.issuedAt)).toBe(4 * 3_600_000);
+
+    const again = await as('alice', ['host', 'reset', 'host-r', '--reason', 'again', '--out', out]);
+    expect([again.code, again.stderr], 'a reset file is never overwritten').toEqual([1, expect.stringMatching(/^error ALREADY_EXISTS/)]);
+    const human = await as('alice', ['host', 'reset', 'host-r', '--reason', 'counters lost with the disk', '--out', join(dir, 'second.json')]);
+    expect(human.stdout).toMatch(/host-r will take only bundles after prod #2, keep security floors churn ≥ 1 and number its reports after #2 once it applies this \(before \S+\); written to \S+second\.json, to carry to host-r and apply there with `airlock-agent recover --reset \S+second\.json`/);
+    const audit = (await json('aud', ['audit', 'list', '--limit', '1'])).body.result as { actor: string; action: string; subject: string; details: Record<string, unknown> }[];
+    expect(audit[0]).toMatchObject({ actor: 'alice', action: 'host.reset', subject: 'host:host-r', details: { channels: { prod: 2 }, floors: { churn: 1 }, reportSeq: 2 } });
+
+    for (const who of ['olga', 'carol']) expect((await as(who, ['host', 'reset', 'host-r', '--reason', 'r', '--out', join(dir, `${who}.json`)])).stderr).toMatch(/^error FORBIDDEN/);
+    expect((await as('alice', ['host', 'reset', 'nobody', '--reason', 'r', '--out', join(dir, 'nobody.json')])).stderr).toMatch(/^error HOST_UNKNOWN/);
+    const usage = await as('alice', ['host', 'reset', 'host-r', '--reason', 'r', '--valid-hours', '721', '--out', join(dir, 'long.json')]);
+    expect([usage.code, usage.stderr]).toEqual([2, expect.stringMatching(/--valid-hours must be a whole number from 1 to 720/)]);
+    expect((await as('aud', ['verify'])).code).toBe(0);
+  }, 60_000);
 
   it('a user whose own row was edited is refused for work, yet can still run verify, which names the row', async () => {
     const own = join(await suiteDir(), 'damaged');

@@ -68,6 +68,7 @@ export async function contractScenario(dir: string): Promise<Step[]> {
     { call: 'hosts.history', as: 'aud', input: { host: 'host-a' }, expect: 'ok' },
     { call: 'hosts.enroll', as: 'olga', input: { path: enroll }, expect: 'ok' },
     { call: 'hosts.assign', as: 'olga', input: { host: 'host-b', environment: 'staging', labels: { rack: '2' } }, expect: 'ok' },
+    { call: 'hosts.reset', as: 'alice', input: { host: 'host-a', reason: 'counters lost with the disk', out: out('host-a.reset.json') }, expect: 'ok' },
     { call: 'hosts.revoke', as: 'alice', input: { host: 'host-b', reason: 'decommissioned' }, expect: 'ok' },
     { call: 'fleet.show', as: 'aud', input: {}, expect: 'ok' },
     { call: 'deployments.create', as: 'olga', input: { model: 'churn', environment: 'prod' }, expect: 'ok' },

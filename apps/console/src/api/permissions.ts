@@ -22,6 +22,7 @@ export const PERMISSIONS = {
   'review.resolve': ['admin', 'approver', 'operator'],
   'host.enroll': ['admin', 'operator'],
   'host.revoke': ['admin'],
+  'host.reset': ['admin'],
   'deploy.create': ['admin', 'operator'],
   'bundle.export': ['admin', 'operator'],
   'reports.import': ['admin', 'operator'],

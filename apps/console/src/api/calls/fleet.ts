@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { RollbackAuthorisationSchema } from '@airlock/shared/common';
+import { HostResetSchema, RollbackAuthorisationSchema } from '@airlock/shared/common';
 import { command, job, query } from '../call.js';
 import { At, Id, Name, NoInput, SourcePath, TargetPath } from '../dto.js';
 import { DEPLOYMENT_HOST_STATES } from '../enums.js';
 
-/** An authorisation to roll back below a floor lives at most this long. */
+/** A signed one-off for hosts (an authorisation to roll back below a floor, a host reset) lives at most this long. */
 export const MAX_VALID_HOURS = 24 * 30;
 
 export const HostSchema = z.strictObject({
@@ -67,6 +67,12 @@ export const fleetCalls = {
     z.strictObject({ hostId: z.string(), environment: z.string(), labels: z.record(z.string(), z.string()) }),
   ),
   'hosts.revoke': command("Revoke a host's key: nothing it signs is accepted any more.", 'host.revoke', z.strictObject({ host: Name, reason: z.string().min(1).max(2000) }), z.strictObject({ hostId: z.string(), revoked: z.literal(true) })),
+  'hosts.reset': command(
+    "Sign a reset of a host's lost trust counters to what the registry issued and imported (channel sequences, slot floors, report sequence), and write it to a file.",
+    'host.reset',
+    z.strictObject({ host: Name, reason: z.string().min(1).max(2000), validHours: z.int().min(1).max(MAX_VALID_HOURS).default(24), out: TargetPath }),
+    HostResetSchema.extend({ file: z.string() }),
+  ),
   'hosts.history': query(
     "What a host reported over time, oldest first: per slot, version, health, latency and error share of each status report.",
     null,

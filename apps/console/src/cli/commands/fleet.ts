@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseLabels, type ErrorCode } from '@airlock/shared/common';
+import { MAX_VALID_HOURS } from '../../api/calls/fleet.js';
 import { formatBytes, table } from '../output.js';
 import { action, parseIntOption } from '../run.js';
 
@@ -36,6 +37,25 @@ export function registerFleet(program: Command, bundle: Command): void {
     .action(
       action(async (ctx, hostId: string, opts: { reason: string }) => {
         ctx.out.result(await ctx.call('hosts.revoke', { host: hostId, reason: opts.reason }), () => `revoked ${hostId}`);
+      }),
+    );
+  host
+    .command('reset')
+    .description("sign a reset of a host's lost trust counters to what the registry issued and imported (airlock-agent recover --reset FILE on the host)")
+    .argument('<host>', 'host id')
+    .requiredOption('--reason <text>', 'why (signed into the reset and recorded)')
+    .option('--valid-hours <n>', 'hours until it expires', parseIntOption('--valid-hours', 1, MAX_VALID_HOURS), 24)
+    .requiredOption('--out <file>', 'file to write the signed reset to (never overwritten)')
+    .action(
+      action(async (ctx, hostId: string, opts: { reason: string; validHours: number; out: string }) => {
+        const r = await ctx.call('hosts.reset', { host: hostId, reason: opts.reason, validHours: opts.validHours, out: resolve(opts.out) });
+        const channels = Object.entries(r.channels).map(([c, n]) => `${c} #${n}`).join(', ');
+        const floors = Object.entries(r.floors).map(([slot, n]) => `${slot} ≥ ${n}`).join(', ');
+        ctx.out.result(
+          r,
+          () =>
+            `host reset ${r.id}: ${r.hostId} will take only bundles after ${channels || 'none (no bundle was issued yet)'}, keep security floors ${floors || '(none)'} and number its reports after #${r.reportSeq} once it applies this (before ${r.expiresAt}); written to ${r.file}, to carry to ${r.hostId} and apply there with \`airlock-agent recover --reset ${r.file}\``,
+        );
       }),
     );
   host

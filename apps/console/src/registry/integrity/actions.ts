@@ -57,6 +57,7 @@ export const ACTIONS: Readonly<Record<string, ActionRule>> = {
   'host.refresh': { permission: 'host.enroll', writes: { hosts: ['facts'] } },
   'host.assign': { permission: 'host.enroll', writes: { hosts: ['env_id', 'labels'] } },
   'host.revoke': { permission: 'host.revoke', writes: { hosts: ['revoked_at'] } },
+  'host.reset': { permission: 'host.reset', writes: {} },
   'deploy.create': { permission: 'deploy.create', writes: { deployments: ['insert'], deployment_hosts: ['insert'], channels: ['insert', 'sequence'] } },
   'bundle.export': { permission: 'bundle.export', writes: {} },
   'reports.import': {

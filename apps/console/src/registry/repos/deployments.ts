@@ -25,6 +25,8 @@ export const deployments = {
   },
   byId: (db: Db, id: number) => db.get<DeploymentRow>(sql`SELECT * FROM deployments WHERE id = ${id}`),
   byBundleId: (db: Db, bundleId: string) => db.get<DeploymentRow>(sql`SELECT * FROM deployments WHERE bundle_id = ${bundleId}`),
+  /** Every manifest the registry ever fixed for a bundle, oldest first: what hosts may have been sent. */
+  manifests: (db: Db) => db.all<{ id: number; manifest: string }>(sql`SELECT id, manifest FROM deployments ORDER BY id`),
   list: (db: Db) =>
     db.all<DeploymentRow & { environment: string; model: string; number: number }>(sql`SELECT d.*, e.name AS environment, m.name AS model, v.number AS number
       FROM deployments d JOIN environments e ON e.id = d.env_id JOIN versions v ON v.id = d.version_id JOIN models m ON m.id = v.model_id ORDER BY d.id DESC LIMIT 500`),

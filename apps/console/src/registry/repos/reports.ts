@@ -18,6 +18,8 @@ export const reports = {
     db.run(sql`INSERT INTO reports (digest, host, seq, kind, at, body, imported_at, envelope) VALUES (${r.digest}, ${r.host}, ${r.seq}, ${r.kind}, ${r.at}, ${r.body}, ${r.imported_at}, ${r.envelope})`),
   byDigest: (db: Db, digest: string) => db.get<{ digest: string }>(sql`SELECT digest FROM reports WHERE digest = ${digest}`),
   bySeq: (db: Db, host: number, seq: number) => db.get<{ digest: string }>(sql`SELECT digest FROM reports WHERE host = ${host} AND seq = ${seq}`),
+  /** The highest sequence of any report imported from this host (of any kind); 0 when there is none. */
+  highestSeq: (db: Db, host: number) => db.get<{ seq: number | null }>(sql`SELECT max(seq) AS seq FROM reports WHERE host = ${host}`)!.seq ?? 0,
   newestStatus: (db: Db, host: number) => db.get<{ seq: number; body: string }>(sql`SELECT seq, body FROM reports WHERE host = ${host} AND kind = 'status' ORDER BY seq DESC LIMIT 1`),
   /** A host's newest status reports, newest first: what it said over time. */
   statusHistory: (db: Db, host: number, limit: number) => db.all<{ seq: number; at: string; body: string }>(sql`SELECT seq, at, body FROM reports WHERE host = ${host} AND kind = 'status' ORDER BY seq DESC LIMIT ${limit}`),

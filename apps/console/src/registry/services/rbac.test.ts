@@ -11,6 +11,7 @@ import type { Role } from '../../api/enums.js';
 import { createDeployment, exportBundle } from './deployments.js';
 import { createEnvironment, setOverlay, setPolicy, setSecrets } from './environments.js';
 import { recordEvaluation, runEvaluation } from './evaluations.js';
+import { issueHostReset } from './host-resets.js';
 import { assignHost, enrollHost, revokeHost } from './hosts.js';
 import { importModel } from './import.js';
 import { transitionVersion } from './lifecycle.js';
@@ -70,6 +71,7 @@ const CALLS: Call[] = [
   ['host enroll', ['admin', 'operator'], async () => undefined, (w, a) => enrollHost(w.reg, a, enrollment(hostKey('host-new')))],
   ['host assign', ['admin', 'operator'], async () => undefined, (w, a) => assignHost(w.reg, a, 'host-a', 'prod', { rack: '7' })],
   ['host revoke', ['admin'], async () => undefined, (w, a) => revokeHost(w.reg, a, 'host-a', 'disk replaced')],
+  ['host reset', ['admin'], async () => undefined, (w, a) => issueHostReset(w.reg, a, { host: 'host-a', reason: 'counters lost', validHours: 24 })],
   ['deploy create', ['admin', 'operator'], async () => undefined, (w, a) => createDeployment(w.reg, a, { model: 'churn', env: 'prod' })],
   ['bundle export', ['admin', 'operator'], async () => tempDir(), (w, a, out: string) => exportBundle(w.reg, a, w.deploymentId, out, { delta: 'none' })],
   ['reports import', ['admin', 'operator'], async () => { const d = join(await tempDir(), 'empty'); await mkdir(d); return d; }, (w, a, d: string) => importReports(w.reg, a, d)],
