@@ -13,6 +13,8 @@ export const SlotConfigSchema = z.strictObject({
   listen: PortSchema,
   /** answer given when no release is healthy; default a 503 JSON body naming the slot and reason */
   fallback: z.strictObject({ status: z.int().min(100).max(599), contentType: z.string().default('application/json'), body: z.string() }).optional(),
+  /** a runtime that sends nothing for this long is answered 504 and counted as an error */
+  requestTimeoutMs: z.int().min(100).default(60_000),
 });
 
 export const ConfigSchema = z.strictObject({
@@ -44,6 +46,8 @@ export const ConfigSchema = z.strictObject({
   probeIntervalMs: z.int().min(50).default(1000),
   /** minimum requests in probation before the error budget is judged */
   probationMinRequests: z.int().min(1).default(20),
+  /** on SIGTERM, how long requests in flight may take to finish before connections are closed */
+  drainGraceMs: z.int().min(0).default(10_000),
   /** how far ahead of this host's clock a signed document may be dated; later ones are refused */
   maxClockSkewMs: z.int().min(0).default(24 * 3600 * 1000),
 }).refine((c) => c.minApprovals === undefined || c.requireApprovals, { message: 'minApprovals is set but requireApprovals is not: set requireApprovals to true', path: ['minApprovals'] });

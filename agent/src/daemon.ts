@@ -1,58 +1,60 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FSWatcher } from 'chokidar';
-import { AirlockError, newerHead, toErrorData, toTimestamp, type Envelope, type HostStatus, type Receipt, type RollbackAuthorisation } from '@airlock/shared/common';
+import { AirlockError, toErrorData, toTimestamp, type Envelope, type HostStatus, type Receipt, type Root, type RollbackAuthorisation } from '@airlock/shared/common';
 import { ContentStore, verifyBundleFile, type VerifyBundleOptions } from '@airlock/shared/node';
 import { checkRollbackAuthorisation } from './apply/authorisation.js';
+import type { JournalStep } from './apply/journal.js';
 import { hostPolicy } from './apply/policy.js';
 import { quarantine } from './apply/quarantine.js';
 import { releaseId, type ReleaseMeta } from './apply/release.js';
-import { Slot, type JournalStep } from './apply/slot.js';
+import { Slot } from './apply/slot.js';
 import type { AgentConfig } from './config.js';
+import type { ControlHandlers } from './control/protocol.js';
 import { serveControl } from './control/server.js';
 import { logger, type Logger } from './log.js';
 import { AgentMetrics } from './metrics.js';
 import { SlotProxy } from './proxy/slot-proxy.js';
 import { Outbox } from './reports/outbox.js';
+import { ProcessRecords } from './runtime/process-records.js';
 import { loadSecrets } from './secrets.js';
 import { Intake } from './sources/intake.js';
 import { pollMirror } from './sources/mirror.js';
 import { watchDirs } from './sources/watch.js';
 import { HostAuditLog } from './state/audit-log.js';
+import { CountersStore, countersFile } from './state/counters.js';
 import { loadIdentity, type Identity } from './state/identity.js';
 import { stateLayout, type StateLayout } from './state/layout.js';
-import { CountersStore, currentRoot, persistRoot } from './state/trust.js';
-
-/** A port that cannot be taken names what wanted it and the configuration key that chose it. */
-function listenFailure(err: unknown, what: string, port: number, key: string): unknown {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new AirlockError('CONFIG_INVALID', `${what} cannot listen on 127.0.0.1:${port} (${key}): another process uses that port. Stop it or choose another port.`);
-  if (code === 'EACCES') return new AirlockError('CONFIG_INVALID', `${what} may not listen on 127.0.0.1:${port} (${key}): ports below 1024 need privileges. Choose another port.`);
-  return err;
-}
+import { persistRoot, trustedRoot } from './state/roots.js';
+import { serveAdmin } from './admin.js';
 
 export interface DaemonOptions {
   log?: Logger;
-  /** fault injection for crash tests: SIGKILL this process right after writing this journal step */
+  /** fault injection for crash tests: at this journal step, SIGKILL this process or throw where no handler catches */
   crashAtStep?: JournalStep;
+  faultKind?: 'kill' | 'throw';
 }
 
+/** How long stopping the runtimes a killed agent left behind may take before they are killed. */
+const RECLAIM_GRACE_MS = 5000;
+
 /**
- * The running agent: one proxy and one slot manager per configured slot, bundle sources, the loopback
- * admin endpoint, the control socket, and the reports it signs. Applies run one at a time.
+ * The running agent: one proxy and one slot per configured slot, bundle sources, the loopback admin
+ * endpoint, the control socket, and the reports it signs. Applies run one at a time.
  */
-export class Daemon {
+export class Daemon implements ControlHandlers {
   private readonly slots = new Map<string, Slot>();
   private readonly proxies = new Map<string, SlotProxy>();
   private queue: Promise<unknown> = Promise.resolve();
   private watcher: FSWatcher | null = null;
   private stopMirrors: (() => void)[] = [];
-  private admin: Server | undefined;
+  private admin: { close(): Promise<void> } | undefined;
   private control: { close(): Promise<void> } | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private readonly intake: Intake;
+  private readonly records: ProcessRecords;
   private auditReported = 0;
   private readonly started = Date.now();
   private readonly metrics = new AgentMetrics(() => [...this.slots].map(([name, s]) => [name, s.healthy]));
@@ -61,6 +63,7 @@ export class Daemon {
     readonly cfg: AgentConfig,
     readonly layout: StateLayout,
     readonly identity: Identity,
+    private root: Root,
     private readonly counters: CountersStore,
     private readonly store: ContentStore,
     private readonly audit: HostAuditLog,
@@ -69,19 +72,28 @@ export class Daemon {
     private readonly log: Logger,
     private readonly opts: DaemonOptions,
   ) {
-    this.intake = new Intake(layout.seen, (path) => this.apply(path), log);
+    this.intake = new Intake(layout.seen, (path) => this.apply({ path }), log);
+    this.records = new ProcessRecords(layout.run);
   }
 
+  /**
+   * Trust state is read first and must be whole: missing or damaged counters or root stop the start
+   * with STATE_DAMAGED naming the file (never a silent reset); a damaged audit log does not stop it.
+   */
   static async start(cfg: AgentConfig, opts: DaemonOptions = {}): Promise<Daemon> {
     const layout = stateLayout(cfg.stateDir);
     const identity = await loadIdentity(layout);
     const log = opts.log ?? logger('agent');
-    const counters = await CountersStore.open(layout);
+    const file = countersFile(layout);
+    const value = await file.read();
+    const root = await trustedRoot(layout, value.rootVersion);
+    const audit = await HostAuditLog.open(layout.audit, identity.keyPair, value.auditSeq);
+    if (audit.damage) log('error', 'the audit log is damaged; events continue in a new segment', { ...audit.damage, segment: audit.file });
+    const counters = new CountersStore(file, value, (trust) => audit.append('counters', trust));
     const store = await ContentStore.open(layout.store);
-    const audit = await HostAuditLog.open(layout.audit, identity.signer);
     const outbox = new Outbox(layout, identity.hostId, identity.signer, counters);
     const secret = await loadSecrets(cfg.secretsFile);
-    const d = new Daemon(cfg, layout, identity, counters, store, audit, outbox, secret, log, opts);
+    const d = new Daemon(cfg, layout, identity, root, counters, store, audit, outbox, secret, log, opts);
     try {
       await d.boot();
     } catch (err) {
@@ -92,10 +104,13 @@ export class Daemon {
   }
 
   private async boot(): Promise<void> {
-    await currentRoot(this.layout);
+    const reclaimed = await this.records.reclaim(RECLAIM_GRACE_MS);
+    if (reclaimed.length) this.log('warn', 'stopped runtimes a previous run left behind', { pids: reclaimed });
+    // Staging belongs to the one verification in flight; after a stop or a kill none is.
+    await rm(this.layout.staging, { recursive: true, force: true });
     await this.intake.load();
     for (const [name, sc] of Object.entries(this.cfg.slots)) {
-      const proxy = new SlotProxy(name, sc.listen, this.metrics.proxy.forSlot(name), sc.fallback);
+      const proxy = new SlotProxy(name, sc.listen, this.metrics.proxy.forSlot(name), { ...(sc.fallback ? { fallback: sc.fallback } : {}), requestTimeoutMs: sc.requestTimeoutMs });
       await proxy.listen().catch((err: unknown) => {
         throw listenFailure(err, `Slot ${name}`, sc.listen, `slots.${name}.listen`);
       });
@@ -105,17 +120,30 @@ export class Daemon {
         layout: this.layout,
         store: this.store,
         proxy,
+        records: this.records,
         log: this.log,
         secret: this.secret,
         audit: (action, detail) => this.audit.append(action, detail),
+        floor: () => this.counters.value.floors[name] ?? 0,
+        failedOver: () => this.metrics.rolledBack(name, 'RUNTIME_FAILED'),
         onStep: (step) => {
-          if (this.opts.crashAtStep === step) process.kill(process.pid, 'SIGKILL');
+          if (this.opts.crashAtStep !== step) return;
+          if (this.opts.faultKind !== 'throw') process.kill(process.pid, 'SIGKILL');
+          setImmediate(() => {
+            throw new Error(`injected fault at ${step}`);
+          });
         },
       });
       this.slots.set(name, slot);
       await slot.recover();
     }
-    this.admin = await this.serveAdmin();
+    this.admin = await serveAdmin(this.cfg.admin.listen, {
+      hostId: this.identity.hostId,
+      readiness: () => ({ notReady: [...this.slots.values()].filter((s) => !s.healthy).map((s) => s.name), alerts: this.alerts() }),
+      metrics: this.metrics,
+    }).catch((err: unknown) => {
+      throw listenFailure(err, 'The admin endpoint', this.cfg.admin.listen, 'admin.listen');
+    });
     this.control = await serveControl(this.layout.socket, this);
     this.watcher = watchDirs(this.cfg.sources.dirs, this.cfg.sources.pollIntervalMs, (p) => void this.intake.offer(p), this.log);
     this.stopMirrors = this.cfg.sources.mirrors.map((url) => pollMirror(url, this.cfg.sources.mirrorIntervalMs, join(this.layout.dir, 'downloads'), (p) => void this.intake.offer(p), this.log));
@@ -125,19 +153,33 @@ export class Daemon {
     this.log('info', 'agent started', { hostId: this.identity.hostId, slots: [...this.slots.keys()], admin: this.cfg.admin.listen });
   }
 
+  /** What an operator must look at although the host serves: shown by status, /readyz and reports. */
+  private alerts(): HostStatus['alerts'] {
+    const out: HostStatus['alerts'] = [];
+    const d = this.audit.damage;
+    if (d) {
+      out.push({ code: 'AUDIT_DAMAGED', message: `The audit log ${d.file} is damaged${d.line ? ` at line ${d.line}` : ''} (${d.reason}); events continue in ${this.audit.file} after the last good event #${d.lastGood?.seq ?? 0}.` });
+    }
+    for (const s of this.slots.values()) if (s.fallback) out.push({ code: 'STATE_DAMAGED', slot: s.name, message: s.fallback });
+    return out;
+  }
+
   /** Verifies and installs one bundle file; returns its receipt. Applies are serialized. */
-  apply(path: string): Promise<Receipt> {
-    const run = this.queue.then(() => this.applyNow(path));
+  apply(req: { path: string }): Promise<Receipt> {
+    return this.serialized(() => this.applyNow(req.path));
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
   private async applyNow(path: string): Promise<Receipt> {
     const t0 = Date.now();
-    const stagingDir = this.newStagingDir();
     let verified;
     try {
-      verified = await verifyBundleFile(path, await this.verifyOptions(stagingDir));
+      verified = await verifyBundleFile(path, this.verifyOptions());
     } catch (err) {
       const e = toErrorData(err);
       await quarantine(this.layout.quarantine, path, e);
@@ -151,10 +193,9 @@ export class Daemon {
     const m = verified.manifest;
     const timings: Record<string, number> = { verify: Date.now() - t0 };
     for (const r of verified.newRoots) await persistRoot(this.layout, r.root, r.envelope);
-    await this.counters.update((c) => {
-      c.highWaterMs = Math.max(c.highWaterMs, Date.parse(m.issuedAt));
-      c.auditHead = newerHead(c.auditHead, m.auditHead);
-    });
+    await this.counters.rootAdopted(verified.root.version);
+    this.root = verified.root;
+    await this.counters.bundleVerified(Date.parse(m.issuedAt), m.auditHead);
     for (const b of verified.blobs) await this.store.adopt(verified.staging, b.digest);
     await verified.discard();
 
@@ -165,10 +206,9 @@ export class Daemon {
       if (outcome.outcome === 'rolled_back') {
         failure ??= { ...(outcome.code ? { code: outcome.code } : {}), ...(outcome.message ? { message: outcome.message } : {}) };
         this.metrics.rolledBack(name, outcome.code ?? 'RUNTIME_FAILED');
-      }
-      else await this.counters.update((c) => (c.floors[name] = Math.max(c.floors[name] ?? 0, slotManifest.securityFloor)));
+      } else await this.counters.raiseFloor(name, slotManifest.securityFloor);
     }
-    await this.counters.update((c) => (c.channels[m.channel] = m.sequence));
+    await this.counters.bundleTaken(m.channel, m.sequence);
     await this.collectGarbage();
     const receipt: Receipt = {
       bundleId: m.bundleId,
@@ -186,22 +226,18 @@ export class Daemon {
     return receipt;
   }
 
-  private newStagingDir(): string {
-    return join(this.layout.staging, randomBytes(8).toString('hex'));
-  }
-
-  /** The trust and the host policy every verification on this host runs under. */
-  private async verifyOptions(stagingDir: string): Promise<VerifyBundleOptions> {
+  /** The trust and the host policy every verification on this host runs under, with a staging directory of its own. */
+  private verifyOptions(): VerifyBundleOptions {
     return {
-      trust: { root: await currentRoot(this.layout), highWaterMs: this.counters.value.highWaterMs, maxSkewMs: this.cfg.maxClockSkewMs },
-      stagingDir,
+      trust: { root: this.root, highWaterMs: this.counters.value.highWaterMs, maxSkewMs: this.cfg.maxClockSkewMs },
+      stagingDir: join(this.layout.staging, randomBytes(8).toString('hex')),
       accept: hostPolicy({ cfg: this.cfg, hostId: this.identity.hostId, counters: this.counters.value, store: this.store, secret: this.secret }),
     };
   }
 
   /** Verification only: the same checks as an apply, nothing installed, nothing kept. */
-  async verifyOnly(path: string) {
-    const verified = await verifyBundleFile(path, await this.verifyOptions(this.newStagingDir()));
+  async verify(req: { path: string }) {
+    const verified = await verifyBundleFile(req.path, this.verifyOptions());
     await verified.discard();
     return { bundleId: verified.manifest.bundleId, channel: verified.manifest.channel, sequence: verified.manifest.sequence, slots: Object.keys(verified.manifest.slots) };
   }
@@ -212,28 +248,21 @@ export class Daemon {
     await this.store.gc(live);
   }
 
-  async rollback(slotName: string, to?: string, authorisation?: Envelope) {
+  async rollback(req: { slot: string; to?: string | undefined; authorisation?: Envelope | undefined }) {
+    const { slot: slotName, to, authorisation } = req;
     const slot = this.slots.get(slotName);
     if (!slot) throw new AirlockError('NOT_FOUND', `There is no slot "${slotName}" on this host (slots: ${[...this.slots.keys()].join(', ')}).`);
-    const root = authorisation ? await currentRoot(this.layout) : undefined;
     let used: RollbackAuthorisation | undefined;
     // The authorisation is spent before the switch, so that no crash can leave it usable twice.
     const authorise = authorisation
       ? async (target: ReleaseMeta['slot']['model']) => {
           const { usedAuthorisations, highWaterMs } = this.counters.value;
-          const a = checkRollbackAuthorisation(authorisation, target, { root: root!, hostId: this.identity.hostId, environment: this.cfg.environment, slot: slotName, used: usedAuthorisations, clockMs: Date.now(), highWaterMs, maxSkewMs: this.cfg.maxClockSkewMs });
-          await this.counters.update((c) => {
-            const now = Date.now();
-            for (const [id, expires] of Object.entries(c.usedAuthorisations)) if (expires <= now) delete c.usedAuthorisations[id];
-            c.usedAuthorisations[a.id] = Date.parse(a.expiresAt);
-            c.highWaterMs = Math.max(c.highWaterMs, Date.parse(a.issuedAt));
-          });
+          const a = checkRollbackAuthorisation(authorisation, target, { root: this.root, hostId: this.identity.hostId, environment: this.cfg.environment, slot: slotName, used: usedAuthorisations, clockMs: Date.now(), highWaterMs, maxSkewMs: this.cfg.maxClockSkewMs });
+          await this.counters.spendAuthorisation(a.id, Date.parse(a.expiresAt), Date.parse(a.issuedAt), Date.now());
           used = a;
         }
       : undefined;
-    const run = this.queue.then(() => slot.rollback(to, this.counters.value.floors[slotName] ?? 0, authorise));
-    this.queue = run.catch(() => undefined);
-    const r = await run;
+    const r = await this.serialized(() => slot.rollback(to, this.counters.value.floors[slotName] ?? 0, authorise));
     const by = used ? { authorisation: used.id, issuedBy: used.issuedBy, reason: used.reason } : {};
     await this.audit.append('slot.rollback', { slot: slotName, ...r, ...by });
     this.metrics.rolledBack(slotName, 'MANUAL_ROLLBACK');
@@ -247,31 +276,33 @@ export class Daemon {
     const digests: string[] = [];
     for await (const d of this.store.list()) digests.push(d);
     return {
-      slots: await Promise.all([...this.slots.values()].map(async (s) => {
-        const meta = s.activeRelease;
-        const proxy = this.proxies.get(s.name)!;
-        const [p50, p95, p99] = await proxy.metrics.percentilesMs([50, 95, 99]);
-        return {
-          slot: s.name,
-          model: meta?.slot.model.name ?? null,
-          version: meta?.slot.model.version ?? null,
-          digest: meta?.slot.model.digest ?? null,
-          release: meta?.id ?? null,
-          healthy: s.healthy,
-          state: s.state,
-          releases: s.releases,
-          securityFloor: this.counters.value.floors[s.name] ?? 0,
-          requests: await proxy.metrics.totals(),
-          latencyMs: { p50: p50 ?? null, p95: p95 ?? null, p99: p99 ?? null },
-        };
-      })),
-      rootVersion: (await currentRoot(this.layout)).version,
+      slots: await Promise.all(
+        [...this.slots.values()].map(async (s) => {
+          const meta = s.activeRelease;
+          const proxy = this.proxies.get(s.name)!;
+          const [p50, p95, p99] = await proxy.metrics.percentilesMs([50, 95, 99]);
+          return {
+            slot: s.name,
+            model: meta?.slot.model.name ?? null,
+            version: meta?.slot.model.version ?? null,
+            digest: meta?.slot.model.digest ?? null,
+            release: meta?.id ?? null,
+            healthy: s.healthy,
+            state: s.state,
+            releases: s.releases,
+            securityFloor: this.counters.value.floors[s.name] ?? 0,
+            requests: await proxy.metrics.totals(),
+            latencyMs: { p50: p50 ?? null, p95: p95 ?? null, p99: p99 ?? null },
+          };
+        }),
+      ),
+      rootVersion: this.root.version,
       highWater: this.counters.value.highWaterMs ? toTimestamp(this.counters.value.highWaterMs) : null,
       channels: { ...this.counters.value.channels },
       blobs: { count: digests.length, digests: digests as HostStatus['blobs']['digests'] },
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
       auditHead: this.counters.value.auditHead,
-      alerts: [],
+      alerts: this.alerts(),
     };
   }
 
@@ -286,52 +317,38 @@ export class Daemon {
     return names;
   }
 
-  exportReports(dir: string): Promise<string[]> {
-    return this.outbox.exportTo(dir);
+  export(req: { to: string }): Promise<string[]> {
+    return this.outbox.exportTo(req.to);
   }
 
-  private serveAdmin(): Promise<Server> {
-    const server = createServer((req, res) => {
-      const json = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      if (req.url === '/healthz') return json(200, { ok: true, hostId: this.identity.hostId });
-      if (req.url === '/readyz') {
-        const notReady = [...this.slots.values()].filter((s) => !s.healthy).map((s) => s.name);
-        return json(notReady.length ? 503 : 200, { ready: notReady.length === 0, notReady });
-      }
-      if (req.url === '/metrics') {
-        void this.metrics.text().then(
-          (text) => {
-            res.writeHead(200, { 'content-type': this.metrics.contentType });
-            res.end(text);
-          },
-          (err: unknown) => json(500, { error: String(err) }),
-        );
-        return;
-      }
-      json(404, { error: 'not found' });
-    });
-    return new Promise((resolve, reject) => {
-      server.once('error', (err) => reject(listenFailure(err, 'The admin endpoint', this.cfg.admin.listen, 'admin.listen')));
-      server.listen(this.cfg.admin.listen, '127.0.0.1', () => resolve(server));
-    });
-  }
-
-  /** Bounded and idempotent: stop taking work, close the endpoints, stop every runtime. */
+  /**
+   * Bounded and idempotent: stop taking work, let requests in flight finish (up to the drain grace),
+   * then stop every runtime.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.statusTimer);
       await this.watcher?.close();
       for (const stopMirror of this.stopMirrors) stopMirror();
       await this.control?.close();
-      await new Promise<void>((resolve) => (this.admin ? this.admin.close(() => resolve()) : resolve()));
-      this.admin?.closeAllConnections();
-      await Promise.all([...this.proxies.values()].map((p) => p.close()));
+      await this.admin?.close();
+      await Promise.all([...this.proxies.values()].map((p) => p.close(this.cfg.drainGraceMs)));
       await Promise.all([...this.slots.values()].map((s) => s.stop()));
       this.log('info', 'agent stopped');
     })();
     return this.stopping;
   }
+
+  /** Last resort after a defect: runtimes are stopped at once (their groups killed), never left orphaned. */
+  async emergencyStop(): Promise<void> {
+    await this.records.reclaim(0);
+  }
+}
+
+/** A port that cannot be taken names what wanted it and the configuration key that chose it. */
+function listenFailure(err: unknown, what: string, port: number, key: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new AirlockError('CONFIG_INVALID', `${what} cannot listen on 127.0.0.1:${port} (${key}): another process uses that port. Stop it or choose another port.`);
+  if (code === 'EACCES') return new AirlockError('CONFIG_INVALID', `${what} may not listen on 127.0.0.1:${port} (${key}): ports below 1024 need privileges. Choose another port.`);
+  return err;
 }

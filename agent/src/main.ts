@@ -9,7 +9,8 @@ import { callAgent } from './control/client.js';
 import { Daemon } from './daemon.js';
 import { writeEnrollment } from './enroll.js';
 import { initHost } from './init.js';
-import { JOURNAL_STEPS, type JournalStep } from './apply/slot.js';
+import { recoverCounters } from './recover.js';
+import { JOURNAL_STEPS, type JournalStep } from './apply/journal.js';
 import { loadIdentity } from './state/identity.js';
 import { stateLayout } from './state/layout.js';
 import { AGENT_VERSION } from './version.js';
@@ -89,23 +90,47 @@ program
   );
 
 program
+  .command('recover')
+  .description("rebuild lost or damaged trust counters (agent stopped): from this host's audit log, or from a reset the registry signed")
+  .option('--reset <file>', 'a host reset from `airlock host reset HOST --out FILE`, needed when the audit log cannot rebuild them')
+  .action(
+    action(async (g, opts: { reset?: string }) => {
+      const layout = stateLayout(await stateDirOf(g));
+      const r = await recoverCounters(layout, opts.reset ? { resetFile: resolve(opts.reset) } : {});
+      const c = r.counters;
+      const channels = Object.entries(c.channels).map(([k, v]) => `${k} #${v}`).join(', ') || 'none';
+      print(g, r, () => `rebuilt the trust counters from the ${r.source}: root version ${c.rootVersion}, channels ${channels}, report sequence ${c.reportSeq}. Start the agent.`);
+    }),
+  );
+
+program
   .command('run')
   .description('run the agent (the daemon): watch sources, apply bundles, serve, report')
   .action(
     action(async (g) => {
       const cfg = await loadConfig({ ...(g.config ? { file: g.config } : {}), ...(g.state ? { overrides: { stateDir: g.state } } : {}) });
       const crash = process.env.AIRLOCK_AGENT_FAULT_AT_STEP;
-      const daemon = await Daemon.start(cfg, crash && (JOURNAL_STEPS as readonly string[]).includes(crash) ? { crashAtStep: crash as JournalStep } : {});
+      const fault = crash && (JOURNAL_STEPS as readonly string[]).includes(crash) ? { crashAtStep: crash as JournalStep, faultKind: process.env.AIRLOCK_AGENT_FAULT_KIND === 'throw' ? ('throw' as const) : ('kill' as const) } : {};
+      const daemon = await Daemon.start(cfg, fault);
       let stopping = false;
       const shutdown = () => {
         if (stopping) return;
         stopping = true;
-        const force = setTimeout(() => process.exit(1), 15_000);
+        // Draining and stopping runtimes are bounded each; past both, runtimes are killed rather than orphaned.
+        const force = setTimeout(() => void daemon.emergencyStop().finally(() => process.exit(1)), cfg.drainGraceMs + 20_000);
         force.unref();
         void daemon.stop().then(() => process.exit(0));
       };
       process.on('SIGTERM', shutdown);
       process.on('SIGINT', shutdown);
+      // A defect that escapes every handler must not leave runtimes orphaned: log, stop them, exit
+      // non-zero and let the service manager restart the agent.
+      const fatal = (kind: string) => (err: unknown) => {
+        process.stderr.write(`${JSON.stringify({ level: 'fatal', module: 'agent', msg: kind, error: err instanceof Error ? (err.stack ?? err.message) : String(err) })}\n`);
+        void daemon.emergencyStop().finally(() => process.exit(70));
+      };
+      process.on('uncaughtException', fatal('uncaught exception'));
+      process.on('unhandledRejection', fatal('unhandled rejection'));
       await new Promise(() => undefined);
     }),
   );
@@ -127,7 +152,7 @@ const readAuthorisation = (path: string) =>
   });
 
 remote('status', 'show slots, releases, health and counters of the running agent', (c) => c, async (g) => {
-  const s = await callAgent<HostStatus>(await socketOf(g), { op: 'status' });
+  const s = await callAgent(await socketOf(g), { op: 'status' });
   const kept = (x: HostStatus['slots'][number]) => x.releases.filter((r) => r !== x.release);
   const channels = Object.entries(s.channels).map(([c, n]) => `${c} #${n}`).join(', ') || 'no bundle taken yet';
   return [
@@ -149,25 +174,25 @@ remote(
       .option('--authorisation <file>', "approvers' signed rollback authorisation, needed to go below the slot's security floor"),
   async (g, slot: string, opts: { to?: string; authorisation?: string }) => {
     const authorisation = opts.authorisation ? parseEnvelope(await readAuthorisation(opts.authorisation), `rollback authorisation ${opts.authorisation}`) : undefined;
-    const r = await callAgent<{ from: string; to: string; warm: boolean; ms: number; authorisation?: string }>(await socketOf(g), { op: 'rollback', slot, ...(opts.to ? { to: opts.to } : {}), ...(authorisation ? { authorisation } : {}) });
+    const r = await callAgent(await socketOf(g), { op: 'rollback', slot, ...(opts.to ? { to: opts.to } : {}), ...(authorisation ? { authorisation } : {}) });
     return [r, () => `rolled back ${slot}: ${r.from} → ${r.to} (${r.warm ? 'warm' : 'cold'} switch in ${r.ms.toFixed(1)} ms)${r.authorisation ? `, below the floor under authorisation ${r.authorisation}` : ''}`];
   },
 );
 remote('apply', 'verify and install a bundle file now', (c) => c.argument('<file>'), async (g, file: string) => {
-  const r = await callAgent<{ outcome: string; code?: string; message?: string }>(await socketOf(g), { op: 'apply', path: resolve(file) });
+  const r = await callAgent(await socketOf(g), { op: 'apply', path: resolve(file) });
   if (r.outcome !== 'applied') process.exitCode = 1;
   return [r, () => `${r.outcome}${r.code ? ` ${r.code}: ${r.message}` : ''}`];
 });
 remote('verify', "verify a bundle against this host's trust and policy without installing it", (c) => c.argument('<file>'), async (g, file: string) => {
-  const r = await callAgent<{ bundleId: string; sequence: number }>(await socketOf(g), { op: 'verify', path: resolve(file) });
+  const r = await callAgent(await socketOf(g), { op: 'verify', path: resolve(file) });
   return [r, () => `verified bundle ${r.bundleId} (sequence ${r.sequence})`];
 });
 remote('report', 'write a status report (and the audit tail) to the outbox now', (c) => c, async (g) => {
-  const names = await callAgent<string[]>(await socketOf(g), { op: 'report' });
+  const names = await callAgent(await socketOf(g), { op: 'report' });
   return [names, () => names.join('\n')];
 });
 remote('export-reports', 'copy the reports not exported yet to a folder (e.g. the USB stick)', (c) => c.requiredOption('--to <dir>', 'destination'), async (g, opts: { to: string }) => {
-  const names = await callAgent<string[]>(await socketOf(g), { op: 'export', to: resolve(opts.to) });
+  const names = await callAgent(await socketOf(g), { op: 'export', to: resolve(opts.to) });
   return [names, () => `exported ${names.length} report(s) to ${opts.to}`];
 });
 

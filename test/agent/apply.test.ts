@@ -15,8 +15,6 @@ let agent: RunningAgent;
 const roots = () => new Map([[1, trust.rootEnvelope]]);
 const HIGH_RISK = { tenure_months: 2, monthly_charges: 95, support_calls: 6, contract_annual: 0 };
 
-type Receipt = { outcome: string; code?: string; message?: string; timings: Record<string, number> };
-type Status = { slots: { release: string | null; healthy: boolean; state: string; releases: string[] }[]; rootVersion: number; channels: Record<string, number> };
 
 beforeEach(async () => {
   dir = await tempDir();
@@ -40,8 +38,8 @@ async function bundle(name: string, spec: Parameters<typeof writeTestBundle>[2],
   return path;
 }
 
-const apply = (path: string) => agent.call<Receipt>({ op: 'apply', path });
-const status = () => agent.call<Status>({ op: 'status' });
+const apply = (path: string) => agent.call({ op: 'apply', path });
+const status = () => agent.call({ op: 'status' });
 
 describe('agent: verify, apply, serve', () => {
   it('applies a bundle dropped into its source folder and serves it through the slot proxy', async () => {
@@ -118,7 +116,7 @@ describe('agent: verify, apply, serve', () => {
     await apply(await bundle('v1', { slots: { main: await churnSlot(store, { config: { threshold: 0.5 } }) }, sequence: 1 }));
     const v2 = await apply(await bundle('v2', { slots: { main: await churnSlot(store, { version: 2, config: { threshold: 0.99 } }) }, sequence: 2 }));
     expect(v2.outcome).toBe('applied');
-    const r = await agent.call<{ from: string; to: string; warm: boolean }>({ op: 'rollback', slot: 'main' });
+    const r = await agent.call({ op: 'rollback', slot: 'main' });
     expect(r).toMatchObject({ from: 'prod-2-churn-2', to: 'prod-1-churn-1', warm: true });
     const served = await fetch(`http://127.0.0.1:${agent.proxy}/healthz`).then((x) => x.json());
     expect(served).toMatchObject({ threshold: 0.5 });

@@ -64,7 +64,7 @@ describe('agent operations', () => {
 
   it('serves /healthz, /readyz and Prometheus /metrics on loopback, which promtool accepts', async () => {
     expect((await fetch(`http://127.0.0.1:${agent.admin}/healthz`)).status).toBe(200);
-    expect(await (await fetch(`http://127.0.0.1:${agent.admin}/readyz`)).json()).toEqual({ ready: true, notReady: [] });
+    expect(await (await fetch(`http://127.0.0.1:${agent.admin}/readyz`)).json()).toEqual({ ready: true, notReady: [], alerts: [] });
     // The same bundle again is refused as a replay, so the refusal counter has something to count.
     expect(await agent.call({ op: 'apply', path: join(dir, 'b.airlock') })).toMatchObject({ outcome: 'refused', code: 'BUNDLE_REPLAYED' });
     const res = await fetch(`http://127.0.0.1:${agent.admin}/metrics`);
@@ -161,7 +161,7 @@ describe('agent operations on a bad day', () => {
       // Proof the restarted agent scanned the folder: a good bundle dropped after the restart is applied.
       const store = await ContentStore.open(join(dir, 'store'));
       await writeTestBundle(join(watched, 'good.airlock'), store, { slots: { main: await churnSlot(store) }, sequence: 1 }, trust.releaseSigners, new Map([[1, trust.rootEnvelope]]));
-      await waitFor(async () => (await watcher.call<{ channels: Record<string, number> }>({ op: 'status' })).channels.prod === 1, 20_000, 'the good bundle to be applied');
+      await waitFor(async () => (await watcher.call({ op: 'status' })).channels.prod === 1, 20_000, 'the good bundle to be applied');
       await waitFor(async () => (await receipts(state)) === 2, 10_000, 'the applied receipt');
       expect(await readdir(join(state, 'quarantine'))).toEqual(quarantined);
       expect(await receipts(state)).toBe(2);

@@ -48,9 +48,9 @@ function authorisation(change: (a: RollbackAuthorisation) => void = () => undefi
   return signEnvelope(payloadType, utf8Encode(canonicalJson(a)), signers);
 }
 
-const serving = async () => ((await agent.call<{ slots: { release: string }[] }>({ op: 'status' })).slots[0]!.release);
+const serving = async () => ((await agent.call({ op: 'status' })).slots[0]!.release);
 const rollback = (env?: Envelope, to?: string) =>
-  agent.call<{ to: string; authorisation?: string; belowFloor: boolean }>({ op: 'rollback', slot: 'main', ...(to ? { to } : {}), ...(env ? { authorisation: env } : {}) }).then(
+  agent.call({ op: 'rollback', slot: 'main', ...(to ? { to } : {}), ...(env ? { authorisation: env } : {}) }).then(
     (r) => r,
     (err: { code: string }) => err.code,
   );
@@ -68,7 +68,7 @@ beforeAll(async () => {
   for (const [sequence, slot] of [[1, v1], [2, await churnSlot(store, { version: 2, floor: 2 })]] as const) {
     const path = join(dir, `v${sequence}.airlock`);
     await writeTestBundle(path, store, { sequence, slots: { main: slot } }, trust.releaseSigners, new Map([[1, trust.rootEnvelope]]));
-    expect(await agent.call<{ outcome: string }>({ op: 'apply', path })).toMatchObject({ outcome: 'applied' });
+    expect(await agent.call({ op: 'apply', path })).toMatchObject({ outcome: 'applied' });
   }
 }, 60_000);
 
@@ -76,7 +76,7 @@ afterAll(() => agent?.stop());
 
 describe('rollback below a security floor', () => {
   it('is refused without an authorisation', async () => {
-    expect((await agent.call<{ slots: { securityFloor: number }[] }>({ op: 'status' })).slots[0]!.securityFloor).toBe(2);
+    expect((await agent.call({ op: 'status' })).slots[0]!.securityFloor).toBe(2);
     expect(await rollback()).toBe('BELOW_FLOOR');
     expect(await serving()).toBe(V2);
   });

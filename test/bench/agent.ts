@@ -64,7 +64,7 @@ export async function benchAgent(work: string, print: (line: string) => void): P
     for (let i = 0; i < 20; i++) {
       const before = await threshold(agent.proxy);
       const t0 = process.hrtime.bigint();
-      const r = await agent.call<{ ms: number; warm: boolean }>({ op: 'rollback', slot: 'main' });
+      const r = await agent.call({ op: 'rollback', slot: 'main' });
       await waitFor(async () => (await threshold(agent.proxy)) !== before, 5000, 'the old release to serve');
       total.push(Number(process.hrtime.bigint() - t0) / 1e6);
       inAgent.push(r.ms);

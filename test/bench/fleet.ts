@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { canonicalJson, generateKeyPair, signerFromSecretKey } from '@airlock/shared/common';
 import { Outbox } from '../../agent/src/reports/outbox.js';
 import { stateLayout } from '../../agent/src/state/layout.js';
-import { CountersStore } from '../../agent/src/state/trust.js';
+import { CountersStore, countersFile, initialCounters } from '../../agent/src/state/counters.js';
 import { unlock } from '../../apps/console/src/registry/auth.js';
 import { resolveHome } from '../../apps/console/src/registry/home.js';
 import { components } from '../../apps/console/src/registry/repos/components.js';
@@ -75,7 +75,7 @@ export async function benchFleet(work: string, print: (line: string) => void): P
   for (const h of fleetHosts) {
     const layout = stateLayout(join(work, 'hosts', h.hostId));
     await mkdir(layout.dir, { recursive: true });
-    const outbox = new Outbox(layout, h.hostId, h.signer, await CountersStore.open(layout));
+    const outbox = new Outbox(layout, h.hostId, h.signer, new CountersStore(countersFile(layout), initialCounters(1), async () => ({ seq: 0 })));
     await outbox.write('receipt', { bundleId: v2.d.bundleId, channel: 'prod', sequence: v2.d.sequence, outcome: 'applied', slots: [], timings: { verify: 12 } });
     await outbox.write('status', statusBody({ slot: 'big', model: 'big', version: 2, digest: v2.version.digest, healthy: true }, digests));
     outboxes.push(outbox);

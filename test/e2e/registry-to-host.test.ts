@@ -74,7 +74,7 @@ describe('from the registry to the host', () => {
 
   it('the latency and outcome figures a host reports come from the traffic it served', async () => {
     for (let i = 0; i < 30; i++) expect((await predict(agent.proxy, { tenure_months: 5, monthly_charges: 70, support_calls: 2, contract_annual: 0 })).status).toBe(200);
-    const names = await agent.call<string[]>({ op: 'report' });
+    const names = await agent.call({ op: 'report' });
     const statusFile = names.find((n) => n.includes('status'))!;
     const envelope = JSON.parse(await readFile(join(agent.stateDir, 'outbox', statusFile), 'utf8')) as { payload: string };
     const report = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { body: { slots: { requests: Record<string, number>; latencyMs: Record<string, number | null> }[] } };

@@ -17,7 +17,7 @@ import type { ContentStore} from '@airlock/shared/node';
 import { writeBundleFile } from '@airlock/shared/node';
 import { freePort } from '../../agent/src/runtime/supervisor.js';
 import { callAgent } from '../../agent/src/control/client.js';
-import type { ControlRequest } from '../../agent/src/control/protocol.js';
+import type { ControlOp, ControlRequestOf, ControlResultOf } from '../../agent/src/control/protocol.js';
 import { CHURN } from './registry.js';
 import { iso } from './trust.js';
 
@@ -94,7 +94,7 @@ export interface RunningAgent {
   proxy: number;
   stateDir: string;
   logs: string[];
-  call<T = unknown>(req: ControlRequest): Promise<T>;
+  call<O extends ControlOp>(req: ControlRequestOf<O> & { op: O }): Promise<ControlResultOf<O>>;
   stop(): Promise<void>;
   exited: Promise<number | null>;
 }
@@ -141,7 +141,7 @@ export async function startAgent(opts: { stateDir: string; rootFile: string; sou
     stateDir: opts.stateDir,
     logs,
     exited,
-    call: (req) => callAgent(socket, req),
+    call: <O extends ControlOp>(req: ControlRequestOf<O> & { op: O }) => callAgent<O>(socket, req),
     stop: async () => {
       if (proc.exitCode === null) proc.kill('SIGTERM');
       await exited;

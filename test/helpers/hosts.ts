@@ -47,5 +47,6 @@ export function statusBody(slot: { slot: string; model: string; version: number;
     blobs: { count: digests.length, digests: digests as `sha256:${string}`[] },
     uptimeSeconds: 1,
     auditHead: null,
+    alerts: [],
   };
 }

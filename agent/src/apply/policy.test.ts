@@ -6,7 +6,7 @@ import { codeOfAsync } from '../../../test/helpers/codes.js';
 import { useSuiteTempDirs } from '../../../test/helpers/tmp.js';
 import { iso, makeTrust, manifestFor } from '../../../test/helpers/trust.js';
 import { ConfigSchema } from '../config.js';
-import { CountersSchema } from '../state/trust.js';
+import { initialCounters } from '../state/counters.js';
 import { hostPolicy } from './policy.js';
 
 /**
@@ -25,7 +25,7 @@ const policy = () =>
   hostPolicy({
     cfg: ConfigSchema.parse({ stateDir: '/s', environment: 'prod', slots: { main: { listen: 9100 } }, requireApprovals: true }),
     hostId: 'host-1',
-    counters: CountersSchema.parse({ channels: { prod: 5 }, floors: { main: 2 } }),
+    counters: { ...initialCounters(1), channels: { prod: 5 }, floors: { main: 2 } },
     store,
     secret: (name) => (name === 'TOKEN' ? 'x' : undefined),
   });
@@ -119,7 +119,7 @@ describe('approvals add up only within one promotion, and never below the host m
     hostPolicy({
       cfg: ConfigSchema.parse({ stateDir: '/s', environment: 'prod', slots: { main: { listen: 9100 } }, requireApprovals: true, ...(minApprovals ? { minApprovals } : {}) }),
       hostId: 'host-1',
-      counters: CountersSchema.parse({ channels: { prod: 5 }, floors: { main: 2 } }),
+      counters: { ...initialCounters(1), channels: { prod: 5 }, floors: { main: 2 } },
       store,
       secret: () => 'x',
     });

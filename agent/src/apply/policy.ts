@@ -11,12 +11,12 @@ import {
 } from '@airlock/shared/common';
 import type { ContentStore } from '@airlock/shared/node';
 import type { AgentConfig } from '../config.js';
-import type { Counters } from '../state/trust.js';
+import type { Counters } from '../state/counters.js';
 
 export interface PolicyContext {
   cfg: AgentConfig;
   hostId: string;
-  counters: Counters;
+  counters: Readonly<Counters>;
   store: ContentStore;
   secret: (name: string) => string | undefined;
 }

@@ -1,4 +1,4 @@
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, lstat, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { toTimestamp } from '@airlock/shared/common';
 import { writeFileAtomic } from '@airlock/shared/node';
@@ -7,6 +7,7 @@ import { writeFileAtomic } from '@airlock/shared/node';
 export async function quarantine(dir: string, path: string, error: { code: string; message: string }): Promise<void> {
   await mkdir(dir, { recursive: true });
   const name = `${toTimestamp().replaceAll(':', '')}-${basename(path)}`;
-  await copyFile(path, join(dir, name)).catch(() => undefined);
+  // Only a regular file is copied: opening a FIFO or a device would block or never end.
+  if ((await lstat(path).catch(() => null))?.isFile()) await copyFile(path, join(dir, name)).catch(() => undefined);
   await writeFileAtomic(join(dir, `${name}.why.json`), `${JSON.stringify({ file: path, ...error, at: toTimestamp() })}\n`);
 }

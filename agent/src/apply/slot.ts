@@ -1,34 +1,18 @@
 import { mkdir } from 'node:fs/promises';
-import { z } from 'zod';
 import { AirlockError, isAirlockError } from '@airlock/shared/common';
 import type { ContentStore } from '@airlock/shared/node';
 import type { AgentConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { SlotProxy } from '../proxy/slot-proxy.js';
-import { healthGate, probe } from '../runtime/health.js';
+import { probe } from '../runtime/health.js';
+import type { ProcessRecords } from '../runtime/process-records.js';
+import { startRelease, type RunningRelease } from '../runtime/running-release.js';
 import { freePort, Runtime } from '../runtime/supervisor.js';
-import { JsonFile } from '../state/json-file.js';
 import type { StateLayout } from '../state/layout.js';
-import { listReleases, pointCurrent, readCurrent, readReleaseMeta, releasePaths, removeRelease, removeStagingLeftovers, stageRelease, type ReleaseMeta } from './release.js';
-
-export const JOURNAL_STEPS = ['verified', 'staged', 'switched', 'probation', 'committed', 'rolled_back'] as const;
-export type JournalStep = (typeof JOURNAL_STEPS)[number];
-
-const JournalSchema = z.strictObject({
-  step: z.enum(JOURNAL_STEPS),
-  release: z.string(),
-  previous: z.string().nullable(),
-  bundleId: z.string(),
-  at: z.string(),
-});
-type Journal = z.infer<typeof JournalSchema>;
-
-const GoodSchema = z.strictObject({ good: z.array(z.string()) });
-
-interface Running {
-  meta: ReleaseMeta;
-  runtime: Runtime;
-}
+import { interrupted, Journal, type Install, type JournalStep } from './journal.js';
+import { KeptReleases } from './kept-releases.js';
+import { probation, systemClock, type Clock } from './probation.js';
+import { listReleases, pointCurrent, readCurrent, releasePaths, removeRelease, removeStagingLeftovers, stageRelease, type ReleaseMeta } from './release.js';
 
 export interface InstallOutcome {
   outcome: 'applied' | 'rolled_back';
@@ -37,32 +21,47 @@ export interface InstallOutcome {
   timings: Record<string, number>;
 }
 
+export interface RollbackResult {
+  from: string | null;
+  to: string;
+  warm: boolean;
+  ms: number;
+  belowFloor: boolean;
+}
+
 export interface SlotDeps {
   cfg: AgentConfig;
   layout: StateLayout;
   store: ContentStore;
   proxy: SlotProxy;
+  records: ProcessRecords;
   log: Logger;
   secret: (name: string) => string | undefined;
   audit: (action: string, detail: Record<string, unknown>) => Promise<unknown>;
+  /** the slot's security floor now: a failover never goes below it */
+  floor: () => number;
+  /** the active runtime crashed and the slot switched to its standby */
+  failedOver?: (from: string, to: string) => void;
+  clock?: Clock;
   /** test hook: called after each journal write, so a test can kill the agent at every step */
   onStep?: (step: JournalStep) => Promise<void> | void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
- * One slot: its releases, the running release behind the proxy, and a warm standby (the previous good
- * release) for instant rollback. Every step of an install is journaled before it is taken, so a restart
- * can finish or undo whatever was in flight.
+ * One slot: its kept releases, the running release behind the proxy, and a warm standby (the release
+ * that served before) for instant rollback and failover. Every step of an install is journaled before
+ * it is taken, so a restart can finish or undo whatever was in flight.
  */
 export class Slot {
-  private active: Running | null = null;
-  private standby: Running | null = null;
-  private good: string[] = [];
+  private active: RunningRelease | null = null;
+  private standby: RunningRelease | null = null;
+  /** set during probation: the release to switch back to if the new one crashes */
+  private probationWarm: RunningRelease | null | undefined;
+  /** why the slot serves something other than what `current` named at start, for status and reports */
+  fallback: string | null = null;
   state: 'idle' | 'installing' | 'probation' = 'idle';
-  private readonly journal: JsonFile<Journal | null>;
-  private readonly goodFile: JsonFile<{ good: string[] }>;
+  private readonly journal: Journal;
+  private readonly kept: KeptReleases;
   private readonly paths;
 
   constructor(
@@ -70,8 +69,8 @@ export class Slot {
     private readonly deps: SlotDeps,
   ) {
     this.paths = deps.layout.slot(name);
-    this.journal = new JsonFile(this.paths.journal, JournalSchema.nullable(), () => null);
-    this.goodFile = new JsonFile(`${this.paths.base}/good.json`, GoodSchema, () => ({ good: [] }));
+    this.journal = new Journal(this.paths.journal, name, deps.onStep);
+    this.kept = new KeptReleases(this.paths.releases, this.paths.base, name, deps.cfg.keepReleases);
   }
 
   get activeRelease(): ReleaseMeta | null {
@@ -79,91 +78,103 @@ export class Slot {
   }
 
   get releases(): string[] {
-    return [...this.good];
+    return [...this.kept.ids];
   }
 
   get healthy(): boolean {
     return this.active !== null && this.deps.proxy.current !== null;
   }
 
-  private async step(step: JournalStep, j: Omit<Journal, 'step' | 'at'>): Promise<void> {
-    await this.journal.write({ ...j, step, at: new Date().toISOString() });
-    await this.deps.onStep?.(step);
-  }
-
-  private async startRuntime(meta: ReleaseMeta): Promise<Running> {
+  private async start(meta: ReleaseMeta): Promise<RunningRelease> {
     const p = releasePaths(this.paths.releases, meta.id);
     const secrets = Object.fromEntries(meta.slot.secrets.map((s) => [s, this.deps.secret(s) ?? '']));
-    const runtime = new Runtime(meta.slot.runtime, { releaseDir: p.dir, configPath: p.config, port: await freePort(), secrets, log: (l, m, f) => this.deps.log(l, m, { slot: this.name, release: meta.id, ...f }) });
-    runtime.start();
-    let alive = true;
-    const onExit = () => (alive = false);
-    runtime.once('exit', onExit);
-    try {
-      await healthGate(runtime.port, meta.slot.health, () => alive);
-    } catch (err) {
-      await runtime.stop();
-      throw err;
-    } finally {
-      runtime.off('exit', onExit);
+    const log = this.deps.log;
+    const runtime = new Runtime(meta.slot.runtime, { releaseDir: p.dir, configPath: p.config, port: await freePort(), secrets, records: this.deps.records, log: (l, m, f) => log(l, m, { slot: this.name, release: meta.id, ...f }) });
+    return startRelease(meta, runtime, { down: (r) => this.down(r), up: (r) => this.up(r) }, this.deps.cfg.probeIntervalMs);
+  }
+
+  private serve(r: RunningRelease | null, reason?: string): void {
+    this.deps.proxy.setTarget(r ? { port: r.runtime.port, release: r.id, version: `${r.meta.slot.model.name}@${r.meta.slot.model.version}` } : null, reason);
+  }
+
+  /**
+   * A runtime exited. The active one outside an install fails over at once to the warm standby (when
+   * it is up and not below the floor); the crashed one restarts behind it and becomes the standby. In
+   * probation the slot switches back to the release that served before.
+   */
+  private down(r: RunningRelease): void {
+    if (r === this.active && this.state === 'probation' && this.probationWarm !== undefined) {
+      this.serve(this.probationWarm, `release ${r.id} crashed in probation`);
+      return;
     }
-    return { meta, runtime };
+    if (r !== this.active || this.state !== 'idle') return;
+    const standby = this.standby;
+    if (standby?.up && standby.version >= this.deps.floor()) {
+      this.active = standby;
+      this.standby = r;
+      this.serve(standby);
+      this.deps.failedOver?.(r.id, standby.id);
+      this.deps.log('warn', 'active runtime crashed: failed over to the standby', { slot: this.name, crashed: r.id, serving: standby.id });
+      void pointCurrent(this.paths.current, standby.id)
+        .then(() => this.deps.audit('slot.failover', { slot: this.name, crashed: r.id, serving: standby.id }))
+        .catch((err: unknown) => this.deps.log('error', 'recording a failover failed', { slot: this.name, error: String(err) }));
+      return;
+    }
+    this.serve(null, `release ${r.id} exited; restarting`);
   }
 
-  private serve(r: Running | null, reason?: string): void {
-    this.deps.proxy.setTarget(r ? { port: r.runtime.port, release: r.meta.id, version: `${r.meta.slot.model.name}@${r.meta.slot.model.version}` } : null, reason);
+  private up(r: RunningRelease): void {
+    if (r === this.active && this.state === 'idle' && !this.deps.proxy.current) this.serve(r);
   }
 
-  /** On start: finish or undo what the journal says was in flight, then serve the current release. */
+  /** On start: finish or undo what the journal says was in flight, then serve the newest good release that verifies. */
   async recover(): Promise<void> {
     await mkdir(this.paths.releases, { recursive: true });
-    this.good = (await this.goodFile.read()).good;
+    await this.kept.load();
     const j = await this.journal.read();
     let current = await readCurrent(this.paths.current);
-    if (j && j.step !== 'committed' && j.step !== 'rolled_back') {
+    if (interrupted(j)) {
       // Interrupted before commit: the previous release is the one known to be good.
       await pointCurrent(this.paths.current, j.previous);
-      if (!this.good.includes(j.release)) await removeRelease(this.paths.releases, j.release);
-      await this.step('rolled_back', { release: j.release, previous: j.previous, bundleId: j.bundleId });
+      if (!this.kept.has(j.release)) await removeRelease(this.paths.releases, j.release);
+      await this.journal.step('rolled_back', j);
       await this.deps.audit('recover.undo', { slot: this.name, release: j.release, interruptedAt: j.step, restored: j.previous });
       this.deps.log('warn', 'undid an install interrupted by a restart', { slot: this.name, release: j.release, step: j.step });
       current = j.previous;
     }
     for (const id of await listReleases(this.paths.releases)) {
-      if (!this.good.includes(id) && id !== current) await removeRelease(this.paths.releases, id);
+      if (!this.kept.has(id) && id !== current) await removeRelease(this.paths.releases, id);
     }
     await removeStagingLeftovers(this.paths.releases);
     if (!current) {
       this.serve(null, 'no release has been installed yet');
       return;
     }
-    try {
-      this.active = await this.startRuntime(await readReleaseMeta(this.paths.releases, current));
-      this.serve(this.active);
-      this.watchActive();
-      const previous = this.good.filter((g) => g !== current).at(-1);
-      if (previous && this.active.meta.slot.runtime.strategy === 'blue-green') {
-        this.standby = await this.startRuntime(await readReleaseMeta(this.paths.releases, previous)).catch(() => null);
+    const problems: string[] = [];
+    for (const id of [current, ...this.kept.others(current)]) {
+      try {
+        this.active = await this.start(await this.kept.verified(id));
+      } catch (err) {
+        problems.push(`${id}: ${(err as Error).message}`);
+        this.deps.log('error', 'a kept release cannot serve', { slot: this.name, release: id, error: (err as Error).message });
+        continue;
       }
-    } catch (err) {
-      this.serve(null, `release ${current} failed to start: ${(err as Error).message}`);
-      this.deps.log('error', 'current release failed to start', { slot: this.name, release: current, error: (err as Error).message });
+      this.serve(this.active);
+      if (id !== current) {
+        this.fallback = `serving ${id} because the current release ${current} cannot serve (${problems[0]})`;
+        await pointCurrent(this.paths.current, id);
+        await this.deps.audit('slot.fallback', { slot: this.name, release: id, damaged: current, problems });
+      }
+      break;
     }
-  }
-
-  /** The active runtime dying outside an install takes the slot out of service until it is back. */
-  private watchActive(): void {
-    const r = this.active;
-    if (!r) return;
-    r.runtime.on('exit', () => {
-      if (this.active === r && this.state === 'idle') this.serve(null, `release ${r.meta.id} exited; restarting`);
-    });
-    const timer = setInterval(async () => {
-      if (this.active !== r) return clearInterval(timer);
-      if (this.state !== 'idle' || this.deps.proxy.current) return;
-      if (await probe(r.runtime.port, r.meta.slot.health.path, 1000)) this.serve(r);
-    }, this.deps.cfg.probeIntervalMs);
-    timer.unref();
+    if (!this.active) {
+      this.serve(null, `no kept release can serve: ${problems.join('; ')}`);
+      return;
+    }
+    const previous = this.kept.others(this.active.id)[0];
+    if (previous && this.active.meta.slot.runtime.strategy === 'blue-green') {
+      this.standby = await this.kept.verified(previous).then((m) => this.start(m)).catch(() => null);
+    }
   }
 
   /** Installs a verified release: stage, health gate, switch, probation, then commit or roll back. */
@@ -171,148 +182,129 @@ export class Slot {
     const t0 = Date.now();
     const timings: Record<string, number> = {};
     const mark = (k: string) => (timings[k] = Date.now() - t0);
-    const previous = this.active?.meta.id ?? (await readCurrent(this.paths.current));
-    const j = { release: meta.id, previous, bundleId: meta.bundleId };
+    const j: Install = { release: meta.id, previous: this.active?.id ?? (await readCurrent(this.paths.current)), bundleId: meta.bundleId };
     this.state = 'installing';
     try {
-      await this.step('verified', j);
+      await this.journal.step('verified', j);
       await stageRelease(this.deps.store, this.paths.releases, meta);
-      await this.step('staged', j);
+      await this.journal.step('staged', j);
       mark('staged');
-      const strategy = meta.slot.runtime.strategy;
+      const blueGreen = meta.slot.runtime.strategy === 'blue-green';
       const old = this.active;
-      if (strategy === 'stop-start' && old) {
+      if (!blueGreen && old) {
         this.serve(null, `switching ${this.name} to ${meta.id}`);
-        await old.runtime.stop();
+        await old.stop();
       }
-      let next: Running;
+      let next: RunningRelease;
       try {
-        next = await this.startRuntime(meta);
+        next = await this.start(meta);
       } catch (err) {
         mark('health_failed');
-        await this.undo(j, old, strategy === 'stop-start');
+        await this.undo(j, old, !blueGreen);
         return { outcome: 'rolled_back', code: isAirlockError(err) ? err.code : 'RUNTIME_FAILED', message: (err as Error).message, timings };
       }
       mark('healthy');
       await pointCurrent(this.paths.current, meta.id);
       this.serve(next);
       this.active = next;
-      await this.step('switched', j);
+      await this.journal.step('switched', j);
       mark('switched');
       this.state = 'probation';
-      await this.step('probation', j);
-      const failure = await this.probation(next, strategy === 'blue-green' ? old : null);
+      this.probationWarm = blueGreen ? old : null;
+      await this.journal.step('probation', j);
+      const failure = await this.watchProbation(next);
       if (failure) {
         mark('probation_failed');
-        await next.runtime.stop();
-        this.active = old;
-        await this.undo(j, old, strategy === 'stop-start');
+        await next.stop();
+        await this.undo(j, old, !blueGreen);
         return { outcome: 'rolled_back', code: 'PROBATION_FAILED', message: failure, timings };
       }
-      await this.commit(meta, old);
-      await this.step('committed', j);
+      await this.commit(next, old);
+      await this.journal.step('committed', j);
       mark('committed');
       return { outcome: 'applied', timings };
     } finally {
       this.state = 'idle';
-      this.watchActive();
+      this.probationWarm = undefined;
     }
   }
 
+  private watchProbation(next: RunningRelease): Promise<string | null> {
+    const spec = next.meta.slot.health;
+    return probation({
+      clock: this.deps.clock ?? systemClock,
+      durationMs: spec.probationMs,
+      intervalMs: this.deps.cfg.probeIntervalMs,
+      minRequests: this.deps.cfg.probationMinRequests,
+      errorBudget: spec.errorBudget,
+      healthPath: spec.path,
+      stats: () => this.deps.proxy.targetStats,
+      exited: () => next.exited,
+      probe: () => probe(next.runtime.port, spec.path, 1000),
+    });
+  }
+
   /** Back to the previous release at once: the warm old runtime, or a cold restart of it for stop-start. */
-  private async undo(j: Omit<Journal, 'step' | 'at'>, old: Running | null, restartOld: boolean): Promise<void> {
-    let restored = old;
-    if (old && restartOld) restored = await this.startRuntime(old.meta).catch(() => null);
+  private async undo(j: Install, old: RunningRelease | null, restartOld: boolean): Promise<void> {
+    const restored = old && restartOld ? await this.start(old.meta).catch(() => null) : old;
     this.active = restored;
     this.serve(restored, restored ? undefined : `release ${j.release} failed and there is no previous release`);
     await pointCurrent(this.paths.current, j.previous);
     await removeRelease(this.paths.releases, j.release);
-    await this.step('rolled_back', j);
+    await this.journal.step('rolled_back', j);
   }
 
-  /** `warm`: the previous release if it is still running (blue/green), to switch back to on a crash. */
-  private async probation(next: Running, warm: Running | null): Promise<string | null> {
-    const spec = next.meta.slot.health;
-    const until = Date.now() + spec.probationMs;
-    let exited = false;
-    // A crash switches back at once, from the exit event itself, not at the next poll.
-    const onExit = () => {
-      exited = true;
-      this.serve(warm, `release ${next.meta.id} crashed in probation`);
-    };
-    next.runtime.once('exit', onExit);
-    try {
-      while (Date.now() < until) {
-        await sleep(Math.min(this.deps.cfg.probeIntervalMs, Math.max(0, until - Date.now())));
-        if (exited) return 'the runtime exited during probation';
-        const stats = this.deps.proxy.targetStats;
-        if (stats.requests >= this.deps.cfg.probationMinRequests && stats.errors / stats.requests > spec.errorBudget) {
-          return `${stats.errors} of ${stats.requests} requests failed, over the ${spec.errorBudget} error budget`;
-        }
-        if (Date.now() < until && !(await probe(next.runtime.port, spec.path, 1000))) return `${spec.path} stopped answering 200`;
-      }
-      return exited ? 'the runtime exited during probation' : null;
-    } finally {
-      next.runtime.off('exit', onExit);
-    }
-  }
-
-  /** The new release is good: the old one becomes the warm standby, older ones are pruned. */
-  private async commit(meta: ReleaseMeta, old: Running | null): Promise<void> {
+  /** The new release is good: the one it replaced becomes the warm standby, older ones are pruned. */
+  private async commit(next: RunningRelease, old: RunningRelease | null): Promise<void> {
     const retired = this.standby;
-    this.standby = meta.slot.runtime.strategy === 'blue-green' ? old : null;
-    if (old && !this.standby) await old.runtime.stop();
-    if (retired && retired !== this.standby) await retired.runtime.stop();
-    this.good = [...this.good.filter((g) => g !== meta.id), meta.id];
-    const keep = this.good.slice(-this.deps.cfg.keepReleases);
-    for (const id of this.good.filter((g) => !keep.includes(g))) await removeRelease(this.paths.releases, id);
-    this.good = keep;
-    await this.goodFile.write({ good: this.good });
+    this.standby = next.meta.slot.runtime.strategy === 'blue-green' ? old : null;
+    if (old && !this.standby) await old.stop();
+    if (retired && retired !== this.standby) await retired.stop();
+    this.fallback = null;
+    await this.kept.add(next.id);
   }
 
-  /** Blobs the kept releases still need; everything else in the store may be collected. */
-  async liveDigests(): Promise<string[]> {
-    const out: string[] = [];
-    for (const id of this.good) out.push(...(await readReleaseMeta(this.paths.releases, id)).slot.files.map((f) => f.digest));
-    return out;
+  liveDigests(): Promise<string[]> {
+    return this.kept.liveDigests();
   }
 
   /**
-   * Manual rollback to a kept release (the previous good one by default). The warm standby switches in
-   * a pointer swap; any other release starts cold and must pass its health gate first. Below the floor
-   * only when `authorise` is given and accepts the target (it rejects otherwise).
+   * Manual rollback to a kept release: by default the one that served before (the warm standby), which
+   * switches in a pointer swap; any other release starts cold and must pass its health gate first.
+   * Below the floor only when `authorise` is given and accepts the target (it rejects otherwise).
    */
-  async rollback(
-    to: string | undefined,
-    floor: number,
-    authorise?: (target: ReleaseMeta['slot']['model']) => Promise<void>,
-  ): Promise<{ from: string | null; to: string; warm: boolean; ms: number; belowFloor: boolean }> {
+  async rollback(to: string | undefined, floor: number, authorise?: (target: ReleaseMeta['slot']['model']) => Promise<void>): Promise<RollbackResult> {
     const t0 = process.hrtime.bigint();
     if (this.state !== 'idle') throw new AirlockError('CONFLICT', `Slot ${this.name} is busy installing; try again when it is idle.`);
     const from = this.active;
-    const targetId = to ?? this.good.filter((g) => g !== from?.meta.id).at(-1);
-    if (!targetId || !this.good.includes(targetId)) {
-      throw new AirlockError('NO_RELEASE', to ? `Release ${to} is not a kept good release of slot ${this.name} (kept: ${this.good.join(', ') || 'none'}).` : `Slot ${this.name} has no earlier good release to roll back to.`);
+    const targetId = to ?? this.standby?.id ?? this.kept.others(from?.id ?? null)[0];
+    if (!targetId || !this.kept.has(targetId) || targetId === from?.id) {
+      throw new AirlockError(
+        'NO_RELEASE',
+        to ? `Release ${to} is not a kept good release of slot ${this.name} other than the one serving (kept: ${this.kept.ids.join(', ') || 'none'}).` : `Slot ${this.name} has no earlier good release to roll back to.`,
+      );
     }
-    const meta = this.standby?.meta.id === targetId ? this.standby.meta : await readReleaseMeta(this.paths.releases, targetId);
+    const warm = this.standby?.id === targetId && this.standby.up;
+    const meta = warm ? this.standby!.meta : await this.kept.verified(targetId);
     const belowFloor = meta.slot.model.version < floor;
     if (belowFloor && !authorise) {
       throw new AirlockError('BELOW_FLOOR', `${meta.slot.model.name}@${meta.slot.model.version} is below slot ${this.name}'s security floor (${floor}); pass a signed rollback authorisation (--authorisation FILE).`);
     }
     if (belowFloor) await authorise!(meta.slot.model);
-    const warm = this.standby?.meta.id === targetId;
-    const next = warm ? this.standby! : await this.startRuntime(meta);
+    const next = warm ? this.standby! : await this.start(meta);
     this.serve(next);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    this.standby = from && from.meta.slot.runtime.strategy === 'blue-green' ? from : null;
-    if (from && !this.standby) await from.runtime.stop();
+    // The release rolled back from becomes the standby; whatever else ran is stopped, never left behind.
+    const keepFrom = from && from.meta.slot.runtime.strategy === 'blue-green' ? from : null;
+    for (const r of new Set([this.standby, from])) if (r && r !== next && r !== keepFrom) await r.stop();
+    this.standby = keepFrom;
     this.active = next;
+    this.fallback = null;
     await pointCurrent(this.paths.current, targetId);
-    this.watchActive();
-    return { from: from?.meta.id ?? null, to: targetId, warm, ms, belowFloor };
+    return { from: from?.id ?? null, to: targetId, warm, ms, belowFloor };
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.active?.runtime.stop(), this.standby?.runtime.stop()]);
+    await Promise.all([this.active?.stop(), this.standby?.stop()]);
   }
 }

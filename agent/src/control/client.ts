@@ -1,9 +1,9 @@
 import { connect } from 'node:net';
 import { AirlockError, type ErrorData } from '@airlock/shared/common';
-import type { ControlRequest } from './protocol.js';
+import { CONTROL, type ControlOp, type ControlRequestOf, type ControlResultOf } from './protocol.js';
 
-/** Sends one request to a running agent's control socket and returns its result (or throws its error). */
-export function callAgent<T = unknown>(socketPath: string, req: ControlRequest, timeoutMs = 600_000): Promise<T> {
+/** Sends one request to a running agent's control socket and returns its result, checked against the operation's schema (or throws its error). */
+export function callAgent<O extends ControlOp>(socketPath: string, req: ControlRequestOf<O> & { op: O }, timeoutMs = 600_000): Promise<ControlResultOf<O>> {
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
     let buf = '';
@@ -20,13 +20,16 @@ export function callAgent<T = unknown>(socketPath: string, req: ControlRequest, 
     });
     socket.on('end', () => {
       clearTimeout(timer);
+      let reply: { ok: boolean; result?: unknown; error?: ErrorData };
       try {
-        const reply = JSON.parse(buf) as { ok: boolean; result?: T; error?: ErrorData };
-        if (reply.ok) resolve(reply.result as T);
-        else reject(new AirlockError(reply.error!.code, reply.error!.message));
+        reply = JSON.parse(buf) as typeof reply;
       } catch {
-        reject(new AirlockError('IO_ERROR', 'The agent sent an unreadable reply.'));
+        return reject(new AirlockError('IO_ERROR', 'The agent sent an unreadable reply.'));
       }
+      if (!reply.ok) return reject(new AirlockError(reply.error!.code, reply.error!.message));
+      const parsed = CONTROL[req.op].result.safeParse(reply.result);
+      if (!parsed.success) return reject(new AirlockError('IO_ERROR', `The agent's answer to ${req.op} does not match this CLI's protocol (${parsed.error.issues[0]?.message}); are the CLI and the agent the same version?`));
+      resolve(parsed.data as ControlResultOf<O>);
     });
   });
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { ProxyMetrics } from './metrics.js';
-import { SlotProxy, type ProxyTarget } from './slot-proxy.js';
+import { SlotProxy, type ProxyTarget, type SlotProxyOptions } from './slot-proxy.js';
 
 type Handler = (req: IncomingMessage, body: Buffer, res: ServerResponse) => void;
 
@@ -25,9 +25,9 @@ async function runtime(release: string, handler: Handler): Promise<ProxyTarget &
   return { server, port: (server.address() as AddressInfo).port, release, version: release };
 }
 
-async function proxyTo(target: ProxyTarget | null, fallback?: ConstructorParameters<typeof SlotProxy>[3]): Promise<{ proxy: SlotProxy; port: number; metrics: () => Promise<string> }> {
+async function proxyTo(target: ProxyTarget | null, opts: Partial<SlotProxyOptions> = {}): Promise<{ proxy: SlotProxy; port: number; metrics: () => Promise<string> }> {
   const registry = new Registry();
-  const proxy = new SlotProxy('main', 0, new ProxyMetrics(registry).forSlot('main'), fallback);
+  const proxy = new SlotProxy('main', 0, new ProxyMetrics(registry).forSlot('main'), { requestTimeoutMs: 60_000, ...opts });
   const port = await proxy.listen();
   open.push(proxy);
   proxy.setTarget(target);
@@ -123,7 +123,7 @@ describe('slot proxy', () => {
   });
 
   it('answers with the configured fallback instead, when there is one', async () => {
-    const { port } = await proxyTo(null, { status: 200, contentType: 'application/json', body: '{"label":0,"fallback":true}' });
+    const { port } = await proxyTo(null, { fallback: { status: 200, contentType: 'application/json', body: '{"label":0,"fallback":true}' } });
     const r = await send(port, {});
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body.toString())).toEqual({ label: 0, fallback: true });

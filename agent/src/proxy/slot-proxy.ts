@@ -21,6 +21,12 @@ export interface TargetStats {
   errors: number;
 }
 
+export interface SlotProxyOptions {
+  fallback?: Fallback;
+  /** a runtime that sends nothing for this long is answered 504 and counted as an error */
+  requestTimeoutMs: number;
+}
+
 const MAX_BUFFERED_BODY = 1024 * 1024;
 const RETRY_WAIT_MS = 250;
 
@@ -35,13 +41,18 @@ export class SlotProxy {
   private stats: TargetStats = { requests: 0, errors: 0 };
   private readonly upstream = new Agent({ keepAlive: true, maxSockets: 256 });
   private server: Server | undefined;
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
+  private readonly fallback: Fallback | undefined;
 
   constructor(
     readonly slot: string,
     private readonly port: number,
     readonly metrics: SlotMetrics,
-    private readonly fallback?: Fallback,
-  ) {}
+    private readonly opts: SlotProxyOptions = { requestTimeoutMs: 60_000 },
+  ) {
+    this.fallback = opts.fallback;
+  }
 
   async listen(): Promise<number> {
     this.server = createServer((req, res) => this.handle(req, res));
@@ -73,8 +84,10 @@ export class SlotProxy {
     const target = this.target;
     this.metrics.started();
     let outcome: Outcome = 'error';
+    this.inFlight++;
     res.on('close', () => {
       this.metrics.finished(outcome, Number(process.hrtime.bigint() - started) / 1e9);
+      if (--this.inFlight === 0) this.drained?.();
     });
     if (!target) {
       outcome = 'unavailable';
@@ -112,6 +125,17 @@ export class SlotProxy {
       },
     );
     res.on('close', () => res.writableFinished || upstream.destroy());
+    // A hung runtime must not hold the client: nothing from it for the timeout is a 504 and an error.
+    upstream.setTimeout(this.opts.requestTimeoutMs, () => {
+      if (res.headersSent || res.destroyed) return upstream.destroy();
+      stats.errors++;
+      setOutcome('error');
+      upstream.removeAllListeners('error');
+      upstream.on('error', () => undefined);
+      upstream.destroy();
+      res.writeHead(504, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'upstream_timeout', slot: this.slot, release: target.release, timeoutMs: this.opts.requestTimeoutMs }));
+    });
     upstream.on('error', async () => {
       if (res.destroyed) return;
       stats.errors++;
@@ -135,14 +159,26 @@ export class SlotProxy {
     return null;
   }
 
-  async close(): Promise<void> {
-    this.upstream.destroy();
+  /**
+   * Stops accepting at once, lets requests in flight finish for up to `graceMs` (idle keep-alive
+   * connections are closed, busy ones after their response), then closes whatever is left.
+   */
+  async close(graceMs = 0): Promise<void> {
     if (!this.server) return;
     const server = this.server;
     this.server = undefined;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (this.inFlight > 0 && graceMs > 0) {
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+        setTimeout(resolve, graceMs).unref();
+      });
+      clearInterval(idle);
+    }
+    server.closeAllConnections();
+    this.upstream.destroy();
+    await closed;
   }
 }

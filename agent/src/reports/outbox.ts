@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { REPORT_PAYLOAD_TYPE, REPORT_SCHEMA, ReportSchema, signEnvelope, toTimestamp, utf8Encode, type Report, type Signer } from '@airlock/shared/common';
 import { writeFileAtomic } from '@airlock/shared/node';
-import { JsonFile } from '../state/json-file.js';
+import { StateFile } from '../state/state-file.js';
 import type { StateLayout } from '../state/layout.js';
-import type { CountersStore } from '../state/trust.js';
+import type { CountersStore } from '../state/counters.js';
 
 type Body<K extends Report['kind']> = Extract<Report, { kind: K }>['body'];
 
 /** Signed reports wait in the outbox until exported to media. */
 export class Outbox {
-  private readonly exported: JsonFile<{ names: string[] }>;
+  private readonly exported: StateFile<{ names: string[] }>;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -20,14 +20,14 @@ export class Outbox {
     private readonly signer: Signer,
     private readonly counters: CountersStore,
   ) {
-    this.exported = new JsonFile(layout.exported, z.strictObject({ names: z.array(z.string()) }), () => ({ names: [] }));
+    // Rebuildable: losing it re-exports reports the registry already has, which it recognises by sequence.
+    this.exported = new StateFile({ path: layout.exported, schema: z.strictObject({ names: z.array(z.string()) }), what: 'exported-reports list', ifMissing: () => ({ names: [] }), rebuildable: true });
   }
 
   /** Writes one report; reports are numbered per host so the console can tell duplicates and gaps. */
   write<K extends Report['kind']>(kind: K, body: Body<K>): Promise<string> {
     const next = this.chain.then(async () => {
-      let seq = 0;
-      await this.counters.update((c) => (seq = c.reportSeq += 1));
+      const seq = await this.counters.nextReportSeq();
       const report = ReportSchema.parse({ schema: REPORT_SCHEMA, kind, hostId: this.hostId, seq, at: toTimestamp(), body });
       const envelope = signEnvelope(REPORT_PAYLOAD_TYPE, utf8Encode(JSON.stringify(report)), [this.signer]);
       await mkdir(this.layout.outbox, { recursive: true });

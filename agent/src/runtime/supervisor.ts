@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { BundleSlot } from '@airlock/shared/common';
 import type { Logger } from '../log.js';
+import { groupAlive, signalGroup, type ProcessRecords } from './process-records.js';
 
 /** A free loopback port, picked by the kernel. */
 export function freePort(): Promise<number> {
@@ -24,12 +25,15 @@ export interface RuntimeOptions {
   /** secret values resolved on this host; passed in the environment, never written to the release */
   secrets: Record<string, string>;
   log: Logger;
+  /** where the runtime's process group is recorded while it runs, so a restarted agent can reclaim it */
+  records: ProcessRecords;
 }
 
 /**
- * Runs one release's runtime: started with MODEL_DIR, MODEL_CONFIG and PORT, restarted with backoff
- * when it dies, stopped with SIGTERM and then SIGKILL after the spec's timeout. Emits 'exit' on every
- * unexpected death, which is what probation watches.
+ * Runs one release's runtime in a process group of its own: started with MODEL_DIR, MODEL_CONFIG and
+ * PORT, restarted with backoff when it dies, stopped (the whole group, so nothing it forked survives)
+ * with SIGTERM and then SIGKILL after the spec's timeout. Emits 'exit' on every unexpected death and
+ * 'restarted' when a new process replaces it.
  */
 export class Runtime extends EventEmitter {
   private child: ChildProcess | undefined;
@@ -46,6 +50,10 @@ export class Runtime extends EventEmitter {
 
   get port(): number {
     return this.opts.port;
+  }
+
+  get stopped(): boolean {
+    return this.stopping !== undefined;
   }
 
   get pid(): number | undefined {
@@ -66,12 +74,23 @@ export class Runtime extends EventEmitter {
         PORT: String(this.opts.port),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
     });
     this.child = child;
+    const pid = child.pid;
+    if (pid !== undefined) {
+      void this.opts.records.add(pid, { command: this.spec.command, release: this.opts.releaseDir });
+      if (this.restarts > 0) this.emit('restarted');
+    }
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     child.on('error', (err) => this.opts.log('error', 'runtime failed to start', { error: err.message }));
     child.on('exit', (code, signal) => {
+      if (pid !== undefined) {
+        // What the runtime forked dies with it; then the record may go.
+        signalGroup(pid, 'SIGKILL');
+        void this.opts.records.remove(pid);
+      }
       if (this.child !== child) return;
       this.child = undefined;
       if (this.stopping) return;
@@ -87,12 +106,14 @@ export class Runtime extends EventEmitter {
     this.stopping ??= (async () => {
       clearTimeout(this.timer);
       const child = this.child;
-      if (!child || child.exitCode !== null) return;
+      if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+      const pgid = child.pid;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), this.spec.stopTimeoutMs);
+      signalGroup(pgid, 'SIGTERM');
+      const killer = setTimeout(() => signalGroup(pgid, 'SIGKILL'), this.spec.stopTimeoutMs);
       await exited;
       clearTimeout(killer);
+      if (groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
     })();
     return this.stopping;
   }

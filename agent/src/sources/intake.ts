@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { JsonFile } from '../state/json-file.js';
+import { StateFile } from '../state/state-file.js';
 
 const SeenSchema = z.strictObject({ files: z.array(z.string()) });
 
@@ -10,7 +10,7 @@ const SeenSchema = z.strictObject({ files: z.array(z.string()) });
  * `apply` once, and remembered across restarts so that a folder full of old bundles is not re-applied.
  */
 export class Intake {
-  private readonly seen: JsonFile<{ files: string[] }>;
+  private readonly seen: StateFile<{ files: string[] }>;
   private files = new Set<string>();
 
   constructor(
@@ -18,7 +18,8 @@ export class Intake {
     private readonly apply: (path: string) => Promise<unknown>,
     private readonly log: Logger,
   ) {
-    this.seen = new JsonFile(seenPath, SeenSchema, () => ({ files: [] }));
+    // A cache: damage only means old files may be offered again, and the counters refuse replays anyway.
+    this.seen = new StateFile({ path: seenPath, schema: SeenSchema, what: 'seen-files cache', ifMissing: () => ({ files: [] }), rebuildable: true });
   }
 
   async load(): Promise<void> {

@@ -21,6 +21,8 @@ export function stateLayout(dir: string) {
     seen: join(dir, 'seen.json'),
     audit: join(dir, 'audit.jsonl'),
     socket: join(dir, 'agent.sock'),
+    /** process-group records of running runtimes, reclaimed after a crash */
+    run: join(dir, 'run'),
   };
 }
 export type StateLayout = ReturnType<typeof stateLayout>;

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +20,7 @@ import {
   type Envelope,
   type Root,
 } from '@airlock/shared/common';
+import { openBundleFile } from './bundle-file.js';
 import { BLOB_ENTRY, MANIFEST_ENTRY, paxLength, ROOT_ENTRY } from './bundle-layout.js';
 import { ContentStore, type BlobRef } from './content-store.js';
 import { TarTail } from './tar-tail.js';
@@ -111,8 +111,15 @@ export async function verifyBundle(source: Readable, opts: VerifyBundleOptions):
   }
 }
 
-export function verifyBundleFile(path: string, opts: VerifyBundleOptions): Promise<VerifiedBundle> {
-  return verifyBundle(createReadStream(path, { highWaterMark: 1024 * 1024 }), opts);
+/** Verifies a bundle file: a regular file only, read once, with a timeout on every read (see openBundleFile). */
+export async function verifyBundleFile(path: string, opts: VerifyBundleOptions & { readTimeoutMs?: number }): Promise<VerifiedBundle> {
+  const source = await openBundleFile(path, opts.readTimeoutMs);
+  try {
+    return await verifyBundle(source, opts);
+  } catch (err) {
+    source.destroy();
+    throw err;
+  }
 }
 
 async function readEntries(
