@@ -21,6 +21,8 @@ interface Mutation {
   grep?: string;
   /** the tests run the built program (a real CLI process): rebuild after mutating and after restoring */
   rebuild?: boolean;
+  /** the tests run the bundled agent (a real agent process): re-bundle it after mutating and after restoring */
+  agent?: boolean;
 }
 
 const LIFECYCLE = 'apps/console/src/registry/lifecycle.ts';
@@ -36,6 +38,10 @@ const DECISION_TESTS = ['apps/console/src/registry/integrity/decisions.test.ts']
 const WEB = 'apps/console/src/web/server.ts';
 const WEB_TESTS = ['test/e2e/web-console.test.ts'];
 const MAIN_TESTS = ['apps/console/src/main/setup.test.ts'];
+const SERVING_FAULTS = ['test/agent/serving-faults.test.ts'];
+const STATE_FAULTS = ['test/agent/state-faults.test.ts'];
+const SLOT = 'agent/src/apply/slot.ts';
+const DAEMON = 'agent/src/daemon.ts';
 
 const MUTATIONS: Mutation[] = [
   { name: 'revoked versions can come back', file: LIFECYCLE, from: '  revoked: [],', to: "  revoked: ['validated'],", tests: LIFECYCLE_TESTS },
@@ -95,7 +101,22 @@ const MUTATIONS: Mutation[] = [
   { name: 'IPC from a nested frame is taken', file: 'apps/console/src/main/ipc.ts', from: 'frame !== null && frame.parent === null && isAppUrl(frame.url)', to: 'frame !== null && isAppUrl(frame.url)', tests: MAIN_TESTS, grep: 'foreign or nested' },
   { name: 'permissions are granted', file: 'apps/console/src/main/setup.ts', from: 'callback(false)', to: 'callback(true)', tests: MAIN_TESTS, grep: 'permission' },
   { name: 'a call may use a typed path in the desktop app', file: 'apps/console/src/main/ipc.ts', from: 'if (chosen?.get(path) !== role)', to: 'if (false)', tests: MAIN_TESTS, grep: 'native dialogs' },
+  { name: 'a crashed active runtime waits for its restart', file: SLOT, from: 'if (standby?.up && standby.version >= this.deps.floor()) {', to: 'if (false) {', tests: SERVING_FAULTS, grep: 'fails over', agent: true },
+  { name: 'rollback goes to the newest kept release', file: SLOT, from: 'const targetId = to ?? this.standby?.id ?? this.kept.others(from?.id ?? null)[0];', to: 'const targetId = to ?? this.kept.others(from?.id ?? null)[0];', tests: SERVING_FAULTS, grep: 'rollback without', agent: true },
+  { name: 'a damaged current release takes the slot down', file: SLOT, from: 'for (const id of [current, ...this.kept.others(current)]) {', to: 'for (const id of [current]) {', tests: STATE_FAULTS, grep: 'damaged current', agent: true },
+  { name: 'SIGTERM closes every connection at once', file: DAEMON, from: 'p.close(this.cfg.drainGraceMs)', to: 'p.close(0)', tests: SERVING_FAULTS, grep: 'drains', agent: true },
+  { name: 'runtimes a killed agent left keep running', file: DAEMON, from: 'const reclaimed = await this.records.reclaim(RECLAIM_GRACE_MS);', to: 'const reclaimed: number[] = [];', tests: SERVING_FAULTS, grep: 'after SIGKILL of the agent', agent: true },
+  { name: 'a missing newest root falls back to the first', file: DAEMON, from: 'await trustedRoot(layout, value.rootVersion)', to: 'await trustedRoot(layout, 1)', tests: STATE_FAULTS, grep: 'missing newest root', agent: true },
+  { name: 'missing counters start from zero', file: 'agent/src/state/counters.ts', from: "    what: 'trust counters',\n", to: "    what: 'trust counters',\n    ifMissing: () => initialCounters(1),\n", tests: STATE_FAULTS, grep: 'deleted counters', agent: true },
+  { name: 'a damaged audit chain is appended to', file: 'agent/src/state/audit-log.ts', from: 'const found = damage ?? lost;', to: 'const found = null;', tests: STATE_FAULTS, grep: 'damaged line', agent: true },
+  { name: 'a hung runtime holds the request', file: 'agent/src/proxy/slot-proxy.ts', from: 'upstream.setTimeout(this.opts.requestTimeoutMs,', to: 'upstream.setTimeout(0,', tests: SERVING_FAULTS, grep: 'hangs', agent: true },
+  { name: 'a reset for another host is taken', file: 'agent/src/recover.ts', from: 'if (reset.hostId !== hostId)', to: 'if (false)', tests: STATE_FAULTS, grep: 'only a reset', agent: true },
 ];
+
+function bundleAgent(): void {
+  const run = spawnSync(process.execPath, [`${ROOT}agent/bundle.mjs`], { cwd: ROOT, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`bundling the agent failed: ${run.stdout}${run.stderr}`);
+}
 
 function build(): void {
   const run = spawnSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-b'], { cwd: ROOT, encoding: 'utf8' });
@@ -123,6 +144,7 @@ for (const m of chosen) {
   try {
     writeFileSync(path, original.replace(m.from, m.to));
     if (m.rebuild) build();
+    if (m.agent) bundleAgent();
     const run = spawnSync(process.execPath, [`${ROOT}node_modules/vitest/vitest.mjs`, 'run', '--config', 'test/vitest.config.ts', ...m.tests, ...(m.grep ? ['-t', m.grep] : [])], { cwd: ROOT, encoding: 'utf8' });
     const killed = run.status !== 0;
     console.log(`${killed ? 'killed ' : 'SURVIVED'} ${m.name} (${m.file})`);
@@ -130,6 +152,7 @@ for (const m of chosen) {
   } finally {
     restore();
     if (m.rebuild) build();
+    if (m.agent) bundleAgent();
     process.removeListener('SIGINT', restore);
   }
 }
