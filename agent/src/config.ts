@@ -27,8 +27,13 @@ export const ConfigSchema = z.strictObject({
       pollIntervalMs: z.int().min(100).default(2000),
       mirrors: z.array(z.url()).default([]),
       mirrorIntervalMs: z.int().min(1000).default(60_000),
+      /**
+       * how long a file from a source that is cut short must stay unchanged before it is refused: a copy
+       * that stalls is not reported as a truncated bundle, and is tried again when it changes
+       */
+      settleMs: z.int().min(0).default(60_000),
     })
-    .default({ dirs: [], pollIntervalMs: 2000, mirrors: [], mirrorIntervalMs: 60_000 }),
+    .default({ dirs: [], pollIntervalMs: 2000, mirrors: [], mirrorIntervalMs: 60_000, settleMs: 60_000 }),
   slots: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/), SlotConfigSchema).default({}),
   admin: z.strictObject({ listen: PortSchema.default(9410) }).default({ listen: 9410 }),
   /** hosts in environments that require approvals check the approver threshold themselves */
@@ -50,6 +55,8 @@ export const ConfigSchema = z.strictObject({
   drainGraceMs: z.int().min(0).default(10_000),
   /** how far ahead of this host's clock a signed document may be dated; later ones are refused */
   maxClockSkewMs: z.int().min(0).default(24 * 3600 * 1000),
+  /** the most bytes quarantine/ holds (the reason and first bytes of each refused file); oldest evicted first */
+  quarantineMaxBytes: z.int().min(1024 * 1024).default(256 * 1024 * 1024),
 }).refine((c) => c.minApprovals === undefined || c.requireApprovals, { message: 'minApprovals is set but requireApprovals is not: set requireApprovals to true', path: ['minApprovals'] });
 export type AgentConfig = z.infer<typeof ConfigSchema>;
 

@@ -7,7 +7,7 @@ import { ContentStore, verifyBundleFile, type VerifyBundleOptions } from '@airlo
 import { checkRollbackAuthorisation } from './apply/authorisation.js';
 import type { JournalStep } from './apply/journal.js';
 import { hostPolicy } from './apply/policy.js';
-import { quarantine } from './apply/quarantine.js';
+import { quarantine, trimQuarantine } from './apply/quarantine.js';
 import { releaseId, type ReleaseMeta } from './apply/release.js';
 import { Slot } from './apply/slot.js';
 import type { AgentConfig } from './config.js';
@@ -72,7 +72,7 @@ export class Daemon implements ControlHandlers {
     private readonly log: Logger,
     private readonly opts: DaemonOptions,
   ) {
-    this.intake = new Intake(layout.seen, (path) => this.apply({ path }), log);
+    this.intake = new Intake(layout.seen, (path, opts) => this.apply({ path }, opts), log, cfg.sources.settleMs);
     this.records = new ProcessRecords(layout.run);
   }
 
@@ -108,6 +108,7 @@ export class Daemon implements ControlHandlers {
     if (reclaimed.length) this.log('warn', 'stopped runtimes a previous run left behind', { pids: reclaimed });
     // Staging belongs to the one verification in flight; after a stop or a kill none is.
     await rm(this.layout.staging, { recursive: true, force: true });
+    await trimQuarantine(this.layout.quarantine, this.cfg.quarantineMaxBytes);
     await this.intake.load();
     for (const [name, sc] of Object.entries(this.cfg.slots)) {
       const proxy = new SlotProxy(name, sc.listen, this.metrics.proxy.forSlot(name), { ...(sc.fallback ? { fallback: sc.fallback } : {}), requestTimeoutMs: sc.requestTimeoutMs });
@@ -165,8 +166,8 @@ export class Daemon implements ControlHandlers {
   }
 
   /** Verifies and installs one bundle file; returns its receipt. Applies are serialized. */
-  apply(req: { path: string }): Promise<Receipt> {
-    return this.serialized(() => this.applyNow(req.path));
+  apply(req: { path: string }, opts: { holdTruncated?: boolean } = {}): Promise<Receipt> {
+    return this.serialized(() => this.applyNow(req.path, opts));
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {
@@ -175,14 +176,16 @@ export class Daemon implements ControlHandlers {
     return run;
   }
 
-  private async applyNow(path: string): Promise<Receipt> {
+  private async applyNow(path: string, opts: { holdTruncated?: boolean }): Promise<Receipt> {
     const t0 = Date.now();
     let verified;
     try {
       verified = await verifyBundleFile(path, this.verifyOptions());
     } catch (err) {
       const e = toErrorData(err);
-      await quarantine(this.layout.quarantine, path, e);
+      // A file from a source that may still be being copied: the intake tries it again, or refuses it once settled.
+      if (opts.holdTruncated && e.code === 'BUNDLE_TRUNCATED') throw err;
+      await quarantine(this.layout.quarantine, path, e, this.cfg.quarantineMaxBytes);
       const receipt: Receipt = { bundleId: basename(path), outcome: 'refused', code: e.code, message: e.message, slots: [], timings: { verify: Date.now() - t0 } };
       await this.audit.append('bundle.refused', { file: basename(path), code: e.code });
       this.metrics.refused(e.code);

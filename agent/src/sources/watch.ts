@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../log.js';
 
@@ -32,5 +32,18 @@ export function watchDirs(dirs: string[], pollIntervalMs: number, onFile: (path:
     );
   };
   watcher.on('add', hand).on('change', hand).on('error', (err) => log('warn', 'source watch error', { error: String(err) }));
+  // Polling chokidar misses a file created while it takes its first look at a folder, and then never
+  // sees it change either: list the folders on the same cadence and have it watch any bundle it lacks.
+  const sweep = setInterval(() => {
+    if (watcher.closed) return clearInterval(sweep);
+    const watched = watcher.getWatched();
+    for (const dir of dirs) {
+      readdir(dir).then(
+        (names) => names.filter((n) => isBundleName(n) && !watched[dir]?.includes(n)).forEach((n) => watcher.add(join(dir, n))),
+        () => undefined,
+      );
+    }
+  }, pollIntervalMs);
+  sweep.unref();
   return watcher;
 }
