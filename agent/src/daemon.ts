@@ -12,6 +12,7 @@ import { releaseId, type ReleaseMeta } from './apply/release.js';
 import { Slot } from './apply/slot.js';
 import type { AgentConfig } from './config.js';
 import type { ControlHandlers } from './control/protocol.js';
+import { agentListening } from './control/client.js';
 import { serveControl } from './control/server.js';
 import { logger, type Logger } from './log.js';
 import { AgentMetrics } from './metrics.js';
@@ -82,6 +83,8 @@ export class Daemon implements ControlHandlers {
    */
   static async start(cfg: AgentConfig, opts: DaemonOptions = {}): Promise<Daemon> {
     const layout = stateLayout(cfg.stateDir);
+    // Two agents on one state directory would wipe each other's staging and fight over every file.
+    if (await agentListening(layout.socket)) throw new AirlockError('CONFLICT', `Another agent is running on ${layout.dir} (its control socket answers). Stop it first, or give this one its own state directory.`);
     const identity = await loadIdentity(layout);
     const log = opts.log ?? logger('agent');
     const file = countersFile(layout);
@@ -147,7 +150,12 @@ export class Daemon implements ControlHandlers {
     });
     this.control = await serveControl(this.layout.socket, this);
     this.watcher = watchDirs(this.cfg.sources.dirs, this.cfg.sources.pollIntervalMs, (p) => void this.intake.offer(p), this.log);
-    this.stopMirrors = this.cfg.sources.mirrors.map((url) => pollMirror(url, this.cfg.sources.mirrorIntervalMs, join(this.layout.dir, 'downloads'), (p) => void this.intake.offer(p), this.log));
+    // A mirror download is complete by construction (exactly the declared size): it is applied at once, never held.
+    const fromMirror = (path: string) => this.apply({ path }).then(
+      () => undefined,
+      (err: unknown) => this.log('error', 'apply failed', { path, error: String(err) }),
+    );
+    this.stopMirrors = this.cfg.sources.mirrors.map((url) => pollMirror(url, this.cfg.sources.mirrorIntervalMs, join(this.layout.dir, 'downloads'), fromMirror, this.log));
     this.statusTimer = setInterval(() => void this.report().catch((err) => this.log('warn', 'status report failed', { error: String(err) })), this.cfg.statusIntervalMs);
     this.statusTimer.unref();
     await this.audit.append('agent.start', { hostId: this.identity.hostId, slots: [...this.slots.keys()] });

@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import {
   AirlockError,
@@ -13,6 +12,7 @@ import {
   type HostReset,
   type Root,
 } from '@airlock/shared/common';
+import { agentListening } from './control/client.js';
 import { HostAuditLog, readChain } from './state/audit-log.js';
 import { CountersSchema, countersFile, type Counters, type TrustChange } from './state/counters.js';
 import { loadIdentity } from './state/identity.js';
@@ -26,13 +26,6 @@ export interface Recovery {
   counters: Counters;
   resetId?: string;
 }
-
-const agentRunning = (socket: string) =>
-  new Promise<boolean>((resolve) => {
-    const s = connect(socket);
-    s.on('connect', () => (s.destroy(), resolve(true)));
-    s.on('error', () => resolve(false));
-  });
 
 /** The highest report sequence in the outbox: new reports must continue after it or the registry drops them. */
 async function outboxSeq(layout: StateLayout): Promise<number> {
@@ -80,7 +73,7 @@ const maxRecord = (a: Record<string, number>, b: Record<string, number>) => {
  * recovery never lowers what the host knew.
  */
 export async function recoverCounters(layout: StateLayout, opts: { resetFile?: string; nowMs?: number } = {}): Promise<Recovery> {
-  if (await agentRunning(layout.socket)) throw new AirlockError('CONFLICT', `The agent is running on ${layout.dir}; stop it before recovering its counters.`);
+  if (await agentListening(layout.socket)) throw new AirlockError('CONFLICT', `The agent is running on ${layout.dir}; stop it before recovering its counters.`);
   const file = countersFile(layout);
   const intact = await file.read().then(() => true, (err: unknown) => (isAirlockError(err) && err.code === 'STATE_DAMAGED' ? false : Promise.reject(err)));
   if (intact) throw new AirlockError('CONFLICT', `The trust counters in ${file.path} are intact; recover only rebuilds missing or damaged counters.`);

@@ -52,5 +52,15 @@ describe('agent: static mirror source', () => {
     await waitFor(async () => (await predict(agent!.proxy, { tenure_months: 2, monthly_charges: 95, support_calls: 6, contract_annual: 0 }).catch(() => ({ status: 0 }))).status === 200, 30_000, 'the mirrored bundle to serve');
     const status = await agent.call({ op: 'status' });
     expect(status.slots[0]!.release).toBe('prod-1-churn-1');
+    // The copy is gone once applied, and a restart does not fetch the mirror again (no replay refusal).
+    const { readdir } = await import('node:fs/promises');
+    await waitFor(async () => !(await readdir(join(dir, 'state', 'downloads'))).some((n) => n.endsWith('.airlock')), 10_000, 'the download to be removed');
+    const requests: string[] = [];
+    server.on('request', (req) => requests.push(req.url ?? ''));
+    await agent.stop();
+    agent = await startAgent({ stateDir: join(dir, 'state'), rootFile: join(dir, 'root.json'), config: { sources: { dirs: [], mirrors: [`http://127.0.0.1:${port}/`], mirrorIntervalMs: 1000 } } });
+    await waitFor(() => requests.filter((r) => r === '/index.json').length >= 2, 10_000, 'two polls after the restart');
+    expect(requests.filter((r) => r.endsWith('.airlock'))).toEqual([]);
+    expect((await readdir(join(dir, 'state', 'outbox'))).filter((n) => n.endsWith('-receipt.json')).length).toBe(1);
   }, 60_000);
 });

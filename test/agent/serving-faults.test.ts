@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ContentStore } from '@airlock/shared/node';
-import { churnSlot, churnVariantDir, freePort, loadLoop, predict, startAgent, waitFor, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
+import { agentCli, churnSlot, churnVariantDir, freePort, loadLoop, predict, startAgent, waitFor, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
 import { processesIn } from '../helpers/processes.js';
 import { useTempDirs } from '../helpers/tmp.js';
 import { makeTrust, type TrustFixture } from '../helpers/trust.js';
@@ -80,6 +80,16 @@ describe('agent faults: control calls and media', () => {
     expect(await a.call({ op: 'apply', path: await bundle(1) })).toMatchObject({ outcome: 'applied' });
     a.proc.kill('SIGTERM');
     expect(await a.exited).toBe(0);
+  }, 60_000);
+
+  it('a second agent on the same state directory refuses to start and leaves the first one serving', async () => {
+    const a = await start();
+    await a.call({ op: 'apply', path: await bundle(1) });
+    const second = await agentCli(['--config', join(a.stateDir, 'agent.json'), 'run']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/CONFLICT: Another agent is running on/);
+    expect((await predict(a.proxy, RECORD)).status).toBe(200);
+    expect(await a.call({ op: 'apply', path: await bundle(2) })).toMatchObject({ outcome: 'applied' });
   }, 60_000);
 
   it('a defect that escapes every handler stops the runtimes and exits non-zero: nothing is orphaned', async () => {

@@ -5,7 +5,14 @@ import { probation, type Clock, type ProbationWatch } from './probation.js';
 function fakeClock(): Clock & { sleeps: number[] } {
   let now = 1_000_000;
   const sleeps: number[] = [];
-  return { sleeps, now: () => now, sleep: async (ms) => void sleeps.push(ms) ?? (now += ms) };
+  return {
+    sleeps,
+    now: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
 }
 
 /** A fake runtime and proxy: what probation watches, scripted per tick. */
