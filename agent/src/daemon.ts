@@ -12,7 +12,6 @@ import { releaseId, type ReleaseMeta } from './apply/release.js';
 import { Slot } from './apply/slot.js';
 import type { AgentConfig } from './config.js';
 import type { ControlHandlers } from './control/protocol.js';
-import { agentListening } from './control/client.js';
 import { serveControl } from './control/server.js';
 import { logger, type Logger } from './log.js';
 import { AgentMetrics } from './metrics.js';
@@ -24,8 +23,9 @@ import { Intake } from './sources/intake.js';
 import { pollMirror } from './sources/mirror.js';
 import { watchDirs } from './sources/watch.js';
 import { HostAuditLog } from './state/audit-log.js';
-import { CountersStore, countersFile } from './state/counters.js';
+import { CountersStore, countersBehind, countersFile, raisedTo, TrustChangeSchema } from './state/counters.js';
 import { loadIdentity, type Identity } from './state/identity.js';
+import { lockStateDir } from './state/lock.js';
 import { stateLayout, type StateLayout } from './state/layout.js';
 import { persistRoot, trustedRoot } from './state/roots.js';
 import { serveAdmin } from './admin.js';
@@ -35,6 +35,8 @@ export interface DaemonOptions {
   /** fault injection for crash tests: at this journal step, SIGKILL this process or throw where no handler catches */
   crashAtStep?: JournalStep;
   faultKind?: 'kill' | 'throw';
+  /** `airlock-agent stop`: the process's own shutdown, as on SIGTERM */
+  onShutdown?: () => void;
 }
 
 /** How long stopping the runtimes a killed agent left behind may take before they are killed. */
@@ -72,9 +74,10 @@ export class Daemon implements ControlHandlers {
     private readonly secret: (name: string) => string | undefined,
     private readonly log: Logger,
     private readonly opts: DaemonOptions,
+    private readonly unlock: () => Promise<void>,
   ) {
     this.intake = new Intake(layout.seen, (path, opts) => this.apply({ path }, opts), log, cfg.sources.settleMs);
-    this.records = new ProcessRecords(layout.run);
+    this.records = new ProcessRecords(layout.run, layout.slots);
   }
 
   /**
@@ -84,19 +87,38 @@ export class Daemon implements ControlHandlers {
   static async start(cfg: AgentConfig, opts: DaemonOptions = {}): Promise<Daemon> {
     const layout = stateLayout(cfg.stateDir);
     // Two agents on one state directory would wipe each other's staging and fight over every file.
-    if (await agentListening(layout.socket)) throw new AirlockError('CONFLICT', `Another agent is running on ${layout.dir} (its control socket answers). Stop it first, or give this one its own state directory.`);
+    const unlock = await lockStateDir(layout.lock, layout.dir);
+    try {
+      return await Daemon.startLocked(cfg, layout, unlock, opts);
+    } catch (err) {
+      await unlock();
+      throw err;
+    }
+  }
+
+  private static async startLocked(cfg: AgentConfig, layout: StateLayout, unlock: () => Promise<void>, opts: DaemonOptions): Promise<Daemon> {
     const identity = await loadIdentity(layout);
     const log = opts.log ?? logger('agent');
     const file = countersFile(layout);
-    const value = await file.read();
+    let value = await file.read();
     const root = await trustedRoot(layout, value.rootVersion);
     const audit = await HostAuditLog.open(layout.audit, identity.keyPair, value.auditSeq);
     if (audit.damage) log('error', 'the audit log is damaged; events continue in a new segment', { ...audit.damage, segment: audit.file });
+    // A counters file lower than the trust its log last recorded was restored from a backup, edited, or
+    // its write was cut off after the log's: it is raised to the log's values, never believed lower.
+    const logged = audit.lastCounters ? TrustChangeSchema.safeParse(audit.lastCounters) : null;
+    const behind = logged?.success ? countersBehind(value, logged.data) : null;
+    if (behind && logged?.success) {
+      value = raisedTo(value, logged.data);
+      await file.write(value);
+      await audit.append('counters.raised', { behind });
+      log('warn', 'the trust counters were behind the audit log and were raised to it', { file: file.path, behind });
+    }
     const counters = new CountersStore(file, value, (trust) => audit.append('counters', trust));
     const store = await ContentStore.open(layout.store);
     const outbox = new Outbox(layout, identity.hostId, identity.signer, counters);
     const secret = await loadSecrets(cfg.secretsFile);
-    const d = new Daemon(cfg, layout, identity, root, counters, store, audit, outbox, secret, log, opts);
+    const d = new Daemon(cfg, layout, identity, root, counters, store, audit, outbox, secret, log, opts, unlock);
     try {
       await d.boot();
     } catch (err) {
@@ -169,7 +191,7 @@ export class Daemon implements ControlHandlers {
     if (d) {
       out.push({ code: 'AUDIT_DAMAGED', message: `The audit log ${d.file} is damaged${d.line ? ` at line ${d.line}` : ''} (${d.reason}); events continue in ${this.audit.file} after the last good event #${d.lastGood?.seq ?? 0}.` });
     }
-    for (const s of this.slots.values()) if (s.fallback) out.push({ code: 'STATE_DAMAGED', slot: s.name, message: s.fallback });
+    for (const s of this.slots.values()) if (s.alert) out.push({ ...s.alert, slot: s.name });
     return out;
   }
 
@@ -332,6 +354,12 @@ export class Daemon implements ControlHandlers {
     return this.outbox.exportTo(req.to);
   }
 
+  /** Answers first, then shuts down as SIGTERM would (the answer must leave before the socket closes). */
+  async shutdown(): Promise<{ stopping: true }> {
+    setTimeout(() => this.opts.onShutdown?.(), 50);
+    return { stopping: true };
+  }
+
   /**
    * Bounded and idempotent: stop taking work, let requests in flight finish (up to the drain grace),
    * then stop every runtime.
@@ -345,6 +373,7 @@ export class Daemon implements ControlHandlers {
       await this.admin?.close();
       await Promise.all([...this.proxies.values()].map((p) => p.close(this.cfg.drainGraceMs)));
       await Promise.all([...this.slots.values()].map((s) => s.stop()));
+      await this.unlock();
       this.log('info', 'agent stopped');
     })();
     return this.stopping;

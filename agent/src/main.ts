@@ -111,8 +111,8 @@ program
       const cfg = await loadConfig({ ...(g.config ? { file: g.config } : {}), ...(g.state ? { overrides: { stateDir: g.state } } : {}) });
       const crash = process.env.AIRLOCK_AGENT_FAULT_AT_STEP;
       const fault = crash && (JOURNAL_STEPS as readonly string[]).includes(crash) ? { crashAtStep: crash as JournalStep, faultKind: process.env.AIRLOCK_AGENT_FAULT_KIND === 'throw' ? ('throw' as const) : ('kill' as const) } : {};
-      const daemon = await Daemon.start(cfg, fault);
       let stopping = false;
+      const daemon = await Daemon.start(cfg, { ...fault, onShutdown: () => shutdown() });
       const shutdown = () => {
         if (stopping) return;
         stopping = true;
@@ -186,6 +186,10 @@ remote('apply', 'verify and install a bundle file now', (c) => c.argument('<file
 remote('verify', "verify a bundle against this host's trust and policy without installing it", (c) => c.argument('<file>'), async (g, file: string) => {
   const r = await callAgent(await socketOf(g), { op: 'verify', path: resolve(file) });
   return [r, () => `verified bundle ${r.bundleId} (sequence ${r.sequence})`];
+});
+remote('stop', 'stop the running agent as SIGTERM would: drain requests in flight, stop the runtimes, exit', (c) => c, async (g) => {
+  await callAgent(await socketOf(g), { op: 'shutdown' });
+  return [{ stopping: true }, () => 'the agent is stopping'];
 });
 remote('report', 'write a status report (and the audit tail) to the outbox now', (c) => c, async (g) => {
   const names = await callAgent(await socketOf(g), { op: 'report' });

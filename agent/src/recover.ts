@@ -12,14 +12,13 @@ import {
   type HostReset,
   type Root,
 } from '@airlock/shared/common';
-import { agentListening } from './control/client.js';
 import { HostAuditLog, readChain } from './state/audit-log.js';
-import { CountersSchema, countersFile, type Counters, type TrustChange } from './state/counters.js';
+import { readReleaseMeta } from './apply/release.js';
+import { countersBehind, countersFile, TrustChangeSchema, type Counters, type TrustChange } from './state/counters.js';
 import { loadIdentity } from './state/identity.js';
+import { lockStateDir } from './state/lock.js';
 import type { StateLayout } from './state/layout.js';
 import { trustedRoot } from './state/roots.js';
-
-const TrustChangeSchema = CountersSchema.omit({ reportSeq: true, auditSeq: true });
 
 export interface Recovery {
   source: 'audit log' | 'reset' | 'audit log and reset';
@@ -73,39 +72,70 @@ const maxRecord = (a: Record<string, number>, b: Record<string, number>) => {
  * recovery never lowers what the host knew.
  */
 export async function recoverCounters(layout: StateLayout, opts: { resetFile?: string; nowMs?: number } = {}): Promise<Recovery> {
-  if (await agentListening(layout.socket)) throw new AirlockError('CONFLICT', `The agent is running on ${layout.dir}; stop it before recovering its counters.`);
+  // Holding the agent's own lock: no agent can start on the directory while its counters are rebuilt.
+  const unlock = await lockStateDir(layout.lock, layout.dir);
+  try {
+    return await rebuild(layout, opts);
+  } finally {
+    await unlock();
+  }
+}
+
+async function rebuild(layout: StateLayout, opts: { resetFile?: string; nowMs?: number }): Promise<Recovery> {
   const file = countersFile(layout);
-  const intact = await file.read().then(() => true, (err: unknown) => (isAirlockError(err) && err.code === 'STATE_DAMAGED' ? false : Promise.reject(err)));
-  if (intact) throw new AirlockError('CONFLICT', `The trust counters in ${file.path} are intact; recover only rebuilds missing or damaged counters.`);
   const identity = await loadIdentity(layout);
   const chain = await readChain(layout.audit, identity.keyPair.publicKey);
-  const logged = chain.damage ? null : chain.events.filter((e) => e.action === 'counters').at(-1);
-  const fromLog: TrustChange | null = logged ? TrustChangeSchema.parse(logged.detail) : null;
-  if (!opts.resetFile && !fromLog) {
-    const why = chain.damage ? `its audit log is damaged (${chain.damage.file}${chain.damage.line ? `, line ${chain.damage.line}` : ''}: ${chain.damage.reason})` : 'its audit log records no trust counters';
-    throw new AirlockError('STATE_DAMAGED', `This host's counters cannot be rebuilt because ${why}. Ask an admin for \`airlock host reset ${identity.hostId} --out FILE\` and run \`airlock-agent recover --reset FILE\`.`);
+  const loggedEvent = chain.events.filter((e) => e.action === 'counters').at(-1);
+  const logged: TrustChange | null = loggedEvent ? TrustChangeSchema.parse(loggedEvent.detail) : null;
+  const current = await file.read().catch((err: unknown) => (isAirlockError(err) && err.code === 'STATE_DAMAGED' ? null : Promise.reject(err)));
+  if (current && !(logged && countersBehind(current, logged))) {
+    throw new AirlockError('CONFLICT', `The trust counters in ${file.path} are intact; recover only rebuilds missing, damaged or outdated counters.`);
   }
-  const root = fromLog ? await trustedRoot(layout, fromLog.rootVersion) : await newestRoot(layout);
+  // The log rebuilds the counters alone only when its whole chain verifies: then its last trust change is the newest.
+  if (!opts.resetFile && (chain.damage || !logged)) {
+    const why = chain.damage ? `its audit log is damaged (${chain.damage.file}${chain.damage.line ? `, line ${chain.damage.line}` : ''}: ${chain.damage.reason})` : 'its audit log records no trust counters';
+    throw new AirlockError('STATE_DAMAGED', `This host's counters cannot be rebuilt because ${why}. Ask an admin for \`airlock host reset ${identity.hostId} --reason TEXT --out FILE\` and run \`airlock-agent recover --reset FILE\`.`);
+  }
+  const root = logged ? await trustedRoot(layout, logged.rootVersion) : await newestRoot(layout);
   const nowMs = opts.nowMs ?? Date.now();
   const reset = opts.resetFile ? await readReset(opts.resetFile, root, identity.hostId, nowMs) : null;
-  if (reset && fromLog?.usedAuthorisations[reset.id] !== undefined) throw new AirlockError('RESET_INVALID', `The host reset ${reset.id} was already used on this host; ask an admin for a new one.`);
-  const base: TrustChange = fromLog ?? { rootVersion: root.version, channels: {}, floors: {}, highWaterMs: 0, usedAuthorisations: {}, auditHead: null };
-  const trust: TrustChange = reset
-    ? {
-        ...base,
-        channels: maxRecord(base.channels, reset.channels),
-        floors: maxRecord(base.floors, reset.floors),
-        highWaterMs: Math.max(base.highWaterMs, Date.parse(reset.issuedAt)),
-        // A reset is spent like an authorisation: remembered until it expires.
-        usedAuthorisations: { ...base.usedAuthorisations, [reset.id]: Date.parse(reset.expiresAt) },
-      }
-    : base;
-  const reportSeq = Math.max(await outboxSeq(layout), reset?.reportSeq ?? 0);
-  const source = reset && fromLog ? 'audit log and reset' : reset ? 'reset' : 'audit log';
+  // Every recovery is in the log, damaged or not: a reset is spent once, whatever happened since.
+  if (reset && chain.events.some((e) => e.action === 'counters.recovered' && e.detail.reset === reset.id)) {
+    throw new AirlockError('RESET_INVALID', `The host reset ${reset.id} was already used on this host; ask an admin for a new one.`);
+  }
+  // Every witness only raises the result: the log (as far as it verifies), the reset, the releases on disk.
+  const releases = await releaseEvidence(layout);
+  const base: TrustChange = logged ?? { rootVersion: root.version, channels: {}, floors: {}, highWaterMs: 0, usedAuthorisations: {}, auditHead: null };
+  const trust: TrustChange = {
+    ...base,
+    channels: maxRecord(maxRecord(base.channels, releases.channels), reset?.channels ?? {}),
+    floors: maxRecord(maxRecord(base.floors, releases.floors), reset?.floors ?? {}),
+    highWaterMs: Math.max(base.highWaterMs, reset ? Date.parse(reset.issuedAt) : 0),
+    // A reset is spent like an authorisation: remembered until it expires.
+    usedAuthorisations: reset ? { ...base.usedAuthorisations, [reset.id]: Date.parse(reset.expiresAt) } : base.usedAuthorisations,
+  };
+  const reportSeq = Math.max(await outboxSeq(layout), reset?.reportSeq ?? 0, current?.reportSeq ?? 0);
+  const source = reset && logged ? 'audit log and reset' : reset ? 'reset' : 'audit log';
   const audit = await HostAuditLog.open(layout.audit, identity.keyPair, 0);
   await audit.append('counters', { ...trust });
   const event = await audit.append('counters.recovered', { source, ...(reset ? { reset: reset.id, issuedBy: reset.issuedBy, reason: reset.reason } : {}) });
   const counters: Counters = { ...trust, reportSeq, auditSeq: event.seq };
   await file.write(counters);
   return { source, counters, ...(reset ? { resetId: reset.id } : {}) };
+}
+
+/** The sequences and floors of the releases kept on disk: each came from a bundle this host verified. */
+async function releaseEvidence(layout: StateLayout): Promise<{ channels: Record<string, number>; floors: Record<string, number> }> {
+  const channels: Record<string, number> = {};
+  const floors: Record<string, number> = {};
+  for (const slot of await readdir(layout.slots).catch(() => [] as string[])) {
+    const dir = layout.slot(slot).releases;
+    for (const name of (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json') && !n.endsWith('.config.json'))) {
+      const meta = await readReleaseMeta(dir, name.slice(0, -'.json'.length)).catch(() => null);
+      if (!meta) continue;
+      channels[meta.channel] = Math.max(channels[meta.channel] ?? 0, meta.sequence);
+      floors[slot] = Math.max(floors[slot] ?? 0, meta.slot.securityFloor);
+    }
+  }
+  return { channels, floors };
 }

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ContentStore } from '@airlock/shared/node';
@@ -85,11 +85,46 @@ describe('agent faults: control calls and media', () => {
   it('a second agent on the same state directory refuses to start and leaves the first one serving', async () => {
     const a = await start();
     await a.call({ op: 'apply', path: await bundle(1) });
+    // Even with its control socket removed, the lock names the running agent; nothing of it is touched.
+    await rm(join(a.stateDir, 'agent.sock'));
+    const runtimes = await processesIn(a.stateDir);
     const second = await agentCli(['--config', join(a.stateDir, 'agent.json'), 'run']);
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/CONFLICT: Another agent is running on/);
+    expect(second.stderr).toContain(`CONFLICT: Another agent (pid ${a.proc.pid}) is running on ${a.stateDir}`);
+    expect(await processesIn(a.stateDir)).toEqual(runtimes);
     expect((await predict(a.proxy, RECORD)).status).toBe(200);
-    expect(await a.call({ op: 'apply', path: await bundle(2) })).toMatchObject({ outcome: 'applied' });
+  }, 60_000);
+
+  it('`airlock-agent stop` drains and stops like SIGTERM', async () => {
+    const a = await start();
+    await a.call({ op: 'apply', path: await bundle(1) });
+    const r = await agentCli(['--config', join(a.stateDir, 'agent.json'), 'stop']);
+    expect(r.stdout).toContain('the agent is stopping');
+    expect(await a.exited).toBe(0);
+    expect(await processesIn(a.stateDir)).toEqual([]);
+  }, 60_000);
+
+  it('forged process records make the agent signal nothing but its own runtimes', async () => {
+    const a = await start();
+    await a.call({ op: 'apply', path: await bundle(1) });
+    await a.stop();
+    // A process that leads its own group, as a runtime would, but is not one of the agent's.
+    const victim = spawn('sleep', ['120'], { detached: true, stdio: 'ignore' });
+    const stat = await readFile(`/proc/${victim.pid}/stat`, 'utf8');
+    const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const run = join(a.stateDir, 'run');
+    await mkdir(run, { recursive: true });
+    const forged = [{ pid: victim.pid, started }, { pid: -victim.pid!, started: null }, { pid: 0, started: null }, { pid: 1, started: '1' }, { pid: process.pid, started: 'x' }];
+    for (const [i, f] of forged.entries()) await writeFile(join(run, `forged-${i}.json`), JSON.stringify(f));
+    try {
+      const b = await start();
+      expect((await predict(b.proxy, RECORD)).status).toBe(200);
+      expect(victim.exitCode).toBe(null);
+      expect(victim.signalCode).toBe(null);
+      process.kill(victim.pid!, 0);
+    } finally {
+      victim.kill('SIGKILL');
+    }
   }, 60_000);
 
   it('a defect that escapes every handler stops the runtimes and exits non-zero: nothing is orphaned', async () => {
@@ -158,6 +193,7 @@ describe('agent faults: runtimes', () => {
     const active = JSON.parse(await readFile(join(a.stateDir, 'run', `${await runtimePid(a, 'prod-2-churn-2')}.json`), 'utf8')) as { pid: number };
     process.kill(active.pid, 'SIGKILL');
     await waitFor(async () => (await servingRelease(a)) === 'prod-1-churn-1', 10_000, 'the failover');
+    expect((await a.call({ op: 'status' })).alerts).toEqual([expect.objectContaining({ code: 'FAILED_OVER', slot: 'main' })]);
     const okAtSwitch = load.counts().ok;
     await waitFor(() => load.counts().ok > okAtSwitch + 500, 20_000, 'load to continue on the standby');
     const result = await load.stop();

@@ -122,6 +122,12 @@ describe('trust counters', () => {
     const intact = await agentCli(['--state', stateDir(), 'recover']);
     expect(intact.code).toBe(1);
     expect(intact.stderr).toMatch(/CONFLICT.*intact/);
+    const a = await start();
+    await rm(join(stateDir(), 'counters.json'));
+    const running = await agentCli(['--state', stateDir(), 'recover']);
+    expect(running.stderr).toContain(`CONFLICT: Another agent (pid ${a.proc.pid}) is running on`);
+    await a.call({ op: 'report' });
+    await a.stop();
     await rm(join(stateDir(), 'counters.json'));
     await writeFile(join(stateDir(), 'counters.json'), '{}');
     expect((await run()).stderr).toMatch(/STATE_DAMAGED.*counters\.json is damaged/);
@@ -151,6 +157,36 @@ describe('trust counters', () => {
     expect(await a.call({ op: 'apply', path: b2 })).toMatchObject({ outcome: 'refused', code: 'BUNDLE_REPLAYED' });
     expect((await a.call({ op: 'status' })).slots[0]!.securityFloor).toBe(2);
     expect(await newestReportSeq(), 'reports continue after the last one the registry imported').toBeGreaterThan(reportSeq + 10);
+  }, 60_000);
+});
+
+describe('counters lower than the log', () => {
+  it('a counters file edited or restored from a backup is raised to the audit log at start: replays stay refused', async () => {
+    const { b1, b2 } = await hostWithHistory();
+    const path = join(stateDir(), 'counters.json');
+    const c = JSON.parse(await readFile(path, 'utf8')) as { channels: Record<string, number>; floors: Record<string, number> };
+    await writeFile(path, JSON.stringify({ ...c, channels: { prod: 0 }, floors: {} }));
+    const a = await start();
+    expect(a.logs.join('')).toMatch(/raised to it/);
+    expect(await a.call({ op: 'apply', path: b1 })).toMatchObject({ outcome: 'refused', code: 'BUNDLE_REPLAYED' });
+    expect(await a.call({ op: 'apply', path: b2 })).toMatchObject({ outcome: 'refused', code: 'BUNDLE_REPLAYED' });
+    expect((await a.call({ op: 'status' })).slots[0]!.securityFloor).toBe(2);
+  }, 60_000);
+
+  it('a host reset is spent once, even after the audit log was damaged', async () => {
+    await hostWithHistory();
+    await rm(join(stateDir(), 'counters.json'));
+    const audit = join(stateDir(), 'audit.jsonl');
+    const lines = (await readFile(audit, 'utf8')).split('\n');
+    lines[1] = lines[1]!.replace('"action":"', '"action":"x');
+    await writeFile(audit, lines.join('\n'));
+    const file = join(dir, 'reset.json');
+    await writeFile(file, reset());
+    expect((await agentCli(['--state', stateDir(), 'recover', '--reset', file])).code).toBe(0);
+    await rm(join(stateDir(), 'counters.json'));
+    const again = await agentCli(['--state', stateDir(), 'recover', '--reset', file]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/RESET_INVALID.*already used/);
   }, 60_000);
 });
 

@@ -5,7 +5,8 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
-export const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+/** Monotonic: a wall-clock step during probation neither cuts it short nor stretches it. */
+export const systemClock: Clock = { now: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
 export interface ProbationWatch {
   clock: Clock;

@@ -57,8 +57,8 @@ export class Slot {
   private standby: RunningRelease | null = null;
   /** set during probation: the release to switch back to if the new one crashes */
   private probationWarm: RunningRelease | null | undefined;
-  /** why the slot serves something other than what `current` named at start, for status and reports */
-  fallback: string | null = null;
+  /** why the slot serves something other than the release it was given, for status, /readyz and reports */
+  alert: { code: 'STATE_DAMAGED' | 'FAILED_OVER'; message: string } | null = null;
   state: 'idle' | 'installing' | 'probation' = 'idle';
   private readonly journal: Journal;
   private readonly kept: KeptReleases;
@@ -114,6 +114,7 @@ export class Slot {
       this.standby = r;
       this.serve(standby);
       this.deps.failedOver?.(r.id, standby.id);
+      this.alert = { code: 'FAILED_OVER', message: `serving ${standby.id} since ${r.id} crashed at ${new Date().toISOString()}; ${r.id} restarts as the warm standby, and \`airlock-agent rollback ${this.name}\` switches back to it` };
       this.deps.log('warn', 'active runtime crashed: failed over to the standby', { slot: this.name, crashed: r.id, serving: standby.id });
       void pointCurrent(this.paths.current, standby.id)
         .then(() => this.deps.audit('slot.failover', { slot: this.name, crashed: r.id, serving: standby.id }))
@@ -161,7 +162,7 @@ export class Slot {
       }
       this.serve(this.active);
       if (id !== current) {
-        this.fallback = `serving ${id} because the current release ${current} cannot serve (${problems[0]})`;
+        this.alert = { code: 'STATE_DAMAGED', message: `serving ${id} because the current release ${current} cannot serve (${problems[0]})` };
         await pointCurrent(this.paths.current, id);
         await this.deps.audit('slot.fallback', { slot: this.name, release: id, damaged: current, problems });
       }
@@ -179,9 +180,9 @@ export class Slot {
 
   /** Installs a verified release: stage, health gate, switch, probation, then commit or roll back. */
   async install(meta: ReleaseMeta): Promise<InstallOutcome> {
-    const t0 = Date.now();
+    const t0 = performance.now();
     const timings: Record<string, number> = {};
-    const mark = (k: string) => (timings[k] = Date.now() - t0);
+    const mark = (k: string) => (timings[k] = Math.round(performance.now() - t0));
     const j: Install = { release: meta.id, previous: this.active?.id ?? (await readCurrent(this.paths.current)), bundleId: meta.bundleId };
     this.state = 'installing';
     try {
@@ -260,7 +261,7 @@ export class Slot {
     this.standby = next.meta.slot.runtime.strategy === 'blue-green' ? old : null;
     if (old && !this.standby) await old.stop();
     if (retired && retired !== this.standby) await retired.stop();
-    this.fallback = null;
+    this.alert = null;
     await this.kept.add(next.id);
   }
 
@@ -294,12 +295,15 @@ export class Slot {
     const next = warm ? this.standby! : await this.start(meta);
     this.serve(next);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    // The release rolled back from becomes the standby; whatever else ran is stopped, never left behind.
-    const keepFrom = from && from.meta.slot.runtime.strategy === 'blue-green' ? from : null;
-    for (const r of new Set([this.standby, from])) if (r && r !== next && r !== keepFrom) await r.stop();
-    this.standby = keepFrom;
+    // What served until now (a failover during the awaits above may have changed it) becomes the
+    // standby; every other runtime is stopped, never left behind.
+    const serving = this.active;
+    const running = new Set([this.standby, from, serving]);
+    const keep = serving && serving !== next && serving.meta.slot.runtime.strategy === 'blue-green' ? serving : null;
     this.active = next;
-    this.fallback = null;
+    this.standby = keep;
+    this.alert = null;
+    for (const r of running) if (r && r !== next && r !== keep) await r.stop();
     await pointCurrent(this.paths.current, targetId);
     return { from: from?.id ?? null, to: targetId, warm, ms, belowFloor };
   }

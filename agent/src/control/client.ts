@@ -34,14 +34,3 @@ export function callAgent<O extends ControlOp>(socketPath: string, req: ControlR
   });
 }
 
-/** Whether an agent answers on this control socket: the state directory is in use. */
-export function agentListening(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(socketPath);
-    s.on('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}

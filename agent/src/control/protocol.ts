@@ -27,6 +27,8 @@ export const CONTROL = {
   },
   report: { request: z.strictObject({ op: z.literal('report') }), result: z.array(z.string()) },
   export: { request: z.strictObject({ op: z.literal('export'), to: z.string() }), result: z.array(z.string()) },
+  /** the same as SIGTERM: drain, stop the runtimes, exit */
+  shutdown: { request: z.strictObject({ op: z.literal('shutdown') }), result: z.strictObject({ stopping: z.literal(true) }) },
 } as const;
 
 export type ControlOp = keyof typeof CONTROL;
@@ -40,6 +42,7 @@ export const ControlRequestSchema = z.discriminatedUnion('op', [
   CONTROL.verify.request,
   CONTROL.report.request,
   CONTROL.export.request,
+  CONTROL.shutdown.request,
 ]);
 export type ControlRequest = z.infer<typeof ControlRequestSchema>;
 

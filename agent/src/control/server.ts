@@ -24,6 +24,8 @@ function handle(h: ControlHandlers, req: ControlRequest): Promise<unknown> {
       return h.report(req);
     case 'export':
       return h.export({ ...req, to: absolute(req.to) });
+    case 'shutdown':
+      return h.shutdown(req);
   }
 }
 

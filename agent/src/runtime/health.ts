@@ -28,11 +28,12 @@ const subsetMatches = (expected: Record<string, unknown>, actual: unknown): stri
  * start timeout, then every golden request returns the expected status and JSON.
  */
 export async function healthGate(port: number, health: BundleSlot['health'], isAlive: () => boolean): Promise<void> {
-  const deadline = Date.now() + health.startTimeoutMs;
+  // Monotonic, so that a clock step cannot fail or stretch the gate.
+  const deadline = performance.now() + health.startTimeoutMs;
   for (;;) {
     if (!isAlive()) throw new AirlockError('HEALTH_GATE_FAILED', 'The runtime exited before it became healthy.');
-    if (await probe(port, health.path, Math.max(100, Math.min(2000, deadline - Date.now())))) break;
-    if (Date.now() >= deadline) throw new AirlockError('HEALTH_GATE_FAILED', `${health.path} did not answer 200 within ${health.startTimeoutMs} ms.`);
+    if (await probe(port, health.path, Math.max(100, Math.min(2000, deadline - performance.now())))) break;
+    if (performance.now() >= deadline) throw new AirlockError('HEALTH_GATE_FAILED', `${health.path} did not answer 200 within ${health.startTimeoutMs} ms.`);
     await sleep(health.intervalMs);
   }
   for (const [i, g] of health.golden.entries()) {

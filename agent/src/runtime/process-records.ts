@@ -1,21 +1,28 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstat, readdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@airlock/shared/node';
 
 /**
  * Each runtime the agent starts leads its own process group, recorded in `run/<pid>.json` with the
  * kernel's start time of that process. After the agent itself was killed, the next start stops every
- * recorded group whose leader is still that same process (same pid and start time, so a recycled pid
- * is never hit) before it starts anything.
+ * recorded group before it starts anything — but only a group whose leader is provably one of this
+ * agent's runtimes: same pid and start time (a recycled pid is never hit), the leader of its own group,
+ * working inside this state directory's slots, and a record this user wrote. A forged record can make
+ * the agent signal nothing else.
  */
 export class ProcessRecords {
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    /** runtimes run in release directories under here */
+    private readonly slotsDir: string,
+  ) {}
 
-  async add(pid: number, what: Record<string, string>): Promise<void> {
-    const started = await startTime(pid);
-    if (started === null) return;
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(join(this.dir, `${pid}.json`), `${JSON.stringify({ pid, started, ...what })}\n`, { mode: 0o600 });
+  /** Written synchronously right after the spawn, so no kill of the agent can fall between the two. */
+  add(pid: number, what: Record<string, string>): void {
+    const started = facts(readFileSafe(`/proc/${pid}/stat`))?.started;
+    if (!started) return;
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(this.dir, `${pid}.json`), `${JSON.stringify({ pid, started, ...what })}\n`, { mode: 0o600 });
   }
 
   async remove(pid: number): Promise<void> {
@@ -26,13 +33,13 @@ export class ProcessRecords {
   async reclaim(graceMs: number): Promise<number[]> {
     const stopped: number[] = [];
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
-      const record = await readFile(join(this.dir, name), 'utf8').then((t) => JSON.parse(t) as { pid?: unknown; started?: unknown }, () => null);
-      const pid = typeof record?.pid === 'number' ? record.pid : null;
-      if (pid !== null && record?.started === (await startTime(pid))) {
+      const path = join(this.dir, name);
+      const pid = await this.provenRuntime(path);
+      if (pid !== null) {
         signalGroup(pid, 'SIGTERM');
         stopped.push(pid);
       }
-      await rm(join(this.dir, name), { force: true });
+      await rm(path, { force: true });
     }
     const deadline = Date.now() + graceMs;
     for (const pid of stopped) {
@@ -41,16 +48,40 @@ export class ProcessRecords {
     }
     return stopped;
   }
+
+  private async provenRuntime(path: string): Promise<number | null> {
+    const owner = await lstat(path).catch(() => null);
+    if (!owner?.isFile() || owner.uid !== process.getuid?.()) return null;
+    const record = await readFile(path, 'utf8').then((t) => JSON.parse(t) as { pid?: unknown; started?: unknown }, () => null);
+    const pid = record?.pid;
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid) return null;
+    if (typeof record?.started !== 'string' || record.started === '') return null;
+    const now = facts(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null));
+    if (!now || now.started !== record.started || now.group !== pid) return null;
+    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
+    const slots = await realpath(this.slotsDir).catch(() => this.slotsDir);
+    return cwd.startsWith(`${slots}/`) ? pid : null;
+  }
 }
 
-/** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
-async function startTime(pid: number): Promise<string | null> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+function readFileSafe(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** From /proc/PID/stat: the process group (field 5) and the start time in clock ticks since boot (field 22). */
+function facts(stat: string | null): { group: number; started: string } | null {
+  if (!stat) return null;
   // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
-  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return f[2] && f[19] ? { group: Number(f[2]), started: f[19] } : null;
 }
 
 export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  if (!(pgid > 1)) return;
   try {
     process.kill(-pgid, signal);
   } catch {
@@ -59,6 +90,7 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 export function groupAlive(pgid: number): boolean {
+  if (!(pgid > 1)) return false;
   try {
     process.kill(-pgid, 0);
     return true;

@@ -79,7 +79,7 @@ export class Runtime extends EventEmitter {
     this.child = child;
     const pid = child.pid;
     if (pid !== undefined) {
-      void this.opts.records.add(pid, { command: this.spec.command, release: this.opts.releaseDir });
+      this.opts.records.add(pid, { command: this.spec.command, release: this.opts.releaseDir });
       if (this.restarts > 0) this.emit('restarted');
     }
     let stderr = '';

@@ -95,6 +95,8 @@ export class HostAuditLog {
   private events: HostAuditEvent[] = [];
   private path: string;
   damage: AuditDamage | null = null;
+  /** the detail of the newest `counters` event of this segment: what the trust counters were last set to */
+  lastCounters: Record<string, unknown> | null = null;
 
   private constructor(
     first: string,
@@ -110,6 +112,7 @@ export class HostAuditLog {
     const newest = files.at(-1)!;
     const { events, damage, highestSeq } = await readSegment(newest, keys.publicKey);
     log.path = newest;
+    log.lastCounters = events.filter((e) => e.action === 'counters').at(-1)?.detail ?? null;
     log.events = events.slice(-1000);
     const tip = events.at(-1);
     log.last = tip ? { seq: tip.seq, hash: tip.hash } : null;
@@ -148,6 +151,7 @@ export class HostAuditLog {
       await fh.close();
     }
     this.last = { seq: event.seq, hash: event.hash };
+    if (action === 'counters') this.lastCounters = detail;
     this.events.push(event);
     if (this.events.length > 1000) this.events.splice(0, this.events.length - 1000);
     return event;

@@ -24,16 +24,51 @@ export type Counters = z.infer<typeof CountersSchema>;
 
 export const initialCounters = (rootVersion: number): Counters => ({ rootVersion, channels: {}, floors: {}, highWaterMs: 0, reportSeq: 0, usedAuthorisations: {}, auditHead: null, auditSeq: 0 });
 
+export const recoveryHint = (dir: string) =>
+  `Stop the agent and run \`airlock-agent recover --state ${dir}\`: it rebuilds them from this host's audit log when that chain verifies; otherwise ask an admin for \`airlock host reset HOST --reason TEXT --out FILE\` and run \`airlock-agent recover --state ${dir} --reset FILE\`.`;
+
 export const countersFile = (layout: StateLayout) =>
   new StateFile({
     path: layout.counters,
     schema: CountersSchema,
     what: 'trust counters',
-    recovery: `Stop the agent and run \`airlock-agent recover --state ${layout.dir}\`: it rebuilds them from this host's audit log when that chain verifies; otherwise ask an admin for \`airlock host reset HOST --out FILE\` and run \`airlock-agent recover --reset FILE\`.`,
+    recovery: recoveryHint(layout.dir),
   });
 
 /** The trust changes a host makes, each recorded in its audit log before the counters file is written. */
-export type TrustChange = Omit<Counters, 'reportSeq' | 'auditSeq'>;
+export const TrustChangeSchema = CountersSchema.omit({ reportSeq: true, auditSeq: true });
+export type TrustChange = z.infer<typeof TrustChangeSchema>;
+
+/** The counters raised to at least the last trust change the audit log recorded: never lowered. */
+export function raisedTo(file: Counters, logged: TrustChange): Counters {
+  const max = (a: Record<string, number>, b: Record<string, number>) => {
+    const out = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = Math.max(out[k] ?? 0, v);
+    return out;
+  };
+  return {
+    ...file,
+    rootVersion: Math.max(file.rootVersion, logged.rootVersion),
+    channels: max(file.channels, logged.channels),
+    floors: max(file.floors, logged.floors),
+    highWaterMs: Math.max(file.highWaterMs, logged.highWaterMs),
+    usedAuthorisations: max(file.usedAuthorisations, logged.usedAuthorisations),
+    auditHead: newerHead(file.auditHead, logged.auditHead),
+  };
+}
+
+/**
+ * Where a counters file is lower than the last trust change its audit log recorded: a file restored
+ * from a backup or edited. Null when it is at least what the log says.
+ */
+export function countersBehind(file: TrustChange, logged: TrustChange): string | null {
+  for (const [channel, seq] of Object.entries(logged.channels)) if ((file.channels[channel] ?? 0) < seq) return `channel ${channel} is at #${file.channels[channel] ?? 0} in the file and #${seq} in the log`;
+  for (const [slot, floor] of Object.entries(logged.floors)) if ((file.floors[slot] ?? 0) < floor) return `the floor of slot ${slot} is ${file.floors[slot] ?? 0} in the file and ${floor} in the log`;
+  if (file.highWaterMs < logged.highWaterMs) return 'the signed-time mark is lower in the file than in the log';
+  if (file.rootVersion < logged.rootVersion) return `the root version is ${file.rootVersion} in the file and ${logged.rootVersion} in the log`;
+  for (const id of Object.keys(logged.usedAuthorisations)) if (file.usedAuthorisations[id] === undefined && logged.usedAuthorisations[id]! > Date.now()) return `the used authorisation ${id} is missing from the file`;
+  return null;
+}
 
 /**
  * The counters, held in memory by the one process that owns the state directory. The rules live here
