@@ -1,56 +1,134 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+
+/** One sample as a prom-client registry renders it; histogram parts name their own series. */
+type MetricValue = { value: number; labels: Record<string, string | number>; metricName?: string };
 
 /** Latency buckets in seconds, from half a millisecond (a loopback hop) to ten seconds (a large LLM answer). */
 export const LATENCY_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export type Outcome = '2xx' | '3xx' | '4xx' | '5xx' | 'error' | 'unavailable';
+export const OUTCOMES = ['2xx', '3xx', '4xx', '5xx', 'error', 'unavailable'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+const OUTCOME_INDEX = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Record<Outcome, number>;
 
-/** The slot proxies' request metrics, registered once per agent and labelled by slot and served version. */
+/** What one slot served with one release: counts per outcome and a latency histogram, as plain numbers. */
+class Series {
+  readonly outcomes = new Float64Array(OUTCOMES.length);
+  readonly buckets = new Float64Array(LATENCY_BUCKETS_S.length);
+  sum = 0;
+  count = 0;
+
+  record(outcome: Outcome, seconds: number): void {
+    this.outcomes[OUTCOME_INDEX[outcome]]!++;
+    let i = 0;
+    while (i < LATENCY_BUCKETS_S.length && seconds > LATENCY_BUCKETS_S[i]!) i++;
+    if (i < LATENCY_BUCKETS_S.length) this.buckets[i]!++;
+    this.sum += seconds;
+    this.count++;
+  }
+}
+
+/** A metric as a prom-client registry reads it (its `get()`), computed from the proxies' own numbers at scrape time. */
+interface Exposed {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  aggregator: 'sum';
+  get(): Promise<{ name: string; help: string; type: string; aggregator: 'sum'; values: MetricValue[] }>;
+  reset(): void;
+}
+
+/**
+ * The slot proxies' request metrics. The proxy's hot path only adds to numbers in arrays (no label
+ * hashing, no per-request objects); the Prometheus series — requests by slot, served version and
+ * outcome, the latency histogram, requests in flight — are built from them when `/metrics` is read.
+ */
 export class ProxyMetrics {
-  readonly requests: Counter<'slot' | 'version' | 'outcome'>;
-  readonly duration: Histogram<'slot' | 'version'>;
-  readonly inFlight: Gauge<'slot'>;
+  private readonly slots = new Map<string, SlotMetrics>();
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.requests = new Counter({ name: 'airlock_proxy_requests_total', help: 'Requests handled by the slot proxy, by served version and outcome.', labelNames: ['slot', 'version', 'outcome'], registers });
-    this.duration = new Histogram({ name: 'airlock_proxy_request_duration_seconds', help: 'Time from request to response end, by served version.', labelNames: ['slot', 'version'], buckets: LATENCY_BUCKETS_S, registers });
-    this.inFlight = new Gauge({ name: 'airlock_proxy_in_flight_requests', help: 'Requests the slot proxy is handling now.', labelNames: ['slot'], registers });
+    const expose = (name: string, help: string, type: Exposed['type'], values: () => MetricValue[]) => {
+      const metric: Exposed = { name, help, type, aggregator: 'sum', get: async () => ({ name, help, type, aggregator: 'sum', values: values() }), reset: () => undefined };
+      registry.registerMetric(metric as never);
+    };
+    expose('airlock_proxy_requests_total', 'Requests handled by the slot proxy, by served version and outcome.', 'counter', () =>
+      [...this.slots.values()].flatMap((s) => s.requestValues()),
+    );
+    expose('airlock_proxy_request_duration_seconds', 'Time from request to response end, by served version.', 'histogram', () => [...this.slots.values()].flatMap((s) => s.durationValues()));
+    expose('airlock_proxy_in_flight_requests', 'Requests the slot proxy is handling now.', 'gauge', () => [...this.slots.values()].map((s) => ({ labels: { slot: s.slot }, value: s.inFlight })));
   }
 
   forSlot(slot: string): SlotMetrics {
-    return new SlotMetrics(this, slot);
+    const m = new SlotMetrics(slot);
+    this.slots.set(slot, m);
+    return m;
   }
 }
 
 /** One slot's view of the proxy metrics: what the proxy records, and what status reports summarise. */
 export class SlotMetrics {
-  /** the release served now (model@version), so that latency after a switch is told apart */
-  version = 'none';
+  inFlight = 0;
+  private readonly series = new Map<string, Series>();
+  private current: Series;
+  private served = 'none';
 
-  constructor(
-    private readonly metrics: ProxyMetrics,
-    private readonly slot: string,
-  ) {
-    metrics.inFlight.set({ slot }, 0);
+  constructor(readonly slot: string) {
+    this.current = this.seriesOf('none');
+  }
+
+  private seriesOf(version: string): Series {
+    let s = this.series.get(version);
+    if (!s) this.series.set(version, (s = new Series()));
+    return s;
+  }
+
+  /** the release served now (model@version), so that latency after a switch is told apart */
+  get version(): string {
+    return this.served;
+  }
+
+  set version(version: string) {
+    this.served = version;
+    this.current = this.seriesOf(version);
   }
 
   started(): void {
-    this.metrics.inFlight.inc({ slot: this.slot });
+    this.inFlight++;
   }
 
   finished(outcome: Outcome, seconds: number): void {
-    this.metrics.inFlight.dec({ slot: this.slot });
-    this.metrics.requests.inc({ slot: this.slot, version: this.version, outcome });
-    this.metrics.duration.observe({ slot: this.slot, version: this.version }, seconds);
+    this.inFlight--;
+    this.current.record(outcome, seconds);
+  }
+
+  requestValues(): MetricValue[] {
+    const out: MetricValue[] = [];
+    for (const [version, s] of this.series) {
+      s.outcomes.forEach((value, i) => value > 0 && out.push({ labels: { slot: this.slot, version, outcome: OUTCOMES[i]! }, value }));
+    }
+    return out;
+  }
+
+  durationValues(): MetricValue[] {
+    const out: MetricValue[] = [];
+    for (const [version, s] of this.series) {
+      if (s.count === 0) continue;
+      const labels = { slot: this.slot, version };
+      let cumulative = 0;
+      s.buckets.forEach((n, i) => {
+        cumulative += n;
+        out.push({ metricName: 'airlock_proxy_request_duration_seconds_bucket', labels: { le: LATENCY_BUCKETS_S[i]!, ...labels }, value: cumulative });
+      });
+      out.push({ metricName: 'airlock_proxy_request_duration_seconds_bucket', labels: { le: '+Inf', ...labels }, value: s.count });
+      out.push({ metricName: 'airlock_proxy_request_duration_seconds_sum', labels, value: s.sum });
+      out.push({ metricName: 'airlock_proxy_request_duration_seconds_count', labels, value: s.count });
+    }
+    return out;
   }
 
   /** Requests per outcome since the agent started, every version together. */
   async totals(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const v of (await this.metrics.requests.get()).values) {
-      if (v.labels.slot === this.slot) out[String(v.labels.outcome)] = (out[String(v.labels.outcome)] ?? 0) + v.value;
-    }
+    for (const s of this.series.values()) s.outcomes.forEach((n, i) => n > 0 && (out[OUTCOMES[i]!] = (out[OUTCOMES[i]!] ?? 0) + n));
     return out;
   }
 
@@ -59,19 +137,17 @@ export class SlotMetrics {
    * bound of the bucket the rank falls in (twice the largest bucket beyond it); null before any request.
    */
   async percentilesMs(ps: readonly number[]): Promise<(number | null)[]> {
-    const below = new Map<number, number>();
+    const buckets = new Float64Array(LATENCY_BUCKETS_S.length);
     let count = 0;
-    for (const v of (await this.metrics.duration.get()).values) {
-      const labels: Record<string, string | number | undefined> = v.labels;
-      if (labels.slot !== this.slot) continue;
-      const le = Number(labels.le);
-      if (v.metricName?.endsWith('_count')) count += v.value;
-      else if (v.metricName?.endsWith('_bucket') && Number.isFinite(le)) below.set(le, (below.get(le) ?? 0) + v.value);
+    for (const s of this.series.values()) {
+      s.buckets.forEach((n, i) => (buckets[i]! += n));
+      count += s.count;
     }
     return ps.map((p) => {
       if (count === 0) return null;
-      const bound = LATENCY_BUCKETS_S.find((b) => (below.get(b) ?? 0) >= (p / 100) * count);
-      return (bound ?? LATENCY_BUCKETS_S.at(-1)! * 2) * 1000;
+      let below = 0;
+      const i = LATENCY_BUCKETS_S.findIndex((_, j) => (below += buckets[j]!) >= (p / 100) * count);
+      return (i === -1 ? LATENCY_BUCKETS_S.at(-1)! * 2 : LATENCY_BUCKETS_S[i]!) * 1000;
     });
   }
 

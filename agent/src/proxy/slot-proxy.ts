@@ -1,5 +1,6 @@
-import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Pool, type Dispatcher } from 'undici';
 import { endToEnd } from './hop-by-hop.js';
 import type { Outcome, SlotMetrics } from './metrics.js';
 
@@ -29,17 +30,32 @@ export interface SlotProxyOptions {
 
 const MAX_BUFFERED_BODY = 1024 * 1024;
 const RETRY_WAIT_MS = 250;
+const CONNECTIONS_PER_RUNTIME = 64;
+const OUTCOME_BY_CLASS: Outcome[] = ['error', 'error', '2xx', '3xx', '4xx', '5xx'];
+
+/** One request through the proxy: what it knows is kept here rather than in closures per request. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  started: number;
+  outcome: Outcome;
+  /** the buffered body, to send again after a failed attempt; null when it streams */
+  body: Buffer | null;
+  headers: string[];
+  abort: ((err?: Error) => void) | null;
+}
 
 /**
- * One listening port per slot, forwarding to the active runtime. Switching the target is a pointer
- * swap: requests already in flight finish on the old runtime, new ones go to the new one. With no
- * healthy target it answers at once with 503 and a JSON body naming the slot, or the configured fallback.
+ * One listening port per slot, forwarding to the active runtime through a keep-alive pool per runtime
+ * (undici's dispatcher: the lightest HTTP client Node has). Switching the target is a pointer swap:
+ * requests already in flight finish on the old runtime, new ones go to the new one. With no healthy
+ * target it answers at once with 503 and a JSON body naming the slot, or the configured fallback.
  */
 export class SlotProxy {
   private target: ProxyTarget | null = null;
   private reason = 'no release has been installed yet';
   private stats: TargetStats = { requests: 0, errors: 0 };
-  private readonly upstream = new Agent({ keepAlive: true, maxSockets: 256 });
+  private readonly pools = new Map<number, Pool>();
   private server: Server | undefined;
   private inFlight = 0;
   private drained: (() => void) | undefined;
@@ -69,6 +85,12 @@ export class SlotProxy {
     this.reason = reason;
     this.stats = { requests: 0, errors: 0 };
     this.metrics.version = target?.version ?? 'none';
+    // Pools of other runtimes close once their requests in flight are done.
+    for (const [port, pool] of this.pools) {
+      if (port === target?.port) continue;
+      this.pools.delete(port);
+      void pool.close().catch(() => undefined);
+    }
   }
 
   get current(): ProxyTarget | null {
@@ -79,75 +101,99 @@ export class SlotProxy {
     return this.stats;
   }
 
+  private pool(port: number): Pool {
+    let pool = this.pools.get(port);
+    if (!pool) {
+      pool = new Pool(`http://127.0.0.1:${port}`, { connections: CONNECTIONS_PER_RUNTIME, pipelining: 1, keepAliveTimeout: 4000 });
+      this.pools.set(port, pool);
+    }
+    return pool;
+  }
+
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const started = process.hrtime.bigint();
-    const target = this.target;
-    this.metrics.started();
-    let outcome: Outcome = 'error';
+    const x: Exchange = { req, res, started: performance.now(), outcome: 'error', body: null, headers: endToEnd(req.rawHeaders, 'expect'), abort: null };
     this.inFlight++;
-    res.on('close', () => {
-      this.metrics.finished(outcome, Number(process.hrtime.bigint() - started) / 1e9);
-      if (--this.inFlight === 0) this.drained?.();
-    });
+    this.metrics.started();
+    res.on('close', () => this.closed(x));
+    const target = this.target;
     if (!target) {
-      outcome = 'unavailable';
+      x.outcome = 'unavailable';
       const fb = this.fallback;
       res.writeHead(fb?.status ?? 503, { 'content-type': fb?.contentType ?? 'application/json' });
       res.end(fb?.body ?? JSON.stringify({ error: 'unavailable', slot: this.slot, reason: this.reason }));
       req.resume();
       return;
     }
-    const declared = Number(req.headers['content-length'] ?? (req.headers['transfer-encoding'] ? Number.NaN : 0));
-    if (!(declared <= MAX_BUFFERED_BODY)) {
-      this.forward(req, res, target, null, (o) => (outcome = o), false);
-      return;
-    }
+    const length = req.headers['content-length'];
+    const declared = length === undefined ? (req.headers['transfer-encoding'] ? Number.NaN : 0) : Number(length);
+    if (!(declared <= MAX_BUFFERED_BODY)) return this.forward(x, target, false);
     // Small bodies are buffered so that a request whose runtime died under it can be sent again to the
     // release the slot switched back to: the client never sees the switch.
+    if (declared === 0) {
+      req.resume();
+      x.body = EMPTY;
+      return this.forward(x, target, true);
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => this.forward(req, res, target, Buffer.concat(chunks), (o) => (outcome = o), true));
+    req.on('end', () => {
+      x.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      this.forward(x, target, true);
+    });
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, body: Buffer | null, setOutcome: (o: Outcome) => void, mayRetry: boolean): void {
+  private closed(x: Exchange): void {
+    if (!x.res.writableFinished) x.abort?.();
+    this.metrics.finished(x.outcome, (performance.now() - x.started) / 1000);
+    if (--this.inFlight === 0) this.drained?.();
+  }
+
+  private forward(x: Exchange, target: ProxyTarget, mayRetry: boolean): void {
+    if (x.res.destroyed) return;
     const stats = this.stats;
     stats.requests++;
-    // Our server has already answered any `Expect: 100-continue`; the runtime must not be asked again.
-    const { expect: _answered, ...headers } = endToEnd(req.headers);
-    const upstream = request(
-      { host: '127.0.0.1', port: target.port, method: req.method, path: req.url, headers, agent: this.upstream },
-      (up) => {
-        const status = up.statusCode ?? 502;
-        setOutcome(`${Math.floor(status / 100)}xx` as Outcome);
-        if (status >= 500) stats.errors++;
-        res.writeHead(status, endToEnd(up.headers));
-        up.pipe(res);
+    const { req, res } = x;
+    const timeout = this.opts.requestTimeoutMs;
+    const body = x.body === null ? req : x.body.length > 0 ? x.body : null;
+    const options: Dispatcher.DispatchOptions = { method: req.method as Dispatcher.HttpMethod, path: req.url ?? '/', headers: x.headers, body, headersTimeout: timeout, bodyTimeout: timeout };
+    this.pool(target.port).dispatch(options, {
+      onConnect: (abort) => {
+        x.abort = abort;
       },
-    );
-    res.on('close', () => res.writableFinished || upstream.destroy());
-    // A hung runtime must not hold the client: nothing from it for the timeout is a 504 and an error.
-    upstream.setTimeout(this.opts.requestTimeoutMs, () => {
-      if (res.headersSent || res.destroyed) return upstream.destroy();
-      stats.errors++;
-      setOutcome('error');
-      upstream.removeAllListeners('error');
-      upstream.on('error', () => undefined);
-      upstream.destroy();
+      onHeaders: (status, raw, resume) => {
+        x.outcome = OUTCOME_BY_CLASS[Math.floor(status / 100)] ?? 'error';
+        if (status >= 500) stats.errors++;
+        const headers: string[] = [];
+        for (const h of raw as Buffer[]) headers.push(h.toString('latin1'));
+        res.writeHead(status, endToEnd(headers));
+        res.on('drain', resume);
+        return true;
+      },
+      onData: (chunk) => res.write(chunk),
+      onComplete: () => {
+        res.end();
+      },
+      onError: (err) => void this.failed(x, target, mayRetry, err),
+    });
+  }
+
+  /** An attempt failed: resend to the release the slot switches to, or answer 504 (timeout) or 502. */
+  private async failed(x: Exchange, target: ProxyTarget, mayRetry: boolean, err: Error): Promise<void> {
+    const { res } = x;
+    if (res.destroyed) return;
+    this.stats.errors++;
+    x.outcome = 'error';
+    if (res.headersSent) return void res.destroy();
+    const code = (err as { code?: string }).code;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
       res.writeHead(504, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'upstream_timeout', slot: this.slot, release: target.release, timeoutMs: this.opts.requestTimeoutMs }));
-    });
-    upstream.on('error', async () => {
-      if (res.destroyed) return;
-      stats.errors++;
-      setOutcome('error');
-      if (res.headersSent) return res.destroy();
-      const next = mayRetry && body !== null ? await this.awaitOtherTarget(target) : null;
-      if (next) return this.forward(req, res, next, body, setOutcome, false);
-      res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'upstream_failed', slot: this.slot, release: target.release }));
-    });
-    if (body === null) req.pipe(upstream);
-    else upstream.end(body);
+      return;
+    }
+    const next = mayRetry && x.body !== null ? await this.awaitOtherTarget(target) : null;
+    if (next) return this.forward(x, next, false);
+    res.writeHead(502, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'upstream_failed', slot: this.slot, release: target.release }));
   }
 
   /** After a failed attempt: the target the slot switches to within a moment, if it switches at all. */
@@ -178,7 +224,10 @@ export class SlotProxy {
       clearInterval(idle);
     }
     server.closeAllConnections();
-    this.upstream.destroy();
+    await Promise.all([...this.pools.values()].map((p) => p.destroy().catch(() => undefined)));
+    this.pools.clear();
     await closed;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
