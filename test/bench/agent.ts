@@ -9,7 +9,7 @@ import { ContentStore } from '@airlock/shared/node';
 import { churnSlot, startAgent, waitFor, writeTestBundle } from '../helpers/agent.js';
 import { makeTrust } from '../helpers/trust.js';
 import { fmt, percentile } from './measure.js';
-import { compareProxies, rssMiB, startNginx, startRuntime, type Path } from './proxy.js';
+import { compareProxies, rssMiB, startNginx, startNodeFloor, startRuntime, type Path } from './proxy.js';
 
 const threshold = async (port: number) => ((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { threshold: number }).threshold;
 
@@ -44,15 +44,20 @@ export async function benchAgent(work: string, print: (line: string) => void): P
     const direct = await startRuntime();
     const behindNginx = await startRuntime();
     const nginx = await startNginx(dir, behindNginx.port);
+    const behindFloor = await startRuntime();
+    const floor = await startNodeFloor(behindFloor.port);
     try {
       const paths: Path[] = [
         { label: 'direct to the runtime', port: direct.port, pids: async () => [] },
         ...(nginx ? [{ label: 'nginx (1 worker)', port: nginx.port, pids: nginx.pids }] : []),
+        { label: 'Node floor (bare proxy)', port: floor.port, pids: async () => [floor.proc.pid!] },
         { label: 'Airlock slot proxy', port: agent.proxy, pids: async () => [agent.proc.pid!] },
       ];
       await compareProxies(dir, paths, print, () => rssMiB(agent.proc.pid!));
     } finally {
       nginx?.stop();
+      floor.proc.kill('SIGTERM');
+      behindFloor.proc.kill('SIGTERM');
       direct.proc.kill('SIGTERM');
       behindNginx.proc.kill('SIGTERM');
     }

@@ -83,6 +83,14 @@ http {
   return { port, pids, stop: () => proc.kill('SIGTERM') };
 }
 
+/** The bare Node proxy (node-floor-proxy.mjs) in front of `upstream`: what Node's HTTP stack alone costs. */
+export async function startNodeFloor(upstream: number): Promise<{ port: number; proc: ChildProcess }> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [fileURLToPath(new URL('./node-floor-proxy.mjs', import.meta.url)), String(port), String(upstream)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  await new Promise((resolve) => proc.once('message', resolve));
+  return { port, proc };
+}
+
 interface Closed {
   rps: number;
   p50: number;
@@ -132,6 +140,20 @@ export interface Path {
 
 /** Measures every path: closed-loop throughput and CPU per request, then the fixed-rate p99. */
 export async function compareProxies(dir: string, paths: Path[], print: (line: string) => void, sampleRss?: () => Promise<number>): Promise<void> {
+  // The steady-rate run comes first, so that the agent's RSS is measured under that load and not
+  // after the saturating runs have grown its heap.
+  // Three interleaved rounds, the median p99 of each path: one round's p99 on two shared cores is noise.
+  const rounds = new Map<string, Awaited<ReturnType<typeof fixedRate>>[]>(paths.map((p) => [p.label, []]));
+  let rss = 0;
+  for (let round = 0; round < 3; round++) {
+    for (const p of paths) {
+      const sampling = sampleRss && p === paths.at(-1) ? setInterval(() => void sampleRss().then((m) => (rss = Math.max(rss, m))), 250) : undefined;
+      rounds.get(p.label)!.push(await fixedRate(p.port));
+      clearInterval(sampling);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const fixed = new Map([...rounds].map(([label, rs]) => [label, { p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), failed: rs.reduce((n, r) => n + r.failed, 0) }]));
   const closed = new Map<string, Closed & { cpuUs: number | null }>();
   for (const p of paths) await closedLoop(dir, p.port);
   for (const p of paths) {
@@ -146,20 +168,13 @@ export async function compareProxies(dir: string, paths: Path[], print: (line: s
   print(`    closed loop (${tool}, 1 thread, ${CONNECTIONS} connections, ${SECONDS} s, POST /predict)`);
   for (const p of paths) {
     const r = closed.get(p.label)!;
-    print(`      ${p.label.padEnd(22)} ${fmt(r.rps, 0).padStart(7)} req/s (${fmt(r.rps / direct.rps)}× direct)  p50 ${fmt(r.p50, 3)} ms  p99 ${fmt(r.p99, 3)} ms${r.cpuUs === null ? '' : `  CPU ${fmt(r.cpuUs, 1)} µs/request`}  errors ${r.errors}`);
-  }
-  const fixed = new Map<string, Awaited<ReturnType<typeof fixedRate>>>();
-  let rss = 0;
-  for (const p of paths) {
-    const sampling = sampleRss && p === paths.at(-1) ? setInterval(() => void sampleRss().then((m) => (rss = Math.max(rss, m))), 250) : undefined;
-    fixed.set(p.label, await fixedRate(p.port));
-    clearInterval(sampling);
+    print(`      ${p.label.padEnd(26)} ${fmt(r.rps, 0).padStart(7)} req/s (${fmt(r.rps / direct.rps)}× direct)  p50 ${fmt(r.p50, 3)} ms  p99 ${fmt(r.p99, 3)} ms${r.cpuUs === null ? '' : `  CPU ${fmt(r.cpuUs, 1)} µs/request`}  errors ${r.errors}`);
   }
   const directFixed = fixed.get(paths[0]!.label)!;
-  print(`    fixed rate (${FIXED_RATE} requests/s for ${SECONDS} s, open loop; added = path p99 − direct p99)`);
+  print(`    fixed rate (${FIXED_RATE} requests/s for ${SECONDS} s, open loop, median of 3 interleaved rounds; added = path p99 − direct p99)`);
   for (const p of paths) {
     const r = fixed.get(p.label)!;
-    print(`      ${p.label.padEnd(22)} p50 ${fmt(r.p50, 3)} ms  p99 ${fmt(r.p99, 3)} ms  added p99 ${fmt(r.p99 - directFixed.p99, 3)} ms  failed ${r.failed}`);
+    print(`      ${p.label.padEnd(26)} p50 ${fmt(r.p50, 3)} ms  p99 ${fmt(r.p99, 3)} ms  added p99 ${fmt(r.p99 - directFixed.p99, 3)} ms  failed ${r.failed}`);
   }
   const nginx = paths.find((p) => p.label.startsWith('nginx'));
   const proxy = paths.at(-1)!;
