@@ -23,11 +23,12 @@ import { Intake } from './sources/intake.js';
 import { pollMirror } from './sources/mirror.js';
 import { watchDirs } from './sources/watch.js';
 import { HostAuditLog } from './state/audit-log.js';
-import { CountersStore, countersBehind, countersFile, raisedTo, TrustChangeSchema } from './state/counters.js';
+import { CountersStore, countersBehind, countersFile, raisedTo } from './state/counters.js';
 import { loadIdentity, type Identity } from './state/identity.js';
 import { lockStateDir } from './state/lock.js';
 import { stateLayout, type StateLayout } from './state/layout.js';
 import { persistRoot, trustedRoot } from './state/roots.js';
+import { gatherWitnesses } from './state/witnesses.js';
 import { serveAdmin } from './admin.js';
 
 export interface DaemonOptions {
@@ -75,6 +76,8 @@ export class Daemon implements ControlHandlers {
     private readonly log: Logger,
     private readonly opts: DaemonOptions,
     private readonly unlock: () => Promise<void>,
+    /** conditions found at start that stay alerts while this process runs */
+    private readonly startAlerts: HostStatus['alerts'],
   ) {
     this.intake = new Intake(layout.seen, (path, opts) => this.apply({ path }, opts), log, cfg.sources.settleMs);
     this.records = new ProcessRecords(layout.run, layout.slots);
@@ -87,7 +90,7 @@ export class Daemon implements ControlHandlers {
   static async start(cfg: AgentConfig, opts: DaemonOptions = {}): Promise<Daemon> {
     const layout = stateLayout(cfg.stateDir);
     // Two agents on one state directory would wipe each other's staging and fight over every file.
-    const unlock = await lockStateDir(layout.lock, layout.dir);
+    const unlock = await lockStateDir(layout.dir);
     try {
       return await Daemon.startLocked(cfg, layout, unlock, opts);
     } catch (err) {
@@ -102,23 +105,28 @@ export class Daemon implements ControlHandlers {
     const file = countersFile(layout);
     let value = await file.read();
     const root = await trustedRoot(layout, value.rootVersion);
-    const audit = await HostAuditLog.open(layout.audit, identity.keyPair, value.auditSeq);
+    // Whatever else the state directory says about trust (every trust change the host signed into its
+    // log, damaged or not; the releases it committed) is a floor for the counters file: a file below it
+    // was restored from a backup, edited or cut off, and is raised, never believed lower.
+    const witnesses = await gatherWitnesses(layout, identity.keyPair.publicKey);
+    const audit = await HostAuditLog.open(layout.audit, identity.keyPair, Math.max(value.auditSeq, witnesses.highestSeq));
     if (audit.damage) log('error', 'the audit log is damaged; events continue in a new segment', { ...audit.damage, segment: audit.file });
-    // A counters file lower than the trust its log last recorded was restored from a backup, edited, or
-    // its write was cut off after the log's: it is raised to the log's values, never believed lower.
-    const logged = audit.lastCounters ? TrustChangeSchema.safeParse(audit.lastCounters) : null;
-    const behind = logged?.success ? countersBehind(value, logged.data) : null;
-    if (behind && logged?.success) {
-      value = raisedTo(value, logged.data);
+    let raised = raisedTo(value, { ...value, channels: witnesses.releases.channels, floors: witnesses.releases.floors });
+    for (const w of witnesses.logged) raised = raisedTo(raised, w);
+    const behind = JSON.stringify(raised) === JSON.stringify(value) ? null : witnesses.logged.map((w) => countersBehind(value, w)).find(Boolean) ?? 'below the releases this host committed';
+    const startAlerts: HostStatus['alerts'] = [];
+    if (behind) {
+      value = raised;
       await file.write(value);
       await audit.append('counters.raised', { behind });
-      log('warn', 'the trust counters were behind the audit log and were raised to it', { file: file.path, behind });
+      startAlerts.push({ code: 'STATE_DAMAGED', message: `The trust counters ${file.path} were behind what this host recorded (${behind}) and were raised to it at start: find out who restored or edited them.` });
+      log('warn', 'the trust counters were behind what this host recorded and were raised', { file: file.path, behind });
     }
     const counters = new CountersStore(file, value, (trust) => audit.append('counters', trust));
     const store = await ContentStore.open(layout.store);
     const outbox = new Outbox(layout, identity.hostId, identity.signer, counters);
     const secret = await loadSecrets(cfg.secretsFile);
-    const d = new Daemon(cfg, layout, identity, root, counters, store, audit, outbox, secret, log, opts, unlock);
+    const d = new Daemon(cfg, layout, identity, root, counters, store, audit, outbox, secret, log, opts, unlock, startAlerts);
     try {
       await d.boot();
     } catch (err) {
@@ -186,7 +194,7 @@ export class Daemon implements ControlHandlers {
 
   /** What an operator must look at although the host serves: shown by status, /readyz and reports. */
   private alerts(): HostStatus['alerts'] {
-    const out: HostStatus['alerts'] = [];
+    const out: HostStatus['alerts'] = [...this.startAlerts];
     const d = this.audit.damage;
     if (d) {
       out.push({ code: 'AUDIT_DAMAGED', message: `The audit log ${d.file} is damaged${d.line ? ` at line ${d.line}` : ''} (${d.reason}); events continue in ${this.audit.file} after the last good event #${d.lastGood?.seq ?? 0}.` });
@@ -373,6 +381,9 @@ export class Daemon implements ControlHandlers {
       await this.admin?.close();
       await Promise.all([...this.proxies.values()].map((p) => p.close(this.cfg.drainGraceMs)));
       await Promise.all([...this.slots.values()].map((s) => s.stop()));
+      // Whatever runtime is still found working in the slots now was lost track of: it goes too.
+      const leftover = await this.records.reclaim(2000);
+      if (leftover.length) this.log('warn', 'runtimes still running after the slots stopped were stopped', { pids: leftover });
       await this.unlock();
       this.log('info', 'agent stopped');
     })();

@@ -92,7 +92,7 @@ program
 program
   .command('recover')
   .description("rebuild lost or damaged trust counters (agent stopped): from this host's audit log, or from a reset the registry signed")
-  .option('--reset <file>', 'a host reset from `airlock host reset HOST --out FILE`, needed when the audit log cannot rebuild them')
+  .option('--reset <file>', 'a host reset from `airlock host reset HOST --reason TEXT --out FILE`, needed when the audit log cannot rebuild them')
   .action(
     action(async (g, opts: { reset?: string }) => {
       const layout = stateLayout(await stateDirOf(g));

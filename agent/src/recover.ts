@@ -13,12 +13,12 @@ import {
   type Root,
 } from '@airlock/shared/common';
 import { HostAuditLog, readChain } from './state/audit-log.js';
-import { readReleaseMeta } from './apply/release.js';
-import { countersBehind, countersFile, TrustChangeSchema, type Counters, type TrustChange } from './state/counters.js';
+import { countersBehind, countersFile, initialCounters, raisedTo, TrustChangeSchema, type Counters, type TrustChange } from './state/counters.js';
 import { loadIdentity } from './state/identity.js';
 import { lockStateDir } from './state/lock.js';
 import type { StateLayout } from './state/layout.js';
 import { trustedRoot } from './state/roots.js';
+import { gatherWitnesses } from './state/witnesses.js';
 
 export interface Recovery {
   source: 'audit log' | 'reset' | 'audit log and reset';
@@ -58,12 +58,6 @@ async function readReset(path: string, root: Root, hostId: string, nowMs: number
   return reset;
 }
 
-const maxRecord = (a: Record<string, number>, b: Record<string, number>) => {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = Math.max(out[k] ?? 0, v);
-  return out;
-};
-
 /**
  * Rebuilds lost or damaged trust counters, offline (the agent must be stopped). From the host's own
  * audit log when its whole chain verifies: every trust change was logged before it was saved, so the
@@ -73,7 +67,7 @@ const maxRecord = (a: Record<string, number>, b: Record<string, number>) => {
  */
 export async function recoverCounters(layout: StateLayout, opts: { resetFile?: string; nowMs?: number } = {}): Promise<Recovery> {
   // Holding the agent's own lock: no agent can start on the directory while its counters are rebuilt.
-  const unlock = await lockStateDir(layout.lock, layout.dir);
+  const unlock = await lockStateDir(layout.dir);
   try {
     return await rebuild(layout, opts);
   } finally {
@@ -85,57 +79,40 @@ async function rebuild(layout: StateLayout, opts: { resetFile?: string; nowMs?: 
   const file = countersFile(layout);
   const identity = await loadIdentity(layout);
   const chain = await readChain(layout.audit, identity.keyPair.publicKey);
-  const loggedEvent = chain.events.filter((e) => e.action === 'counters').at(-1);
+  const witnesses = await gatherWitnesses(layout, identity.keyPair.publicKey);
+  // The chain's own last trust change, when the whole chain verifies, is the newest: it alone may rebuild.
+  const loggedEvent = chain.damage ? undefined : chain.events.filter((e) => e.action === 'counters').at(-1);
   const logged: TrustChange | null = loggedEvent ? TrustChangeSchema.parse(loggedEvent.detail) : null;
   const current = await file.read().catch((err: unknown) => (isAirlockError(err) && err.code === 'STATE_DAMAGED' ? null : Promise.reject(err)));
-  if (current && !(logged && countersBehind(current, logged))) {
+  if (current && !witnesses.logged.some((w) => countersBehind(current, w))) {
     throw new AirlockError('CONFLICT', `The trust counters in ${file.path} are intact; recover only rebuilds missing, damaged or outdated counters.`);
   }
-  // The log rebuilds the counters alone only when its whole chain verifies: then its last trust change is the newest.
-  if (!opts.resetFile && (chain.damage || !logged)) {
+  if (!opts.resetFile && !logged) {
     const why = chain.damage ? `its audit log is damaged (${chain.damage.file}${chain.damage.line ? `, line ${chain.damage.line}` : ''}: ${chain.damage.reason})` : 'its audit log records no trust counters';
     throw new AirlockError('STATE_DAMAGED', `This host's counters cannot be rebuilt because ${why}. Ask an admin for \`airlock host reset ${identity.hostId} --reason TEXT --out FILE\` and run \`airlock-agent recover --reset FILE\`.`);
   }
-  const root = logged ? await trustedRoot(layout, logged.rootVersion) : await newestRoot(layout);
+  const rootVersion = Math.max(0, ...witnesses.logged.map((w) => w.rootVersion));
+  const root = rootVersion > 0 ? await trustedRoot(layout, rootVersion) : await newestRoot(layout);
   const nowMs = opts.nowMs ?? Date.now();
   const reset = opts.resetFile ? await readReset(opts.resetFile, root, identity.hostId, nowMs) : null;
-  // Every recovery is in the log, damaged or not: a reset is spent once, whatever happened since.
-  if (reset && chain.events.some((e) => e.action === 'counters.recovered' && e.detail.reset === reset.id)) {
-    throw new AirlockError('RESET_INVALID', `The host reset ${reset.id} was already used on this host; ask an admin for a new one.`);
-  }
-  // Every witness only raises the result: the log (as far as it verifies), the reset, the releases on disk.
-  const releases = await releaseEvidence(layout);
-  const base: TrustChange = logged ?? { rootVersion: root.version, channels: {}, floors: {}, highWaterMs: 0, usedAuthorisations: {}, auditHead: null };
-  const trust: TrustChange = {
-    ...base,
-    channels: maxRecord(maxRecord(base.channels, releases.channels), reset?.channels ?? {}),
-    floors: maxRecord(maxRecord(base.floors, releases.floors), reset?.floors ?? {}),
-    highWaterMs: Math.max(base.highWaterMs, reset ? Date.parse(reset.issuedAt) : 0),
+  // Every recovery the host signed is a witness, damaged chain or not: a reset is spent once.
+  if (reset && witnesses.resetsUsed.has(reset.id)) throw new AirlockError('RESET_INVALID', `The host reset ${reset.id} was already used on this host; ask an admin for a new one.`);
+  // Every witness only raises the result: the log (every trust change it signed), the reset, the releases on disk.
+  const start: Counters = { ...initialCounters(root.version), ...(logged ?? {}), reportSeq: 0, auditSeq: 0 };
+  let trust = raisedTo(start, { ...start, channels: witnesses.releases.channels, floors: witnesses.releases.floors });
+  for (const w of witnesses.logged) trust = raisedTo(trust, w);
+  if (reset) {
+    trust = raisedTo(trust, { ...trust, channels: reset.channels, floors: reset.floors, highWaterMs: Date.parse(reset.issuedAt) });
     // A reset is spent like an authorisation: remembered until it expires.
-    usedAuthorisations: reset ? { ...base.usedAuthorisations, [reset.id]: Date.parse(reset.expiresAt) } : base.usedAuthorisations,
-  };
+    trust.usedAuthorisations[reset.id] = Date.parse(reset.expiresAt);
+  }
+  const { reportSeq: _r, auditSeq: _a, ...change } = trust;
   const reportSeq = Math.max(await outboxSeq(layout), reset?.reportSeq ?? 0, current?.reportSeq ?? 0);
   const source = reset && logged ? 'audit log and reset' : reset ? 'reset' : 'audit log';
-  const audit = await HostAuditLog.open(layout.audit, identity.keyPair, 0);
-  await audit.append('counters', { ...trust });
+  const audit = await HostAuditLog.open(layout.audit, identity.keyPair, witnesses.highestSeq);
+  await audit.append('counters', { ...change });
   const event = await audit.append('counters.recovered', { source, ...(reset ? { reset: reset.id, issuedBy: reset.issuedBy, reason: reset.reason } : {}) });
   const counters: Counters = { ...trust, reportSeq, auditSeq: event.seq };
   await file.write(counters);
   return { source, counters, ...(reset ? { resetId: reset.id } : {}) };
-}
-
-/** The sequences and floors of the releases kept on disk: each came from a bundle this host verified. */
-async function releaseEvidence(layout: StateLayout): Promise<{ channels: Record<string, number>; floors: Record<string, number> }> {
-  const channels: Record<string, number> = {};
-  const floors: Record<string, number> = {};
-  for (const slot of await readdir(layout.slots).catch(() => [] as string[])) {
-    const dir = layout.slot(slot).releases;
-    for (const name of (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json') && !n.endsWith('.config.json'))) {
-      const meta = await readReleaseMeta(dir, name.slice(0, -'.json'.length)).catch(() => null);
-      if (!meta) continue;
-      channels[meta.channel] = Math.max(channels[meta.channel] ?? 0, meta.sequence);
-      floors[slot] = Math.max(floors[slot] ?? 0, meta.slot.securityFloor);
-    }
-  }
-  return { channels, floors };
 }

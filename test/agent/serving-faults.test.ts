@@ -82,6 +82,15 @@ describe('agent faults: control calls and media', () => {
     expect(await a.exited).toBe(0);
   }, 60_000);
 
+  it('of two agents started at the same instant on one state directory, exactly one runs', async () => {
+    const first = await start();
+    await first.stop();
+    const config = join(first.stateDir, 'agent.json');
+    const [x, y] = await Promise.all([agentCli(['--config', config, 'run'], {}, 4000), agentCli(['--config', config, 'run'], {}, 4000)]);
+    const refused = [x, y].filter((r) => r.code === 1 && /CONFLICT: Another agent \(pid \d+\) is running on/.test(r.stderr));
+    expect(refused.length, `${x.stderr} | ${y.stderr}`).toBe(1);
+  }, 60_000);
+
   it('a second agent on the same state directory refuses to start and leaves the first one serving', async () => {
     const a = await start();
     await a.call({ op: 'apply', path: await bundle(1) });
@@ -150,6 +159,8 @@ describe('agent faults: runtimes', () => {
     await a.exited;
     const left = (await waitFor(async () => ((await orphans(a.stateDir)).length === 2 ? orphans(a.stateDir) : null), 10_000, 'the runtimes to be orphaned'))!;
     expect(left.map((p) => p.pid).sort()).toEqual(before.map((p) => p.pid).sort());
+    // Even without its records (a kill between a spawn and its record), a leftover runtime is found.
+    await rm(join(a.stateDir, 'run'), { recursive: true, force: true });
     const b = await start();
     expect(b.logs.join('')).toMatch(/stopped runtimes a previous run left behind/);
     const now = await processesIn(b.stateDir);

@@ -161,13 +161,19 @@ describe('trust counters', () => {
 });
 
 describe('counters lower than the log', () => {
-  it('a counters file edited or restored from a backup is raised to the audit log at start: replays stay refused', async () => {
+  it.each([
+    ['edited', async () => undefined],
+    ['edited, and the audit log deleted', async () => rm(join(stateDir(), 'audit.jsonl'))],
+    ['edited, and an empty later segment planted', async () => writeFile(join(stateDir(), 'audit.2.jsonl'), '')],
+  ])('a counters file %s is raised to what the host recorded at start: replays stay refused', async (_how, alsoDo) => {
     const { b1, b2 } = await hostWithHistory();
     const path = join(stateDir(), 'counters.json');
     const c = JSON.parse(await readFile(path, 'utf8')) as { channels: Record<string, number>; floors: Record<string, number> };
-    await writeFile(path, JSON.stringify({ ...c, channels: { prod: 0 }, floors: {} }));
+    await writeFile(path, JSON.stringify({ ...c, channels: { prod: 0 }, floors: {}, auditSeq: 0 }));
+    await alsoDo();
     const a = await start();
-    expect(a.logs.join('')).toMatch(/raised to it/);
+    expect(a.logs.join('')).toMatch(/were raised/);
+    expect((await a.call({ op: 'status' })).alerts).toContainEqual(expect.objectContaining({ code: 'STATE_DAMAGED', message: expect.stringMatching(/were behind .* and were raised/) }));
     expect(await a.call({ op: 'apply', path: b1 })).toMatchObject({ outcome: 'refused', code: 'BUNDLE_REPLAYED' });
     expect(await a.call({ op: 'apply', path: b2 })).toMatchObject({ outcome: 'refused', code: 'BUNDLE_REPLAYED' });
     expect((await a.call({ op: 'status' })).slots[0]!.securityFloor).toBe(2);

@@ -149,10 +149,12 @@ export async function startAgent(opts: { stateDir: string; rootFile: string; sou
   };
 }
 
-/** Runs the bundled `airlock-agent` CLI as a real process. */
-export function agentCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the bundled `airlock-agent` CLI as a real process (stopped with SIGTERM after `stopAfterMs`, if given). */
+export function agentCli(args: string[], env: Record<string, string> = {}, stopAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [AGENT, ...args], { env: { ...process.env, ...env } });
+    // A command that runs until stopped (`run`) is stopped as systemd would, after `stopAfterMs`.
+    if (stopAfterMs !== undefined) setTimeout(() => p.kill('SIGTERM'), stopAfterMs).unref();
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d));

@@ -109,9 +109,9 @@ const MUTATIONS: Mutation[] = [
   { name: 'a missing newest root falls back to the first', file: DAEMON, from: 'await trustedRoot(layout, value.rootVersion)', to: 'await trustedRoot(layout, 1)', tests: STATE_FAULTS, grep: 'missing newest root', agent: true },
   { name: 'missing counters start from zero', file: 'agent/src/state/counters.ts', from: "    what: 'trust counters',\n", to: "    what: 'trust counters',\n    ifMissing: () => initialCounters(1),\n", tests: STATE_FAULTS, grep: 'deleted counters', agent: true },
   { name: 'a damaged audit chain is appended to', file: 'agent/src/state/audit-log.ts', from: 'const found = damage ?? lost;', to: 'const found = null;', tests: STATE_FAULTS, grep: 'damaged line', agent: true },
-  { name: 'a hung runtime holds the request', file: 'agent/src/proxy/slot-proxy.ts', from: 'upstream.setTimeout(this.opts.requestTimeoutMs,', to: 'upstream.setTimeout(0,', tests: SERVING_FAULTS, grep: 'hangs', agent: true },
-  { name: 'any process a record names is signalled', file: 'agent/src/runtime/process-records.ts', from: 'return cwd.startsWith(`${slots}/`) ? pid : null;', to: 'return pid;', tests: SERVING_FAULTS, grep: 'forged process records', agent: true },
-  { name: 'a counters file behind the log is believed', file: DAEMON, from: '    if (behind && logged?.success) {', to: '    if (false) {', tests: STATE_FAULTS, grep: 'restored from a backup', agent: true },
+  { name: 'a hung runtime holds the request', file: 'agent/src/proxy/slot-proxy.ts', from: 'const timeout = this.opts.requestTimeoutMs;', to: 'const timeout = 0;', tests: SERVING_FAULTS, grep: 'hangs', agent: true },
+  { name: 'any process a record names is signalled', file: 'agent/src/runtime/process-records.ts', from: 'if (!cwd.startsWith(`${slots}/`)) return false;', to: 'if (false) return false;', tests: SERVING_FAULTS, grep: 'forged process records', agent: true },
+  { name: 'a counters file behind the log is believed', file: DAEMON, from: '    if (behind) {', to: '    if (false) {', tests: STATE_FAULTS, grep: 'is raised to what the host recorded', agent: true },
   { name: 'a reset for another host is taken', file: 'agent/src/recover.ts', from: 'if (reset.hostId !== hostId)', to: 'if (false)', tests: STATE_FAULTS, grep: 'only a reset', agent: true },
 ];
 

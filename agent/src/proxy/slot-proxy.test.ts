@@ -186,6 +186,30 @@ describe('slot proxy', () => {
     await closed;
   }, 5_000);
 
+  it('passes the final answer after informational ones (103 Early Hints)', async () => {
+    const rt = await runtime('r1', (_req, _body, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('final');
+    });
+    const { port } = await proxyTo(rt);
+    const r = await send(port, {});
+    expect(r.status).toBe(200);
+    expect(r.body.toString()).toBe('final');
+  });
+
+  it('answers a 304 whose headers name a length but which has no body, as RFC 9110 allows', async () => {
+    const rt = await runtime('r1', (_req, _body, res) => {
+      res.writeHead(304, { 'content-length': '5', etag: '"v1"' });
+      res.end();
+    });
+    const { port } = await proxyTo(rt);
+    const r = await send(port, {});
+    expect(r.status).toBe(304);
+    expect(r.headers.etag).toBe('"v1"');
+    expect((await send(port, {})).status, 'the connection stays usable').toBe(304);
+  });
+
   it('records outcomes and in-flight requests', async () => {
     const rt = await runtime('r1', (req, _body, res) => {
       res.writeHead(req.url === '/bad' ? 500 : 200);

@@ -161,17 +161,21 @@ export class SlotProxy {
         x.abort = abort;
       },
       onHeaders: (status, raw, resume) => {
+        // An informational answer (102, 103) comes before the real one; the client gets the real one.
+        if (status < 200) return true;
         x.outcome = OUTCOME_BY_CLASS[Math.floor(status / 100)] ?? 'error';
         if (status >= 500) stats.errors++;
         const headers: string[] = [];
         for (const h of raw as Buffer[]) headers.push(h.toString('latin1'));
         res.writeHead(status, endToEnd(headers));
-        res.on('drain', resume);
+        // These have no body whatever their headers say: answered now, and a stray body is dropped.
+        if (status === 204 || status === 304 || req.method === 'HEAD') res.end();
+        else res.on('drain', resume);
         return true;
       },
-      onData: (chunk) => res.write(chunk),
+      onData: (chunk) => res.writableEnded || res.write(chunk),
       onComplete: () => {
-        res.end();
+        if (!res.writableEnded) res.end();
       },
       onError: (err) => void this.failed(x, target, mayRetry, err),
     });
@@ -180,7 +184,7 @@ export class SlotProxy {
   /** An attempt failed: resend to the release the slot switches to, or answer 504 (timeout) or 502. */
   private async failed(x: Exchange, target: ProxyTarget, mayRetry: boolean, err: Error): Promise<void> {
     const { res } = x;
-    if (res.destroyed) return;
+    if (res.destroyed || res.writableEnded) return;
     this.stats.errors++;
     x.outcome = 'error';
     if (res.headersSent) return void res.destroy();

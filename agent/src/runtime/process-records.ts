@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { lstat, readdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -29,38 +29,56 @@ export class ProcessRecords {
     await rm(join(this.dir, `${pid}.json`), { force: true });
   }
 
-  /** Stops what a previous run left: SIGTERM to each live group, SIGKILL after `graceMs`. Returns the pids stopped. */
+  /**
+   * Stops what a previous run left: SIGTERM to each live group, SIGKILL after `graceMs`. Returns the
+   * pids stopped. Besides the records, /proc is searched for runtimes a record missed (the agent killed
+   * between a spawn and its record): this user's group leaders working in the slots with MODEL_DIR in
+   * the slots, as only the agent starts them. Call it holding the state directory's lock.
+   */
   async reclaim(graceMs: number): Promise<number[]> {
-    const stopped: number[] = [];
+    const stopped = new Set<number>();
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
       const path = join(this.dir, name);
-      const pid = await this.provenRuntime(path);
-      if (pid !== null) {
-        signalGroup(pid, 'SIGTERM');
-        stopped.push(pid);
-      }
+      const pid = await this.recorded(path);
+      if (pid !== null && (await this.isRuntime(pid))) stopped.add(pid);
       await rm(path, { force: true });
     }
+    for (const name of await readdir('/proc').catch(() => [] as string[])) {
+      const pid = Number(name);
+      if (Number.isSafeInteger(pid) && !stopped.has(pid) && (await this.isRuntime(pid, true))) stopped.add(pid);
+    }
+    for (const pid of stopped) signalGroup(pid, 'SIGTERM');
     const deadline = Date.now() + graceMs;
     for (const pid of stopped) {
       while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
     }
-    return stopped;
+    return [...stopped];
   }
 
-  private async provenRuntime(path: string): Promise<number | null> {
+  /** A record this user wrote whose process is still the one recorded (same start time). */
+  private async recorded(path: string): Promise<number | null> {
     const owner = await lstat(path).catch(() => null);
     if (!owner?.isFile() || owner.uid !== process.getuid?.()) return null;
     const record = await readFile(path, 'utf8').then((t) => JSON.parse(t) as { pid?: unknown; started?: unknown }, () => null);
     const pid = record?.pid;
-    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid) return null;
-    if (typeof record?.started !== 'string' || record.started === '') return null;
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || typeof record?.started !== 'string' || record.started === '') return null;
+    return facts(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null))?.started === record.started ? pid : null;
+  }
+
+  /** One of this agent's runtimes: this user's, leading its own group (not the agent's), working in the slots. */
+  private async isRuntime(pid: number, needEnvironment = false): Promise<boolean> {
+    if (pid <= 1 || pid === process.pid) return false;
     const now = facts(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null));
-    if (!now || now.started !== record.started || now.group !== pid) return null;
-    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
+    const own = facts(readFileSafe('/proc/self/stat'));
+    if (!now || now.group !== pid || now.group === own?.group) return false;
+    if ((await stat(`/proc/${pid}`).catch(() => null))?.uid !== process.getuid?.()) return false;
     const slots = await realpath(this.slotsDir).catch(() => this.slotsDir);
-    return cwd.startsWith(`${slots}/`) ? pid : null;
+    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
+    if (!cwd.startsWith(`${slots}/`)) return false;
+    if (!needEnvironment) return true;
+    const env = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+    return env.split('\0').some((v) => v.startsWith(`MODEL_DIR=${this.slotsDir}/`) || v.startsWith(`MODEL_DIR=${slots}/`));
   }
 }
 

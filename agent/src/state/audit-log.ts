@@ -38,6 +38,30 @@ async function segments(first: string): Promise<string[]> {
 
 const bodyBytes = (e: Omit<HostAuditEvent, 'hash' | 'sig'>) => utf8Encode(canonicalJson({ seq: e.seq, at: e.at, action: e.action, detail: e.detail, prev: e.prev }));
 
+const signedByHost = (e: HostAuditEvent, publicKey: Uint8Array) => sha256Hex(bodyBytes(e)) === e.hash && verifyDetached(pae(TYPE, bodyBytes(e)), fromBase64(e.sig), publicKey);
+
+/**
+ * Every event in every segment whose own hash and host signature hold, whether or not the chain
+ * around it does: what the host provably wrote, even in a damaged log. Used as a witness (the highest
+ * trust it recorded, the resets it spent), never as the chain.
+ */
+export async function signedEvents(first: string, publicKey: Uint8Array): Promise<HostAuditEvent[]> {
+  const out: HostAuditEvent[] = [];
+  for (const file of await segments(first)) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        const e = EventSchema.parse(JSON.parse(line));
+        if (signedByHost(e, publicKey)) out.push(e);
+      } catch {
+        // not an event: damage the chain check reports; nothing to witness here
+      }
+    }
+  }
+  return out;
+}
+
 /**
  * Reads one segment and checks every line: schema, sequence, link to the previous hash, the hash itself
  * and the host's signature. A torn last line (power loss mid-append, never fsynced) is cut off; any
@@ -73,11 +97,9 @@ export async function readSegment(path: string, publicKey: Uint8Array): Promise<
           ? `event ${parsed.seq} does not link to event ${last.seq}`
           : !last && parsed.action !== SEGMENT_ACTION && (parsed.seq !== 1 || parsed.prev !== GENESIS)
             ? `the first event is #${parsed.seq}, not the start of a chain`
-            : sha256Hex(bodyBytes(parsed)) !== parsed.hash
-              ? `event ${parsed.seq} does not match its hash`
-              : !verifyDetached(pae(TYPE, bodyBytes(parsed)), fromBase64(parsed.sig), publicKey)
-                ? `event ${parsed.seq} is not signed by this host's key`
-                : null;
+            : !signedByHost(parsed, publicKey)
+              ? `event ${parsed.seq} does not match its hash or is not signed by this host's key`
+              : null;
     if (reason) damage = { file: path, line: i + 1, reason, lastGood: last ? { seq: last.seq, hash: last.hash } : null };
     else events.push(parsed!);
   }
@@ -95,8 +117,6 @@ export class HostAuditLog {
   private events: HostAuditEvent[] = [];
   private path: string;
   damage: AuditDamage | null = null;
-  /** the detail of the newest `counters` event of this segment: what the trust counters were last set to */
-  lastCounters: Record<string, unknown> | null = null;
 
   private constructor(
     first: string,
@@ -110,9 +130,14 @@ export class HostAuditLog {
     const log = new HostAuditLog(first, keys);
     const files = await segments(first);
     const newest = files.at(-1)!;
-    const { events, damage, highestSeq } = await readSegment(newest, keys.publicKey);
+    const read = await readSegment(newest, keys.publicKey);
+    const { events, highestSeq } = read;
+    let damage = read.damage;
+    // A later segment exists only because of damage, so it opens by naming it; one that does not was put there.
+    if (!damage && newest !== first && events.length > 0 && events[0]!.action !== SEGMENT_ACTION) {
+      damage = { file: newest, line: 1, reason: 'a later segment does not open with the damage it follows', lastGood: null };
+    }
     log.path = newest;
-    log.lastCounters = events.filter((e) => e.action === 'counters').at(-1)?.detail ?? null;
     log.events = events.slice(-1000);
     const tip = events.at(-1);
     log.last = tip ? { seq: tip.seq, hash: tip.hash } : null;
@@ -151,7 +176,6 @@ export class HostAuditLog {
       await fh.close();
     }
     this.last = { seq: event.seq, hash: event.hash };
-    if (action === 'counters') this.lastCounters = detail;
     this.events.push(event);
     if (this.events.length > 1000) this.events.splice(0, this.events.length - 1000);
     return event;

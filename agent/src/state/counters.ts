@@ -52,7 +52,8 @@ export function raisedTo(file: Counters, logged: TrustChange): Counters {
     channels: max(file.channels, logged.channels),
     floors: max(file.floors, logged.floors),
     highWaterMs: Math.max(file.highWaterMs, logged.highWaterMs),
-    usedAuthorisations: max(file.usedAuthorisations, logged.usedAuthorisations),
+    // Spent authorisations are remembered until they expire, when they are void anyway.
+    usedAuthorisations: max(file.usedAuthorisations, Object.fromEntries(Object.entries(logged.usedAuthorisations).filter(([, expires]) => expires > Date.now()))),
     auditHead: newerHead(file.auditHead, logged.auditHead),
   };
 }

@@ -21,7 +21,6 @@ export function stateLayout(dir: string) {
     seen: join(dir, 'seen.json'),
     audit: join(dir, 'audit.jsonl'),
     socket: join(dir, 'agent.sock'),
-    lock: join(dir, 'agent.lock'),
     /** process-group records of running runtimes, reclaimed after a crash */
     run: join(dir, 'run'),
   };

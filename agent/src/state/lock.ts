@@ -1,44 +1,39 @@
-import { readFileSync } from 'node:fs';
-import { open, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
 import { AirlockError } from '@airlock/shared/common';
 
-const startTime = (pid: number): string | null => {
+/**
+ * One agent per state directory. The lock is an abstract Unix socket named after the directory's real
+ * path: binding it is atomic, and the kernel releases it the moment its holder dies, however it dies —
+ * so there is no stale lock to take over and no race between two starts. Whoever holds it answers with
+ * its pid, for the message. (Abstract sockets are per network namespace: agents sharing a state
+ * directory across containers are not stopped by this.)
+ */
+export async function lockStateDir(dir: string): Promise<() => Promise<void>> {
+  const name = `\0airlock-agent:${createHash('sha256').update(await realpath(dir)).digest('hex').slice(0, 32)}`;
+  const server = createServer((s) => s.end(String(process.pid)));
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(name, () => resolve());
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    const pid = await holder(name);
+    throw new AirlockError('CONFLICT', `Another agent${pid ? ` (pid ${pid})` : ''} is running on ${dir}. Stop it first, or give this one its own state directory.`);
   }
-};
-
-/** The agent process holding the state directory's lock file, if it is still that process. */
-export async function lockHolder(path: string): Promise<number | null> {
-  const held = await readFile(path, 'utf8').then((t) => JSON.parse(t) as { pid?: unknown; started?: unknown }, () => null);
-  const pid = held?.pid;
-  if (typeof pid !== 'number' || pid <= 1 || typeof held?.started !== 'string') return null;
-  return startTime(pid) === held.started ? pid : null;
+  server.unref();
+  return () => new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-/**
- * One agent per state directory: taken before anything in it is touched (staging, runtimes, counters),
- * created exclusively, naming the holder's pid and start time so that a lock left by a killed agent is
- * recognised as stale. Returns the release.
- */
-export async function lockStateDir(path: string, dir: string): Promise<() => Promise<void>> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fh = await open(path, 'wx', 0o600);
-      await fh.writeFile(`${JSON.stringify({ pid: process.pid, started: startTime(process.pid) })}\n`);
-      await fh.close();
-      return async () => {
-        if ((await lockHolder(path)) === process.pid) await rm(path, { force: true });
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = await lockHolder(path);
-      if (holder !== null) throw new AirlockError('CONFLICT', `Another agent (pid ${holder}) is running on ${dir}. Stop it first, or give this one its own state directory.`);
-      await rm(path, { force: true });
-    }
-  }
-  throw new AirlockError('CONFLICT', `Another agent took ${path} while this one started; try again.`);
+function holder(name: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    let answer = '';
+    const s = connect(name);
+    s.setTimeout(1000, () => s.destroy());
+    s.on('data', (d) => (answer += d.toString()));
+    s.on('close', () => resolve(/^\d+$/.test(answer) ? answer : null));
+    s.on('error', () => resolve(null));
+  });
 }
