@@ -3,13 +3,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   APPROVAL_PAYLOAD_TYPE,
-  buildRoot,
   canonicalJson,
   configDigest,
   generateKeyPair,
   signEnvelope,
   signerFromSecretKey,
-  signRoot,
   utf8Encode,
   type Envelope,
   type Signer,
@@ -17,7 +15,7 @@ import {
 import { ContentStore } from '@airlock/shared/node';
 import { churnSlot, startAgent, writeTestBundle, type BundleSpec, type RunningAgent } from '../helpers/agent.js';
 import { useSuiteTempDirs } from '../helpers/tmp.js';
-import { iso, makeTrust, YEAR_MS } from '../helpers/trust.js';
+import { iso, makeTrust, rotateReleaseKey } from '../helpers/trust.js';
 
 const suiteDir = useSuiteTempDirs();
 const trust = makeTrust();
@@ -122,16 +120,10 @@ describe('agent refuses, and nothing changes', () => {
   }, 30_000);
 
   it('follows a root rotation carried in a bundle, then refuses the retired release key', async () => {
-    const next = generateKeyPair();
-    const v2root = buildRoot({
-      version: 2,
-      expiresAt: iso(Date.now() + YEAR_MS),
-      keys: [...trust.rootKeys.map((k) => ({ publicKey: k.publicKey, roles: ['root', 'approver'] as const })), { publicKey: next.publicKey, roles: ['release'] }],
-    });
-    const roots = new Map([[1, trust.rootEnvelope], [2, signRoot(v2root, trust.rootSigners)]]);
+    const { roots, releaseSigner } = rotateReleaseKey(trust);
     const v4 = await churnSlot(store, { version: 4 });
     const slot = { ...v4, approvals: [approval(v4.model)] };
-    expect(await apply({ slots: { main: slot }, sequence: 20 }, [signerFromSecretKey(next.secretKey)], roots)).toMatchObject({ outcome: 'applied' });
+    expect(await apply({ slots: { main: slot }, sequence: 20 }, [releaseSigner], roots)).toMatchObject({ outcome: 'applied' });
     expect((await agent.call({ op: 'status' })).rootVersion).toBe(2);
     expect(await apply({ slots: { main: slot }, sequence: 21 }, trust.releaseSigners, roots)).toMatchObject({ outcome: 'refused', code: 'SIGNATURE_KEY_UNKNOWN' });
   }, 30_000);

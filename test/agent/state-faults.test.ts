@@ -3,21 +3,20 @@ import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  buildRoot,
   generateKeyPair,
   HOST_RESET_PAYLOAD_TYPE,
   HOST_RESET_SCHEMA,
   signEnvelope,
   signerFromSecretKey,
-  signRoot,
   utf8Encode,
+  type Envelope,
   type HostReset,
   type Signer,
 } from '@airlock/shared/common';
 import { ContentStore } from '@airlock/shared/node';
 import { agentCli, churnSlot, predict, startAgent, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
 import { useTempDirs } from '../helpers/tmp.js';
-import { iso, makeTrust, YEAR_MS, type TrustFixture } from '../helpers/trust.js';
+import { iso, makeTrust, rotateReleaseKey, type TrustFixture } from '../helpers/trust.js';
 
 /**
  * Issue 9's trust-state faults on a real agent: trust never shrinks silently. Damaged or missing
@@ -50,7 +49,7 @@ async function start(): Promise<RunningAgent> {
   return a;
 }
 
-async function bundle(version: number, sequence: number, opts: { floor?: number; signers?: Signer[]; roots?: Map<number, ReturnType<typeof signRoot>> } = {}): Promise<string> {
+async function bundle(version: number, sequence: number, opts: { floor?: number; signers?: Signer[]; roots?: Map<number, Envelope> } = {}): Promise<string> {
   const path = join(dir, `v${version}-s${sequence}.airlock`);
   const slot = await churnSlot(store, { version, health: { probationMs: 200 }, ...(opts.floor ? { floor: opts.floor } : {}) });
   await writeTestBundle(path, store, { slots: { main: slot }, sequence }, opts.signers ?? trust.releaseSigners, opts.roots ?? new Map([[1, trust.rootEnvelope]]));
@@ -199,14 +198,8 @@ describe('counters lower than the log', () => {
 describe('trusted root', () => {
   it('a missing newest root stops the start naming it; no older root takes its place', async () => {
     const a = await start();
-    const next = generateKeyPair();
-    const v2root = buildRoot({
-      version: 2,
-      expiresAt: iso(Date.now() + YEAR_MS),
-      keys: [...trust.rootKeys.map((k) => ({ publicKey: k.publicKey, roles: ['root', 'approver'] as const })), { publicKey: next.publicKey, roles: ['release'] }],
-    });
-    const roots = new Map([[1, trust.rootEnvelope], [2, signRoot(v2root, trust.rootSigners)]]);
-    expect(await a.call({ op: 'apply', path: await bundle(1, 1, { signers: [signerFromSecretKey(next.secretKey)], roots }) })).toMatchObject({ outcome: 'applied' });
+    const { roots, releaseSigner } = rotateReleaseKey(trust);
+    expect(await a.call({ op: 'apply', path: await bundle(1, 1, { signers: [releaseSigner], roots }) })).toMatchObject({ outcome: 'applied' });
     expect((await a.call({ op: 'status' })).rootVersion).toBe(2);
     await a.stop();
     const newest = join(stateDir(), 'roots', '2.root.json');

@@ -91,3 +91,14 @@ export async function bundleBytes(opts: { store: ContentStore; manifest: BundleM
   await writeBundle(sink, { manifest: envelope, roots: opts.roots ?? new Map(), store: opts.store });
   return Buffer.concat(chunks);
 }
+
+/** Root v2 of `trust`: the same root keys, the release role moved to one new key. Roots 1 and 2, ready to carry in a bundle. */
+export function rotateReleaseKey(trust: TrustFixture): { roots: Map<number, Envelope>; releaseSigner: Signer } {
+  const next = generateKeyPair();
+  const v2root = buildRoot({
+    version: 2,
+    expiresAt: iso(Date.now() + YEAR_MS),
+    keys: [...trust.rootKeys.map((k) => ({ publicKey: k.publicKey, roles: ['root', 'approver'] as const })), { publicKey: next.publicKey, roles: ['release'] }],
+  });
+  return { roots: new Map([[1, trust.rootEnvelope], [2, signRoot(v2root, trust.rootSigners)]]), releaseSigner: signerFromSecretKey(next.secretKey) };
+}
