@@ -171,6 +171,8 @@ export class Daemon implements ControlHandlers {
       this.slots.set(name, slot);
       await slot.recover();
     }
+    // The control socket first: once /healthz answers, the CLI can reach the agent too.
+    this.control = await serveControl(this.layout.socket, this);
     this.admin = await serveAdmin(this.cfg.admin.listen, {
       hostId: this.identity.hostId,
       readiness: () => ({ notReady: [...this.slots.values()].filter((s) => !s.healthy).map((s) => s.name), alerts: this.alerts() }),
@@ -178,7 +180,6 @@ export class Daemon implements ControlHandlers {
     }).catch((err: unknown) => {
       throw listenFailure(err, 'The admin endpoint', this.cfg.admin.listen, 'admin.listen');
     });
-    this.control = await serveControl(this.layout.socket, this);
     this.watcher = watchDirs(this.cfg.sources.dirs, this.cfg.sources.pollIntervalMs, (p) => void this.intake.offer(p), this.log);
     // A mirror download is complete by construction (exactly the declared size): it is applied at once, never held.
     const fromMirror = (path: string) => this.apply({ path }).then(
