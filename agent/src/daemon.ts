@@ -104,7 +104,6 @@ export class Daemon implements ControlHandlers {
     const log = opts.log ?? logger('agent');
     const file = countersFile(layout);
     let value = await file.read();
-    const root = await trustedRoot(layout, value.rootVersion);
     // Whatever else the state directory says about trust (every trust change the host signed into its
     // log, damaged or not; the releases it committed) is a floor for the counters file: a file below it
     // was restored from a backup, edited or cut off, and is raised, never believed lower.
@@ -122,6 +121,8 @@ export class Daemon implements ControlHandlers {
       startAlerts.push({ code: 'STATE_DAMAGED', message: `The trust counters ${file.path} were behind what this host recorded (${behind}) and were raised to it at start: find out who restored or edited them.` });
       log('warn', 'the trust counters were behind what this host recorded and were raised', { file: file.path, behind });
     }
+    // After the raise: a lowered root version in the file must not make an older root the trusted one.
+    const root = await trustedRoot(layout, value.rootVersion);
     const counters = new CountersStore(file, value, (trust) => audit.append('counters', trust));
     const store = await ContentStore.open(layout.store);
     const outbox = new Outbox(layout, identity.hostId, identity.signer, counters);

@@ -202,6 +202,13 @@ describe('trusted root', () => {
     expect(await a.call({ op: 'apply', path: await bundle(1, 1, { signers: [releaseSigner], roots }) })).toMatchObject({ outcome: 'applied' });
     expect((await a.call({ op: 'status' })).rootVersion).toBe(2);
     await a.stop();
+    // A counters file edited back to root 1 does not bring the retired release key back.
+    const counters = join(stateDir(), 'counters.json');
+    await writeFile(counters, JSON.stringify({ ...JSON.parse(await readFile(counters, 'utf8')), rootVersion: 1 }));
+    const edited = await start();
+    expect((await edited.call({ op: 'status' })).rootVersion).toBe(2);
+    expect(await edited.call({ op: 'apply', path: await bundle(2, 2) })).toMatchObject({ outcome: 'refused', code: 'SIGNATURE_KEY_UNKNOWN' });
+    await edited.stop();
     const newest = join(stateDir(), 'roots', '2.root.json');
     await rm(newest);
     const r = await run();
