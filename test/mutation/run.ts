@@ -42,6 +42,8 @@ const SERVING_FAULTS = ['test/agent/serving-faults.test.ts'];
 const STATE_FAULTS = ['test/agent/state-faults.test.ts'];
 const SLOT = 'agent/src/apply/slot.ts';
 const DAEMON = 'agent/src/daemon.ts';
+const DRIFT_TEST = 'shared/src/common/drift/window-test.ts';
+const CALIBRATION = ['test/drift/calibration.test.ts'];
 
 const MUTATIONS: Mutation[] = [
   { name: 'revoked versions can come back', file: LIFECYCLE, from: '  revoked: [],', to: "  revoked: ['validated'],", tests: LIFECYCLE_TESTS },
@@ -113,6 +115,10 @@ const MUTATIONS: Mutation[] = [
   { name: 'any process a record names is signalled', file: 'agent/src/runtime/process-records.ts', from: 'if (!cwd.startsWith(`${slots}/`)) return false;', to: 'if (false) return false;', tests: SERVING_FAULTS, grep: 'forged process records', agent: true },
   { name: 'a counters file behind the log is believed', file: DAEMON, from: '    if (behind) {', to: '    if (false) {', tests: STATE_FAULTS, grep: 'is raised to what the host recorded', agent: true },
   { name: 'a reset for another host is taken', file: 'agent/src/recover.ts', from: 'if (reset.hostId !== hostId)', to: 'if (false)', tests: STATE_FAULTS, grep: 'only a reset', agent: true },
+  { name: 'drift treats the reference as exact', file: DRIFT_TEST, from: 'Math.sqrt((num.std * num.std) / refPresent + variance / present)', to: 'Math.sqrt(variance / present)', tests: CALIBRATION, grep: 'sampling error' },
+  { name: 'drift has no practical floor', file: DRIFT_TEST, from: 't.p < alpha && t.effect >= t.floor', to: 't.p < alpha', tests: CALIBRATION, grep: 'floor' },
+  { name: 'one drift window is an alarm', file: 'shared/src/common/drift/alarm.ts', from: 'export const ALARM_HITS = 2;', to: 'export const ALARM_HITS = 1;', tests: CALIBRATION, grep: 'alarm per 1,000' },
+  { name: 'drift pools no bins', file: 'shared/src/common/drift/homogeneity.ts', from: 'if ((x[smallest]! + y[smallest]!) * share >= minExpected) break;', to: 'break;', tests: CALIBRATION, grep: 'no drift' },
 ];
 
 function bundleAgent(): void {

@@ -16,3 +16,4 @@ export * from './report.js';
 export * from './audit-head.js';
 export * from './labels.js';
 export * from './host-reset.js';
+export * from './drift/index.js';

@@ -41,11 +41,34 @@ export const HealthSpecSchema = z.strictObject({
   errorBudget: z.number().min(0).max(1).default(0.05),
 });
 
-export const MonitoringSpecSchema = z.strictObject({
-  referenceProfile: DigestSchema.optional(),
-  features: z
-    .array(z.strictObject({ name: z.string().min(1).max(128), pointer: z.string().max(1024), type: z.enum(['numeric', 'categorical', 'length']) }))
-    .max(256)
-    .default([]),
+/**
+ * A monitored feature: a JSON pointer into the request or the response body. New fields are optional
+ * without defaults, so manifests written before them keep their digest; drift/spec.ts resolves them.
+ */
+export const DriftFeatureSpecSchema = z.strictObject({
+  name: z.string().min(1).max(128),
+  pointer: z.string().max(1024).refine((p) => p === '' || p.startsWith('/'), 'a JSON pointer is empty or starts with "/"'),
+  type: z.enum(['numeric', 'categorical', 'length', 'missing']),
+  /** the body the pointer reads (default the request) */
+  from: z.enum(['request', 'response']).optional(),
+  /** effect below which no drift is raised however large the window: in reference standard deviations (numeric, length) or total variation (categorical) */
+  floor: z.number().positive().max(10).optional(),
+  /** numeric and length: quantile bins of the reference (default 10) */
+  bins: z.int().min(2).max(50).optional(),
+  /** categorical: categories kept by name, the rest counted as "other" (default 20) */
+  topK: z.int().min(1).max(200).optional(),
 });
+export type DriftFeatureSpec = z.infer<typeof DriftFeatureSpecSchema>;
 
+export const MonitoringSpecSchema = z.strictObject({
+  /** digest of the drift profile the registry built from the reference dataset (a component of the version) */
+  referenceProfile: DigestSchema.optional(),
+  /** the version's file holding the reference dataset: JSONL, one record per line */
+  reference: SafeRelativePathSchema.optional(),
+  /** "pairs": each line is {"request", "response"}; "records" (default): each line is a request body */
+  referenceShape: z.enum(['pairs', 'records']).optional(),
+  /** share of windows in which a model with no drift may still be called drifting (default 0.01) */
+  falseAlarmRate: z.number().gt(0).max(0.2).optional(),
+  features: z.array(DriftFeatureSpecSchema).max(256).default([]),
+});
+export type MonitoringSpec = z.infer<typeof MonitoringSpecSchema>;
