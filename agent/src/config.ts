@@ -8,6 +8,21 @@ import { z } from 'zod';
  */
 const PortSchema = z.int().min(1).max(65535);
 
+/** How a slot's proxy taps traffic for drift: a share of JSON exchanges, counted into windows. */
+export const DriftConfigSchema = z.strictObject({
+  /** share of requests tapped (0 turns the tap off) */
+  sampleRate: z.number().min(0).max(1).default(1),
+  /** a window closes after this many tapped requests… */
+  windowRequests: z.int().min(10).max(10_000_000).default(1000),
+  /** …or after this long, whichever comes first (0: count only) */
+  windowSeconds: z.int().min(0).default(3600),
+  /** closed windows kept for /metrics, status and reports */
+  keepWindows: z.int().min(1).max(200).default(24),
+  /** bodies larger than this are not tapped (their request still is served) */
+  maxBodyBytes: z.int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+});
+export type DriftConfig = z.infer<typeof DriftConfigSchema>;
+
 export const SlotConfigSchema = z.strictObject({
   /** loopback port of the slot's proxy, where clients send requests */
   listen: PortSchema,
@@ -15,6 +30,7 @@ export const SlotConfigSchema = z.strictObject({
   fallback: z.strictObject({ status: z.int().min(100).max(599), contentType: z.string().default('application/json'), body: z.string() }).optional(),
   /** a runtime that sends nothing for this long is answered 504 and counted as an error */
   requestTimeoutMs: z.int().min(100).default(60_000),
+  drift: DriftConfigSchema.default(DriftConfigSchema.parse({})),
 });
 
 export const ConfigSchema = z.strictObject({

@@ -13,6 +13,7 @@ import { Slot } from './apply/slot.js';
 import type { AgentConfig } from './config.js';
 import type { ControlHandlers } from './control/protocol.js';
 import { serveControl } from './control/server.js';
+import { DriftTap } from './drift/tap.js';
 import { logger, type Logger } from './log.js';
 import { AgentMetrics } from './metrics.js';
 import { SlotProxy } from './proxy/slot-proxy.js';
@@ -61,7 +62,8 @@ export class Daemon implements ControlHandlers {
   private readonly records: ProcessRecords;
   private auditReported = 0;
   private readonly started = Date.now();
-  private readonly metrics = new AgentMetrics(() => [...this.slots].map(([name, s]) => [name, s.healthy]));
+  private readonly taps = new Map<string, DriftTap>();
+  private readonly metrics = new AgentMetrics(() => [...this.slots].map(([name, s]) => [name, s.healthy]), () => this.taps.values());
 
   private constructor(
     readonly cfg: AgentConfig,
@@ -145,7 +147,9 @@ export class Daemon implements ControlHandlers {
     await trimQuarantine(this.layout.quarantine, this.cfg.quarantineMaxBytes);
     await this.intake.load();
     for (const [name, sc] of Object.entries(this.cfg.slots)) {
-      const proxy = new SlotProxy(name, sc.listen, this.metrics.proxy.forSlot(name), { ...(sc.fallback ? { fallback: sc.fallback } : {}), requestTimeoutMs: sc.requestTimeoutMs });
+      const tap = new DriftTap(name, sc.drift);
+      this.taps.set(name, tap);
+      const proxy = new SlotProxy(name, sc.listen, this.metrics.proxy.forSlot(name), { ...(sc.fallback ? { fallback: sc.fallback } : {}), requestTimeoutMs: sc.requestTimeoutMs, tap, tapMaxBytes: sc.drift.maxBodyBytes });
       await proxy.listen().catch((err: unknown) => {
         throw listenFailure(err, `Slot ${name}`, sc.listen, `slots.${name}.listen`);
       });
@@ -346,6 +350,7 @@ export class Daemon implements ControlHandlers {
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
       auditHead: this.counters.value.auditHead,
       alerts: this.alerts(),
+      drift: [...this.taps.values()].flatMap((t) => t.summary()),
     };
   }
 
@@ -382,6 +387,7 @@ export class Daemon implements ControlHandlers {
       await this.control?.close();
       await this.admin?.close();
       await Promise.all([...this.proxies.values()].map((p) => p.close(this.cfg.drainGraceMs)));
+      for (const t of this.taps.values()) t.stop();
       await Promise.all([...this.slots.values()].map((s) => s.stop()));
       // Whatever runtime is still found working in the slots now was lost track of: it goes too.
       const leftover = await this.records.reclaim(2000);

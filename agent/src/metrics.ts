@@ -1,11 +1,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { exposeDrift } from './drift/metrics.js';
+import type { DriftTap } from './drift/tap.js';
 import { ProxyMetrics } from './proxy/metrics.js';
 import { AGENT_VERSION } from './version.js';
 
 /**
  * Everything `/metrics` serves, in one registry per agent: the process metrics Node exporters
  * conventionally give (prom-client's defaults), what the agent is, whether each slot is healthy, what
- * became of the bundles it was given, and the slot proxies' request metrics.
+ * became of the bundles it was given, the slot proxies' request metrics, and drift.
  */
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -14,7 +16,7 @@ export class AgentMetrics {
   private readonly refusals: Counter<'code'>;
   private readonly rollbacks: Counter<'slot' | 'reason'>;
 
-  constructor(slotsHealthy: () => Iterable<[string, boolean]>) {
+  constructor(slotsHealthy: () => Iterable<[string, boolean]>, taps: () => Iterable<DriftTap> = () => []) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters, which `promtool check metrics` refuses; the per-type gauges without
@@ -31,6 +33,7 @@ export class AgentMetrics {
         for (const [slot, healthy] of slotsHealthy()) this.set({ slot }, healthy ? 1 : 0);
       },
     });
+    exposeDrift(this.registry, taps);
     this.applies = new Counter({ name: 'airlock_bundle_applies_total', help: 'Bundles applied and committed, by channel.', labelNames: ['channel'], registers });
     this.refusals = new Counter({ name: 'airlock_bundle_refusals_total', help: 'Bundles refused before anything was installed, by error code.', labelNames: ['code'], registers });
     this.rollbacks = new Counter({ name: 'airlock_rollbacks_total', help: 'Releases rolled back, by slot and reason (an error code, or MANUAL_ROLLBACK).', labelNames: ['slot', 'reason'], registers });

@@ -3,7 +3,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  buildProfile,
+  canonicalJson,
   ModelFileSchema,
+  tapRecordOf,
   roleOf,
   VERSION_SCHEMA,
   VersionManifestSchema,
@@ -27,7 +30,7 @@ export { freePort };
 type SlotInput = BundleManifestInput['slots'][string];
 
 /** A slot manifest for the classic example (or a copy of it), its files put into `store`. */
-export async function churnSlot(store: ContentStore, opts: { dir?: string; version?: number; health?: Partial<SlotInput['health']>; runtime?: Partial<SlotInput['runtime']>; config?: Record<string, unknown>; floor?: number } = {}): Promise<SlotInput> {
+export async function churnSlot(store: ContentStore, opts: { dir?: string; version?: number; health?: Partial<SlotInput['health']>; runtime?: Partial<SlotInput['runtime']>; config?: Record<string, unknown>; floor?: number; drift?: boolean } = {}): Promise<SlotInput> {
   const dir = opts.dir ?? CHURN;
   const model = ModelFileSchema.parse(JSON.parse(await readFile(join(dir, 'airlock-model.json'), 'utf8')));
   const { readdir } = await import('node:fs/promises');
@@ -37,6 +40,17 @@ export async function churnSlot(store: ContentStore, opts: { dir?: string; versi
     const ref = await store.putFile(join(dir, name));
     files.push({ path: name, digest: ref.digest, size: ref.size, role: roleOf(name, model.roles) });
   }
+  let monitoring = model.monitoring;
+  if (opts.drift) {
+    // The profile as the registry builds it at import: the same code, from the example's reference.
+    const lines = (await readFile(join(dir, model.monitoring.reference!), 'utf8')).trim().split('\n');
+    const profile = buildProfile(model.monitoring, lines.map((l, i) => tapRecordOf(JSON.parse(l), model.monitoring.referenceShape ?? 'records', `line ${i + 1}`)));
+    const ref = await store.put((async function* () {
+      yield Buffer.from(canonicalJson(profile));
+    })());
+    files.push({ path: '.airlock/drift-profile.json', digest: ref.digest, size: ref.size, role: 'drift_profile' as const });
+    monitoring = { ...monitoring, referenceProfile: ref.digest };
+  }
   // Each version number is its own training run, so that versions of the same files differ in digest.
   const version = opts.version ?? 1;
   const manifest = VersionManifestSchema.parse({
@@ -44,7 +58,7 @@ export async function churnSlot(store: ContentStore, opts: { dir?: string; versi
     model: { name: 'churn', kind: 'classic' },
     components: files,
     config: model.config,
-    monitoring: model.monitoring,
+    monitoring,
     lineage: { trainingRun: `run-${version}` },
     runtime: { ...model.runtime!, ...opts.runtime },
     health: { ...model.health!, startTimeoutMs: 10_000, intervalMs: 50, probationMs: 1500, ...opts.health },

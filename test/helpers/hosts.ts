@@ -48,5 +48,6 @@ export function statusBody(slot: { slot: string; model: string; version: number;
     uptimeSeconds: 1,
     auditHead: null,
     alerts: [],
+    drift: [],
   };
 }

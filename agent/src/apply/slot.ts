@@ -10,6 +10,7 @@ import { startRelease, type RunningRelease } from '../runtime/running-release.js
 import { freePort, Runtime } from '../runtime/supervisor.js';
 import type { StateLayout } from '../state/layout.js';
 import { interrupted, Journal, type Install, type JournalStep } from './journal.js';
+import { releaseProfile } from '../drift/profile-file.js';
 import { KeptReleases } from './kept-releases.js';
 import { probation, systemClock, type Clock } from './probation.js';
 import { listReleases, pointCurrent, readCurrent, releasePaths, removeRelease, removeStagingLeftovers, stageRelease, type ReleaseMeta } from './release.js';
@@ -90,11 +91,17 @@ export class Slot {
     const secrets = Object.fromEntries(meta.slot.secrets.map((s) => [s, this.deps.secret(s) ?? '']));
     const log = this.deps.log;
     const runtime = new Runtime(meta.slot.runtime, { releaseDir: p.dir, configPath: p.config, port: await freePort(), secrets, records: this.deps.records, log: (l, m, f) => log(l, m, { slot: this.name, release: meta.id, ...f }) });
-    return startRelease(meta, runtime, { down: (r) => this.down(r), up: (r) => this.up(r) }, this.deps.cfg.probeIntervalMs);
+    const running = await startRelease(meta, runtime, { down: (r) => this.down(r), up: (r) => this.up(r) }, this.deps.cfg.probeIntervalMs);
+    // A profile that cannot be read turns drift off for this release; it never stops the release serving.
+    running.drift = await releaseProfile(p.dir, meta.slot).catch((err: unknown) => {
+      log('error', 'drift profile unreadable: drift is not monitored for this release', { slot: this.name, release: meta.id, error: String(err) });
+      return null;
+    });
+    return running;
   }
 
   private serve(r: RunningRelease | null, reason?: string): void {
-    this.deps.proxy.setTarget(r ? { port: r.runtime.port, release: r.id, version: `${r.meta.slot.model.name}@${r.meta.slot.model.version}` } : null, reason);
+    this.deps.proxy.setTarget(r ? { port: r.runtime.port, release: r.id, version: `${r.meta.slot.model.name}@${r.meta.slot.model.version}`, drift: r.drift } : null, reason);
   }
 
   /**

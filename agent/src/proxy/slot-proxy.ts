@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool, type Dispatcher } from 'undici';
+import type { DriftTap, TappedRelease } from '../drift/tap.js';
 import { endToEnd } from './hop-by-hop.js';
 import type { Outcome, SlotMetrics } from './metrics.js';
 
@@ -8,6 +9,8 @@ export interface ProxyTarget {
   port: number;
   release: string;
   version: string;
+  /** the served release's drift profile, when it has one */
+  drift?: TappedRelease | null;
 }
 
 export interface Fallback {
@@ -26,6 +29,10 @@ export interface SlotProxyOptions {
   fallback?: Fallback;
   /** a runtime that sends nothing for this long is answered 504 and counted as an error */
   requestTimeoutMs: number;
+  /** counts a share of JSON exchanges into the served release's drift profile */
+  tap?: DriftTap;
+  /** bodies larger than this are not tapped */
+  tapMaxBytes?: number;
 }
 
 const MAX_BUFFERED_BODY = 1024 * 1024;
@@ -43,6 +50,11 @@ interface Exchange {
   body: Buffer | null;
   headers: string[];
   abort: ((err?: Error) => void) | null;
+  /** counted by the drift tap when it completes with a 2xx answer */
+  tapped: boolean;
+  /** the answer's body, kept for the tap only when a feature reads it */
+  reply: Buffer[] | null;
+  replyBytes: number;
 }
 
 /**
@@ -60,6 +72,8 @@ export class SlotProxy {
   private inFlight = 0;
   private drained: (() => void) | undefined;
   private readonly fallback: Fallback | undefined;
+  private readonly tap: DriftTap | undefined;
+  private readonly tapMaxBytes: number;
 
   constructor(
     readonly slot: string,
@@ -68,6 +82,8 @@ export class SlotProxy {
     private readonly opts: SlotProxyOptions = { requestTimeoutMs: 60_000 },
   ) {
     this.fallback = opts.fallback;
+    this.tap = opts.tap;
+    this.tapMaxBytes = opts.tapMaxBytes ?? DEFAULT_TAP_MAX_BYTES;
   }
 
   async listen(): Promise<number> {
@@ -85,6 +101,7 @@ export class SlotProxy {
     this.reason = reason;
     this.stats = { requests: 0, errors: 0 };
     this.metrics.version = target?.version ?? 'none';
+    this.tap?.serve(target?.drift ?? null);
     // Pools of other runtimes close once their requests in flight are done.
     for (const [port, pool] of this.pools) {
       if (port === target?.port) continue;
@@ -111,7 +128,7 @@ export class SlotProxy {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const x: Exchange = { req, res, started: performance.now(), outcome: 'error', body: null, headers: endToEnd(req.rawHeaders, 'expect'), abort: null };
+    const x: Exchange = { req, res, started: performance.now(), outcome: 'error', body: null, headers: endToEnd(req.rawHeaders, 'expect'), abort: null, tapped: false, reply: null, replyBytes: 0 };
     this.inFlight++;
     this.metrics.started();
     res.on('close', () => this.closed(x));
@@ -127,6 +144,9 @@ export class SlotProxy {
     const length = req.headers['content-length'];
     const declared = length === undefined ? (req.headers['transfer-encoding'] ? Number.NaN : 0) : Number(length);
     if (!(declared <= MAX_BUFFERED_BODY)) return this.forward(x, target, false);
+    // Requests with a body are tapped whatever their content type says (clients often send JSON as
+    // text/plain); a body that is not JSON counts as every request feature missing.
+    x.tapped = declared > 0 && declared <= this.tapMaxBytes && this.tap !== undefined && this.tap.sample();
     // Small bodies are buffered so that a request whose runtime died under it can be sent again to the
     // release the slot switched back to: the client never sees the switch.
     if (declared === 0) {
@@ -164,6 +184,7 @@ export class SlotProxy {
         // An informational answer (102, 103) comes before the real one; the client gets the real one.
         if (status < 200) return true;
         x.outcome = OUTCOME_BY_CLASS[Math.floor(status / 100)] ?? 'error';
+        if (x.tapped && status < 300 && this.tap!.wantsResponse) x.reply = [];
         if (status >= 500) stats.errors++;
         const headers: string[] = [];
         for (const h of raw as Buffer[]) headers.push(h.toString('latin1'));
@@ -173,12 +194,26 @@ export class SlotProxy {
         else res.on('drain', resume);
         return true;
       },
-      onData: (chunk) => res.writableEnded || res.write(chunk),
+      onData: (chunk) => {
+        if (x.reply !== null) this.keepReply(x, chunk);
+        return res.writableEnded || res.write(chunk);
+      },
       onComplete: () => {
         if (!res.writableEnded) res.end();
+        if (x.tapped && x.outcome === '2xx') this.tap!.observe(x.body, x.reply === null ? null : x.reply.length === 1 ? x.reply[0]! : Buffer.concat(x.reply));
       },
       onError: (err) => void this.failed(x, target, mayRetry, err),
     });
+  }
+
+  /** Keeps the answer for the tap up to the size limit; a larger answer is not tapped at all. */
+  private keepReply(x: Exchange, chunk: Buffer): void {
+    x.replyBytes += chunk.length;
+    if (x.replyBytes <= this.tapMaxBytes) x.reply!.push(chunk);
+    else {
+      x.reply = null;
+      x.tapped = false;
+    }
   }
 
   /** An attempt failed: resend to the release the slot switches to, or answer 504 (timeout) or 502. */
@@ -235,3 +270,4 @@ export class SlotProxy {
 }
 
 const EMPTY = Buffer.alloc(0);
+const DEFAULT_TAP_MAX_BYTES = 256 * 1024;

@@ -1,4 +1,5 @@
 import type { ReleaseMeta } from '../apply/release.js';
+import type { TappedRelease } from '../drift/tap.js';
 import { healthGate, probe } from './health.js';
 import type { Runtime } from './supervisor.js';
 
@@ -18,6 +19,8 @@ export class RunningRelease {
   /** the runtime has exited at least once: what probation watches */
   exited = false;
   private probing = false;
+  /** the release's drift profile, read once it started; null when it has none */
+  drift: TappedRelease | null = null;
 
   constructor(
     readonly meta: ReleaseMeta,

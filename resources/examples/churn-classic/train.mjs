@@ -1,5 +1,6 @@
 // Trains the example churn model: logistic regression by gradient descent on synthetic customer
-// records drawn from a fixed seed. Writes model.json (weights) and holdout.csv (evaluation data).
+// records drawn from a fixed seed. Writes model.json (weights), holdout.csv (evaluation data) and
+// reference.jsonl (the training requests with the model's answers: the drift reference).
 // Run: node train.mjs   (deterministic: the same files every time)
 import { writeFileSync } from 'node:fs';
 
@@ -44,3 +45,10 @@ for (let epoch = 0; epoch < 400; epoch++) {
 const round = (n) => Math.round(n * 1e6) / 1e6;
 writeFileSync('model.json', `${JSON.stringify({ type: 'logistic_regression', features: FEATURES, scale, weights: w.map(round), bias: round(b) }, null, 2)}\n`);
 writeFileSync('holdout.csv', [`${FEATURES.join(',')},churned`, ...holdout.map(({ x, y }) => `${FEATURES.map((f) => x[f]).join(',')},${y}`)].join('\n') + '\n');
+
+// The drift reference: each training record as a request to /predict, with the answer serve.mjs gives.
+const answer = (x) => {
+  const score = 1 / (1 + Math.exp(-vec(x).reduce((s, xi, i) => s + xi * round(w[i]), round(b))));
+  return { score: Math.round(score * 1e6) / 1e6, label: score >= 0.5 ? 1 : 0 };
+};
+writeFileSync('reference.jsonl', train.map(({ x }) => JSON.stringify({ request: { record: x }, response: answer(x) })).join('\n') + '\n');

@@ -9,7 +9,7 @@ import { DigestSchema, SafeRelativePathSchema } from './digest.js';
 export const MODEL_KINDS = ['classic', 'llm', 'embedding', 'adapter', 'vision', 'speech', 'other'] as const;
 export const COMPONENT_ROLES = [
   'weights', 'adapter', 'tokenizer', 'chat_template', 'prompt_template', 'config',
-  'preprocessor', 'code', 'docs', 'eval_report', 'sbom', 'other',
+  'preprocessor', 'code', 'docs', 'eval_report', 'sbom', 'drift_profile', 'other',
 ] as const;
 
 export const RuntimeSpecSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AuditHeadSchema } from './audit-head.js';
 import { DigestSchema } from './digest.js';
+import { SlotDriftSchema } from './drift/summary.js';
 import { TimestampSchema } from './time.js';
 
 /** What travels back from hosts: DSSE envelopes signed by the host key, one document each. */
@@ -69,6 +70,8 @@ export const StatusSchema = z.strictObject({
   auditHead: AuditHeadSchema.nullable().default(null),
   /** conditions an operator must look at although the host still serves (a damaged audit chain, a slot on a fallback release) */
   alerts: z.array(z.strictObject({ code: z.string(), message: z.string(), slot: z.string().optional() })).max(100).default([]),
+  /** per slot and served version, the drift windows the tap closed most recently */
+  drift: z.array(SlotDriftSchema).max(256).default([]),
 });
 
 export const AuditTailSchema = z.strictObject({

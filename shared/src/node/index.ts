@@ -8,3 +8,4 @@ export * from './bundle-reader.js';
 export * from './root-file.js';
 export * from './ed25519-native.js';
 export * from './error-data.js';
+export * from './jsonl.js';

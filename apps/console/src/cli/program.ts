@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { registerBundle } from './commands/bundle.js';
 import { registerConsole } from './commands/console.js';
+import { registerDrift } from './commands/drift.js';
 import { registerEnvironments } from './commands/environments.js';
 import { registerEvaluations } from './commands/evaluations.js';
 import { registerFleet } from './commands/fleet.js';
@@ -37,6 +38,7 @@ export function buildProgram(opts: { json?: boolean } = {}): Command {
   registerKeys(program);
   registerRoot(program);
   registerConsole(program);
+  registerDrift(program);
   registerFleet(program, registerBundle(program));
   return program;
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DigestSchema } from '../digest.js';
+import { TimestampSchema } from '../time.js';
 
 /**
  * What a window's test says, per feature and for the model: the schema of `airlock drift check --json`
@@ -54,3 +56,21 @@ export const DriftWindowSchema = z.strictObject({
 export type DriftWindow = z.infer<typeof DriftWindowSchema>;
 export type FeatureWindow = z.infer<typeof FeatureWindowSchema>;
 export type DriftVerdict = (typeof DRIFT_VERDICTS)[number];
+
+/** A closed window as a host keeps and reports it: which release it tested, and when it closed. */
+export const HostDriftWindowSchema = DriftWindowSchema.extend({
+  closedAt: TimestampSchema,
+});
+export type HostDriftWindow = z.infer<typeof HostDriftWindowSchema>;
+
+/** One slot's drift in a status report: the version it tested and its latest windows, oldest first. */
+export const SlotDriftSchema = z.strictObject({
+  slot: z.string().min(1).max(63),
+  model: z.string().min(1).max(63),
+  version: z.int().min(1),
+  digest: DigestSchema,
+  /** requests the tap counted for this version since the agent started */
+  tapped: z.int().min(0),
+  windows: z.array(HostDriftWindowSchema).max(200),
+});
+export type SlotDrift = z.infer<typeof SlotDriftSchema>;

@@ -21,6 +21,7 @@ import { mutate } from '../audit.js';
 import { assertConfig, assertConfigSchema } from '../config-schema.js';
 import type { Registry } from '../context.js';
 import { walkFiles } from '../file-walk.js';
+import { assertMonitoring, profileComponent } from './drift-profile.js';
 import { components } from '../repos/components.js';
 import { dependencyRows } from '../integrity/records.js';
 import { dependencies } from '../repos/dependencies.js';
@@ -111,12 +112,16 @@ export async function inspectModel(input: Pick<ImportInput, 'path' | 'model' | '
   assertConfig(modelFile.config.schema, modelFile.config.defaults, 'config.defaults');
   const files = await walkFiles([input.path], { exclude: (n) => isDir && n === MODEL_FILE });
   assertFileNames(files);
+  assertMonitoring(modelFile.monitoring, files);
   for (const path of Object.keys(modelFile.roles)) {
     if (!files.some((f) => f.name === path)) throw new AirlockError('INVALID_INPUT', `roles names "${path}", which is not among the imported files.`);
   }
   const assumed = declared
     ? []
     : [`no ${MODEL_FILE}: component roles come from file names, the config is empty, and with no runtime or health spec the version cannot be deployed until a new one declares them`];
+  if (modelFile.monitoring.features.length > 0 && !modelFile.monitoring.reference) {
+    assumed.push('monitoring declares features but no reference dataset (monitoring.reference): hosts count no drift for this version');
+  }
   return { declared: declared !== null, modelFile, kind, files, assumed };
 }
 
@@ -133,6 +138,7 @@ export async function importModel(reg: Registry, actor: SigningActor, input: Imp
   let bytesDone = 0;
   const comps: Component[] = [];
   const added: string[] = [];
+  let profile: Awaited<ReturnType<typeof profileComponent>> = null;
   try {
     for (const f of files) {
       input.signal?.throwIfAborted();
@@ -141,12 +147,18 @@ export async function importModel(reg: Registry, actor: SigningActor, input: Imp
       comps.push({ role: roleOf(f.name, modelFile.roles), path: f.name, digest: ref.digest, size: ref.size });
     }
     input.signal?.throwIfAborted();
+    profile = await profileComponent(reg, modelFile.monitoring, comps);
+    if (profile) {
+      comps.push(profile.component);
+      if (profile.added) added.push(profile.component.digest);
+    }
   } catch (err) {
-    if (input.signal?.aborted) await forget(reg, added);
+    if (input.signal?.aborted || err instanceof AirlockError) await forget(reg, added);
     throw err;
   }
   comps.sort((a, b) => (a.path < b.path ? -1 : 1));
   const { schema: _schema, kind: _kind, description, tags, roles: _roles, ...body } = modelFile;
+  if (profile) body.monitoring = { ...body.monitoring, referenceProfile: profile.component.digest };
   const manifest: VersionManifest = { schema: 'airlock.version/v1', model: { name: input.model, kind }, components: comps, ...body };
   const digest = versionDigest(manifest);
 
