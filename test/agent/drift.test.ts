@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ReportSchema, type DriftWindow } from '@airlock/shared/common';
+import { ReportSchema } from '@airlock/shared/common';
 import { ContentStore } from '@airlock/shared/node';
 import { churnSlot, freePort, predict, startAgent, waitFor, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
 import { CHURN } from '../helpers/registry.js';
@@ -51,18 +51,26 @@ async function send(a: RunningAgent, records: Record4[]): Promise<void> {
 }
 
 const driftOf = async (a: RunningAgent) => (await a.call({ op: 'status' })).drift;
+/** The slot's drift once it holds `windows` closed windows. */
+async function windowsClosed(a: RunningAgent, windows: number) {
+  const found = await waitFor(async () => {
+    const d = (await driftOf(a))[0];
+    return d?.windows.length === windows ? d : undefined;
+  }, 10_000, `${windows} windows`);
+  return found!;
+}
 
 describe('the drift tap on a real agent', () => {
   it("counts the reference's own traffic as no drift and a +1.25 σ tenure shift as drift, then an alarm, in status and /metrics", async () => {
     const a = await serving(true);
     const ref = await referenceRecords();
     await send(a, ref.slice(0, 400));
-    const quiet = await waitFor(async () => ((await driftOf(a))[0]?.windows.length === 2 ? (await driftOf(a))[0]! : undefined), 10_000, 'two windows');
+    const quiet = await windowsClosed(a, 2);
     expect(quiet).toMatchObject({ slot: 'main', model: 'churn', version: 1, tapped: 400 });
-    expect(quiet.windows.map((w: DriftWindow) => [w.n, w.verdict, w.alarm])).toEqual([[200, 'ok', false], [200, 'ok', false]]);
+    expect(quiet.windows.map((w) => [w.n, w.verdict, w.alarm])).toEqual([[200, 'ok', false], [200, 'ok', false]]);
 
     await send(a, ref.slice(400, 800).map((r) => ({ ...r, tenure_months: r.tenure_months! + 25 })));
-    const loud = (await waitFor(async () => ((await driftOf(a))[0]?.windows.length === 4 ? (await driftOf(a))[0]! : undefined), 10_000, 'four windows')).windows;
+    const loud = (await windowsClosed(a, 4)).windows;
     expect(loud.map((w) => [w.verdict, w.alarm])).toEqual([['ok', false], ['ok', false], ['drift', false], ['drift', true]]);
     const tenure = loud[3]!.features.find((f) => f.name === 'tenure_months')!;
     expect(tenure).toMatchObject({ verdict: 'drift', alarm: true });
@@ -81,7 +89,7 @@ describe('the drift tap on a real agent', () => {
   it('signs the drift windows into the status report', async () => {
     const a = await serving(true, 100);
     await send(a, (await referenceRecords()).slice(0, 100));
-    await waitFor(async () => (await driftOf(a)).length === 1, 10_000, 'a window');
+    await windowsClosed(a, 1);
     const [file] = await a.call({ op: 'report' });
     const envelope = JSON.parse(await readFile(join(a.stateDir, 'outbox', file!), 'utf8'));
     const report = ReportSchema.parse(JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')));

@@ -40,6 +40,11 @@ export async function benchAgent(work: string, print: (line: string) => void): P
     }
     print(`  rollback, decision → old release serving (warm, 20 runs)   p50 ${fmt(percentile(total, 50))} ms  max ${fmt(Math.max(...total))} ms  (switch inside the agent: p50 ${fmt(percentile(inAgent, 50), 3)} ms)  target < 100 ms`);
 
+    // The same proxy with the drift tap on: a second agent serving the example with its profile.
+    const tapped = await startAgent({ stateDir: join(dir, 'state-tap'), rootFile: join(dir, 'root.json'), env: { AIRLOCK_LOG: 'quiet' } });
+    const tapBundle = join(dir, 'tap.airlock');
+    await writeTestBundle(tapBundle, store, { slots: { main: await churnSlot(store, { version: 1, drift: true }) }, sequence: 1 }, trust.releaseSigners, new Map([[1, trust.rootEnvelope]]));
+    await tapped.call({ op: 'apply', path: tapBundle });
     print('  slot proxy cost per request (each path in front of its own identical runtime process)');
     const direct = await startRuntime();
     const behindNginx = await startRuntime();
@@ -51,15 +56,20 @@ export async function benchAgent(work: string, print: (line: string) => void): P
         { label: 'direct to the runtime', port: direct.port, pids: async () => [] },
         ...(nginx ? [{ label: 'nginx (1 worker)', port: nginx.port, pids: nginx.pids }] : []),
         { label: 'Node floor (bare proxy)', port: floor.port, pids: async () => [floor.proc.pid!] },
+        { label: 'Airlock, drift tap on', port: tapped.proxy, pids: async () => [tapped.proc.pid!] },
         { label: 'Airlock slot proxy', port: agent.proxy, pids: async () => [agent.proc.pid!] },
       ];
-      await compareProxies(dir, paths, print, () => rssMiB(agent.proc.pid!));
+      const cpu = await compareProxies(dir, paths, print, () => rssMiB(agent.proc.pid!));
+      const on = cpu.get('Airlock, drift tap on');
+      const off = cpu.get('Airlock slot proxy');
+      if (on && off) print(`    drift tap, side by side: ${fmt(on - off, 1)} µs/request more with the tap on (5 features, every request tapped; target ≤ 5 µs for 4)`);
     } finally {
       nginx?.stop();
       floor.proc.kill('SIGTERM');
       behindFloor.proc.kill('SIGTERM');
       direct.proc.kill('SIGTERM');
       behindNginx.proc.kill('SIGTERM');
+      await tapped.stop();
     }
   } finally {
     await agent.stop();

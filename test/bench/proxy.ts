@@ -138,8 +138,8 @@ export interface Path {
   pids: () => Promise<number[]>;
 }
 
-/** Measures every path: closed-loop throughput and CPU per request, then the fixed-rate p99. */
-export async function compareProxies(dir: string, paths: Path[], print: (line: string) => void, sampleRss?: () => Promise<number>): Promise<void> {
+/** Measures every path: closed-loop throughput and CPU per request, then the fixed-rate p99; returns CPU µs per request by label. */
+export async function compareProxies(dir: string, paths: Path[], print: (line: string) => void, sampleRss?: () => Promise<number>): Promise<Map<string, number | null>> {
   // The steady-rate run comes first, so that the agent's RSS is measured under that load and not
   // after the saturating runs have grown its heap.
   // Three interleaved rounds, the median p99 of each path: one round's p99 on two shared cores is noise.
@@ -180,5 +180,7 @@ export async function compareProxies(dir: string, paths: Path[], print: (line: s
   const proxy = paths.at(-1)!;
   const c = closed.get(proxy.label)!;
   const n = nginx ? closed.get(nginx.label)! : null;
+  const cpuByLabel = new Map([...closed].map(([label, r]) => [label, r.cpuUs]));
   print(`    targets: CPU/request ${n?.cpuUs ? `${fmt(c.cpuUs! / n.cpuUs, 2)}× nginx` : 'n/a (nginx not installed)'} (≤ 2×); throughput ${fmt(c.rps / direct.rps, 2)}× direct (≥ 0.5×); added p99 at ${FIXED_RATE}/s ${fmt(fixed.get(proxy.label)!.p99 - directFixed.p99, 3)} ms (≤ 1 ms)${sampleRss ? `; agent RSS under load ${fmt(rss, 0)} MiB (< 120 MiB)` : ''}`);
+  return cpuByLabel;
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchAgent } from './agent.js';
 import { benchConsole } from './console.js';
+import { benchDrift } from './drift.js';
 import { benchFleet } from './fleet.js';
 import { benchFoundation } from './foundation.js';
 import { buildWorker, RUNS } from './measure.js';
@@ -34,6 +35,10 @@ try {
   if (!only || only === 'agent') {
     print('agent (rollback and proxy, measured against the runtime called directly)');
     await benchAgent(work, print);
+  }
+  if (!only || only === 'drift' || only === 'agent') {
+    print('drift tap (in process, the churn example\'s profile)');
+    benchDrift(print);
   }
   if (!only || only === 'fleet') {
     print('fleet (delta bundles and report round trip)');

@@ -78,11 +78,11 @@ describe('airlock CLI: the registry journey', () => {
     const before = (await json('aud', ['audit', 'list', '--limit', '1'])).body.result as { seq: number }[];
     const writer = async (tag: string) => {
       for (let i = 0; i < 6; i++) {
-        const r = await as('bob', ['eval', 'record', 'churn@1', join(home, '..', 'r.json'), '--suite', `load-${tag}-${i}`]);
+        const r = await as('bob', ['eval', 'record', 'churn@1', join(home, '..', `r-${tag}-${i}.json`), '--suite', 'holdout']);
         expect(r.code, r.stderr).toBe(0);
       }
     };
-    await writeFile(join(home, '..', 'r.json'), JSON.stringify({ metrics: { accuracy: 0.9 } }));
+    for (const tag of ['a', 'b']) for (let i = 0; i < 6; i++) await writeFile(join(home, '..', `r-${tag}-${i}.json`), JSON.stringify({ metrics: { accuracy: 0.9, run: i } }));
     const variants = await Promise.all(['a', 'b'].map(async (v) => churnVariant(await suiteDir(), `race-${v}`)));
     await Promise.all([writer('a'), writer('b'), ...variants.map((dir) => as('bob', ['model', 'import', dir, '--model', 'churn']))]);
     const after = (await json('aud', ['audit', 'list', '--limit', '1'])).body.result as { seq: number }[];
@@ -90,6 +90,9 @@ describe('airlock CLI: the registry journey', () => {
     const shown = (await json('aud', ['model', 'show', 'churn'])).body.result as { versions: { number: number }[] };
     expect(shown.versions.map((v) => v.number)).toEqual([1, 2, 3, 4]);
     expect((await as('aud', ['audit', 'verify'])).code).toBe(0);
+    // Results for a suite the version does not declare would satisfy a gate for nothing.
+    const undeclared = await as('bob', ['eval', 'record', 'churn@1', join(home, '..', 'r-a-0.json'), '--suite', 'smoke']);
+    expect([undeclared.code, undeclared.stderr]).toEqual([1, 'error NOT_FOUND: churn@1 declares no suite "smoke"; it declares holdout.\n']);
   }, 60_000);
 
   it('names the acting user: unknown users and wrong passphrases are refused', async () => {

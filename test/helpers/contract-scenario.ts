@@ -71,6 +71,8 @@ export async function contractScenario(dir: string): Promise<Step[]> {
     { call: 'hosts.reset', as: 'alice', input: { host: 'host-a', reason: 'counters lost with the disk', out: out('host-a.reset.json') }, expect: 'ok' },
     { call: 'hosts.revoke', as: 'alice', input: { host: 'host-b', reason: 'decommissioned' }, expect: 'ok' },
     { call: 'fleet.show', as: 'aud', input: {}, expect: 'ok' },
+    { call: 'drift.show', as: 'aud', input: { ref: 'churn', env: 'prod' }, expect: 'ok' },
+    { call: 'retraining.list', as: 'aud', input: { model: 'churn' }, expect: 'ok' },
     { call: 'deployments.create', as: 'olga', input: { model: 'churn', environment: 'prod' }, expect: 'ok' },
     { call: 'deployments.list', as: 'aud', input: {}, expect: 'ok' },
     { call: 'bundles.preview', as: 'aud', input: { deployment: 1 }, expect: 'ok' },

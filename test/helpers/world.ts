@@ -12,6 +12,8 @@ import { importModel } from '../../apps/console/src/registry/services/import.js'
 import { transitionVersion } from '../../apps/console/src/registry/services/lifecycle.js';
 import { decidePromotion, requestPromotion } from '../../apps/console/src/registry/services/promotions.js';
 import { importReports } from '../../apps/console/src/registry/services/reports.js';
+import { resolveReview } from '../../apps/console/src/registry/services/reviews.js';
+import { checkRecords, DriftProfileSchema, type HostDriftWindow } from '@airlock/shared/common';
 import { enrollment, hostKey, report, statusBody, type FakeHostKey } from './hosts.js';
 import { CHURN, makeRegistry, type TestRegistry } from './registry.js';
 import { useSuiteTempDirs, useTempDirs } from './tmp.js';
@@ -27,7 +29,8 @@ export interface World extends TestRegistry {
 /**
  * A registry with at least one row in every table, each made by the service an operator would use:
  * churn@1 (with a dataset dependency and tags) evaluated, validated, promoted to prod with carol's
- * approval under an overlay, deployed to an enrolled host whose signed reports were imported.
+ * approval under an overlay, deployed to an enrolled host whose signed reports were imported (one
+ * with a drift alarm, whose review was resolved with a retraining request).
  */
 export async function makeWorld(dir: string): Promise<World> {
   const t = await makeRegistry(join(dir, 'registry'));
@@ -53,9 +56,27 @@ export async function makeWorld(dir: string): Promise<World> {
   await mkdir(stick, { recursive: true });
   const digests = components.of(t.reg.db, version.id).map((c) => c.digest);
   await writeFile(join(stick, '1.json'), report(host, 'receipt', { bundleId: d.bundleId, outcome: 'refused', code: 'BUNDLE_EXPIRED', message: 'clock', slots: [], timings: {} }));
-  await writeFile(join(stick, '2.json'), report(host, 'status', statusBody({ slot: 'churn', model: 'churn', version: 1, digest: version.digest, healthy: true }, digests)));
-  await importReports(t.reg, t.as.olga, stick);
+  const status = statusBody({ slot: 'churn', model: 'churn', version: 1, digest: version.digest, healthy: true }, digests);
+  status.drift = [{ slot: 'churn', model: 'churn', version: 1, digest: version.digest as `sha256:${string}`, tapped: 600, windows: await driftingWindows(t, version.id, model) }];
+  await writeFile(join(stick, '2.json'), report(host, 'status', status));
+  const { reviews } = await importReports(t.reg, t.as.olga, stick);
+  resolveReview(t.reg, t.as.olga, reviews.at(-1)!, 'customers stay longer since the new contract', 'retrain');
   return { ...t, host, versionId: version.id, promotionId: promotion.id, deploymentId: d.id, bundleId: d.bundleId };
+}
+
+/** Three windows of the example's reference with tenure shifted, counted by the host's code: an alarm. */
+async function driftingWindows(t: TestRegistry, versionId: number, model: string): Promise<HostDriftWindow[]> {
+  const comp = components.of(t.reg.db, versionId).find((c) => c.role === 'drift_profile')!;
+  const profile = DriftProfileSchema.parse(JSON.parse(await readFile(t.reg.store.pathOf(comp.digest), 'utf8')));
+  const lines = (await readFile(join(model, 'reference.jsonl'), 'utf8')).trim().split('\n').slice(0, 600);
+  const shifted = lines.map((l) => {
+    const pair = JSON.parse(l) as { request: { record: Record<string, number> }; response: unknown };
+    pair.request.record.tenure_months! += 40;
+    return pair;
+  });
+  const windows = checkRecords(profile, shifted, 200).map((w, i) => ({ ...w, closedAt: `2026-11-30T0${i}:00:00.000Z` }));
+  if (!windows.some((w) => w.alarm)) throw new Error('the world needs a drift alarm');
+  return windows;
 }
 
 /** A copy of a world in `dir` with its own database connection and store: for tests that damage it. */

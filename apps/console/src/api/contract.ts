@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { CallSpec } from './call.js';
+import { driftCalls } from './calls/drift.js';
 import { environmentCalls } from './calls/environments.js';
 import { fleetCalls } from './calls/fleet.js';
 import { modelCalls } from './calls/models.js';
@@ -21,6 +22,7 @@ export const CONTRACT = {
   ...promotionCalls,
   ...fleetCalls,
   ...oversightCalls,
+  ...driftCalls,
 } as const satisfies Record<string, CallSpec>;
 
 export type Contract = typeof CONTRACT;

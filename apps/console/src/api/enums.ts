@@ -31,5 +31,8 @@ export type EvaluationSource = (typeof EVALUATION_SOURCES)[number];
 export const DEPLOYMENT_HOST_STATES = ['pending', 'applied', 'healthy', 'rolled_back', 'refused'] as const;
 export type DeploymentHostState = (typeof DEPLOYMENT_HOST_STATES)[number];
 
-export const REVIEW_KINDS = ['rollback', 'dependency_revoked', 'host_refused', 'host_rolled_back', 'host_unhealthy', 'audit_anchor'] as const;
+export const REVIEW_KINDS = ['rollback', 'dependency_revoked', 'host_refused', 'host_rolled_back', 'host_unhealthy', 'audit_anchor', 'drift'] as const;
+/** What resolving a drift review decides: the drift is accepted, the version is to be retrained, or it was rolled back. */
+export const DRIFT_DECISIONS = ['accept', 'retrain', 'rollback'] as const;
+export type DriftDecision = (typeof DRIFT_DECISIONS)[number];
 export type ReviewKind = (typeof REVIEW_KINDS)[number];

@@ -8,3 +8,5 @@ export * from './homogeneity.js';
 export * from './window-test.js';
 export * from './alarm.js';
 export * from './check.js';
+export * from './samples.js';
+export * from './kolmogorov.js';

@@ -134,10 +134,10 @@ export const modelCalls = {
     z.strictObject({ name: z.string(), tags: z.array(z.string()) }),
   ),
   'versions.diff': query(
-    'What changed from one version to another: components, config schema and defaults, dependencies, metrics.',
+    'What changed from one version to another: components, config schema and defaults, dependencies, metrics, and every other manifest field (runtime, health, monitoring…).',
     null,
     z.strictObject({ from: Ref, to: Ref }),
-    z.strictObject({ from: z.string(), to: z.string(), components: ChangeSchema, configSchema: ChangeSchema, configDefaults: ChangeSchema, dependencies: ChangeSchema, metrics: ChangeSchema }),
+    z.strictObject({ from: z.string(), to: z.string(), components: ChangeSchema, configSchema: ChangeSchema, configDefaults: ChangeSchema, dependencies: ChangeSchema, metrics: ChangeSchema, manifest: ChangeSchema }),
   ),
   'versions.transition': command(
     "Move a version through its lifecycle (validate, deprecate, retire, quarantine, lift a quarantine, revoke); the registry checks the move and the caller's role for it.",

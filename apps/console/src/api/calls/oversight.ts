@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AuditAnchorSchema, AuditHeadSchema } from '@airlock/shared/common';
 import { command, job, query } from '../call.js';
 import { At, Id, NoInput, ProblemSchema, SourcePath, TargetPath } from '../dto.js';
-import { REVIEW_KINDS, ROLES } from '../enums.js';
+import { DRIFT_DECISIONS, REVIEW_KINDS, ROLES } from '../enums.js';
 
 export const ReviewSchema = z.strictObject({
   id: Id,
@@ -47,7 +47,12 @@ const Anchors = z.strictObject({ anchors: z.array(SourcePath).max(100).default([
 
 export const oversightCalls = {
   'reviews.list': query('Review items: open ones, or all with `all`.', null, z.strictObject({ all: z.boolean().default(false) }), z.array(ReviewSchema)),
-  'reviews.resolve': command('Resolve a review item, saying what was done; a rollback is reviewed by someone other than who made it.', 'review.resolve', z.strictObject({ id: Id, note: z.string().min(1).max(4000) }), ReviewSchema),
+  'reviews.resolve': command(
+    'Resolve a review item, saying what was done; a rollback is reviewed by someone other than who made it; a drift item needs a decision (accept, retrain, rollback).',
+    'review.resolve',
+    z.strictObject({ id: Id, note: z.string().min(1).max(4000), decision: z.enum(DRIFT_DECISIONS).optional() }),
+    ReviewSchema,
+  ),
   'audit.list': query(
     'Audit events, newest first, optionally about one subject, by one person, of one action, in a time range, or before a sequence number.',
     null,

@@ -1,5 +1,6 @@
 import type { CallName } from '../../api/contract.js';
 import type { Handlers } from '../handler.js';
+import { driftHandlers } from './drift.js';
 import { environmentHandlers } from './environments.js';
 import { fleetHandlers } from './fleet.js';
 import { modelHandlers } from './models.js';
@@ -18,4 +19,5 @@ export const HANDLERS: Handlers<Exclude<CallName, 'session.unlock' | 'registry.i
   ...promotionHandlers,
   ...fleetHandlers,
   ...oversightHandlers,
+  ...driftHandlers,
 };

@@ -28,7 +28,7 @@ export const oversightHandlers: Handlers<
   | 'roots.export'
 > = {
   'reviews.list': ({ reg, actor }, { all }) => listReviews(reg, actor, { all }),
-  'reviews.resolve': ({ reg, actor }, { id, note }) => resolveReview(reg, actor, id, note),
+  'reviews.resolve': ({ reg, actor }, { id, note, decision }) => resolveReview(reg, actor, id, note, decision),
   'audit.list': ({ reg }, filter) => listAudit(reg, filter),
   'audit.verify': async ({ reg, actor }, { anchors }) => verifyAuditLog(reg, actor, await anchorsFrom(reg, actor, anchors)),
   'audit.anchor': ({ reg, actor }, { out }) => writeAnchor(reg, actor, resolve(out)),

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import {
-  AirlockError, buildProfile, DriftChecker, DriftProfileSchema, MonitoringSpecSchema, tapRecordOf,
-  type DriftProfile, type DriftWindow, type FeatureWindow, type TapRecord,
+  AirlockError, buildProfile, compareSamples, DriftChecker, DriftProfileSchema, MonitoringSpecSchema, tapRecordOf,
+  type DriftProfile, type DriftWindow, type FeatureComparison, type FeatureWindow, type MonitoringSpec, type TapRecord,
 } from '@airlock/shared/common';
 import { readJsonl, writeFileAtomic } from '@airlock/shared/node';
+import type { Output } from '../../api/contract.js';
+import { table } from '../output.js';
 import { readJsonFile } from '../read-json.js';
 import { action, parseIntOption } from '../run.js';
 
@@ -38,8 +40,77 @@ function describeFeature(f: FeatureWindow): string {
 const describeWindow = (w: DriftWindow) =>
   [`window ${w.index}: ${w.n} records, ${w.verdict}${w.alarm ? ', ALARM' : ''}`, ...w.features.map(describeFeature)].join('\n');
 
+/**
+ * Without a spec, every top-level field of the reference's records is a feature: numbers numeric,
+ * strings and booleans categorical (the first value that is not null decides).
+ */
+function inferSpec(records: readonly TapRecord[]): MonitoringSpec {
+  const types = new Map<string, 'numeric' | 'categorical'>();
+  for (const r of records) {
+    if (r.request === null || typeof r.request !== 'object' || Array.isArray(r.request)) continue;
+    for (const [key, v] of Object.entries(r.request)) {
+      if (types.has(key) || v === null || v === undefined) continue;
+      if (typeof v === 'number') types.set(key, 'numeric');
+      else if (typeof v === 'string' || typeof v === 'boolean') types.set(key, 'categorical');
+    }
+  }
+  if (types.size === 0) throw new AirlockError('INVALID_INPUT', 'The reference records have no top-level numbers or strings to compare: give the features with --monitoring SPEC.');
+  return { features: [...types].map(([name, type]) => ({ name, pointer: `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, type })) };
+}
+
+const sig = (v: number | undefined) => (v === undefined ? '-' : v.toPrecision(6));
+
+function describeComparison(c: FeatureComparison): string {
+  const parts = [`n ${c.referenceN}/${c.currentN}`, `missing ${sig(c.referenceMissingRate)}/${sig(c.currentMissingRate)}`];
+  if (c.ks) parts.push(`KS D ${sig(c.ks.statistic)} p ${sig(c.ks.p)}`, `W₁ ${sig(c.wasserstein)} (${sig(c.wassersteinSd)} sd)`);
+  if (c.chiSquare) parts.push(`χ² ${sig(c.chiSquare.statistic)} df ${c.chiSquare.df} p ${sig(c.chiSquare.p)}`);
+  return `${c.name.padEnd(20)} ${c.type.padEnd(12)} ${parts.join(', ')}`;
+}
+
+function describeShown(r: Output<'drift.show'>): string {
+  if (r.versions.length === 0) return `No host has reported drift windows for ${r.model} yet.`;
+  const out: string[] = [];
+  for (const v of r.versions) {
+    for (const h of v.hosts) {
+      out.push(`${r.model}@${v.number} on ${h.host} (slot ${h.slot}, ${h.tapped} requests tapped):`);
+      const rows = h.windows.map((w) => ({
+        closed: w.closedAt,
+        n: w.n,
+        verdict: w.verdict,
+        alarm: w.alarm ? 'ALARM' : '',
+        drifting: w.features.filter((f) => f.verdict === 'drift').map((f) => `${f.name}${f.alarm ? '!' : ''} (${f.statistics.decidedBy})`).join(', '),
+      }));
+      out.push(table(rows, ['closed', 'n', 'verdict', 'alarm', 'drifting']).replace(/^/gm, '  '));
+    }
+  }
+  return out.join('\n');
+}
+
 export function registerDrift(program: Command): void {
   const drift = program.command('drift').description('drift of inputs and outputs against a reference profile');
+  drift
+    .command('show')
+    .description("per host, the drift windows each version's hosts reported: verdicts, alarms, and the features that drifted (! marks an alarm)")
+    .argument('<ref>', 'NAME (every version) or NAME@N')
+    .option('--env <env>', 'only hosts of this environment')
+    .option('--host <host>', 'only this host')
+    .option('--limit <n>', 'newest windows per host and version', parseIntOption('--limit', 1, 200), 24)
+    .action(
+      action(async (ctx, ref: string, opts: { env?: string; host?: string; limit: number }) => {
+        const r = await ctx.call('drift.show', { ref, limit: opts.limit, ...(opts.env ? { env: opts.env } : {}), ...(opts.host ? { host: opts.host } : {}) });
+        ctx.out.result(r, () => describeShown(r));
+      }),
+    );
+  drift
+    .command('retraining')
+    .description('retraining requests decided on drift reviews, newest first')
+    .argument('[model]', 'only this model')
+    .action(
+      action(async (ctx, model: string | undefined) => {
+        const rows = await ctx.call('retraining.list', model ? { model } : {});
+        ctx.out.result(rows, () => table(rows, ['id', 'version', 'review', 'requestedAt', 'requestedBy', 'reason']));
+      }),
+    );
   drift
     .command('profile')
     .description('build a reference profile from a JSONL file, as the registry does at import')
@@ -57,6 +128,26 @@ export function registerDrift(program: Command): void {
         ctx.out.result(summary, () =>
           [`wrote ${opts.out}: ${profile.records} reference records, each test at level ${profile.alphaPerTest.toPrecision(3)}`, ...summary.features.map((f) => `  ${f.name.padEnd(20)} ${f.type.padEnd(12)} ${f.bins} bins, ${f.missing} missing`)].join('\n'),
         );
+      }),
+    );
+  drift
+    .command('compare')
+    .description('exact two-sample statistics of two JSONL files per feature: Kolmogorov–Smirnov, Wasserstein-1, chi-square (as SciPy computes them)')
+    .argument('<reference>', 'JSONL of the reference')
+    .argument('<current>', 'JSONL of the same shape')
+    .option('--monitoring <spec>', 'JSON file holding a "monitoring" object (default: every top-level field of the records)')
+    .action(
+      action(async (ctx, reference: string, current: string, opts: { monitoring?: string }) => {
+        const given = opts.monitoring ? await readSchema(opts.monitoring, MonitoringSpecSchema, 'monitoring spec') : undefined;
+        const shape = given?.referenceShape ?? 'records';
+        const read = async (path: string) => {
+          const out: TapRecord[] = [];
+          for await (const r of tapRecords(path, shape)) out.push(r);
+          return out;
+        };
+        const [ref, cur] = [await read(reference), await read(current)];
+        const features = compareSamples(given ?? inferSpec(ref), ref, cur);
+        ctx.out.result({ features }, () => features.map(describeComparison).join('\n'));
       }),
     );
   drift

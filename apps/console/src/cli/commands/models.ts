@@ -116,7 +116,7 @@ export function registerModels(program: Command): void {
   const version = program.command('version').description('version lifecycle and comparison');
   version
     .command('diff')
-    .description('compare two versions: components, config schema, dependencies, metrics')
+    .description('compare two versions: components, config schema, dependencies, metrics, and every other manifest field')
     .argument('<a>', 'NAME@A')
     .argument('<b>', 'NAME@B')
     .action(
@@ -131,7 +131,7 @@ export function registerModels(program: Command): void {
             ...(c.added.length + c.removed.length + c.changed.length === 0 ? ['  (same)'] : []),
           ].join('\n');
         ctx.out.result(d, () =>
-          [`${d.from} → ${d.to}`, section('components', d.components), section('config schema', d.configSchema), section('config defaults', d.configDefaults), section('dependencies', d.dependencies), section('metrics', d.metrics)].join('\n'),
+          [`${d.from} → ${d.to}`, section('components', d.components), section('config schema', d.configSchema), section('config defaults', d.configDefaults), section('dependencies', d.dependencies), section('metrics', d.metrics), section('manifest (runtime, health, monitoring, …)', d.manifest)].join('\n'),
         );
       }),
     );

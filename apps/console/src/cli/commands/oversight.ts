@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { DRIFT_DECISIONS, type DriftDecision } from '../../api/enums.js';
 import { AirlockError } from '@airlock/shared/common';
 import { resolve } from 'node:path';
 import { formatBytes, plural, table } from '../output.js';
@@ -21,9 +22,10 @@ export function registerOversight(program: Command): void {
     .description('resolve a review item, saying what was done')
     .argument('<id>', 'review item id')
     .requiredOption('--note <text>', 'what was done')
+    .addOption(new Option('--decision <decision>', 'for drift items: accept the drift, request retraining, or confirm a rollback').choices(DRIFT_DECISIONS))
     .action(
-      action(async (ctx, id: string, opts: { note: string }) => {
-        const r = await ctx.call('reviews.resolve', { id: parseIntOption('review id', 1)(id), note: opts.note });
+      action(async (ctx, id: string, opts: { note: string; decision?: DriftDecision }) => {
+        const r = await ctx.call('reviews.resolve', { id: parseIntOption('review id', 1)(id), note: opts.note, ...(opts.decision ? { decision: opts.decision } : {}) });
         ctx.out.result(r, () => `resolved review item #${r.id} (${r.kind} ${r.subject})`);
       }),
     );

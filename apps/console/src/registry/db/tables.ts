@@ -50,6 +50,7 @@ const RULES = {
   deployments: { key: ['id'], kind: 'write-once', mutable: [], actors: ['created_by'] },
   deployment_hosts: { key: ['deployment_id', 'host'], kind: 'history', mutable: ['state', 'code', 'updated_at'] },
   reports: { key: ['digest'], kind: 'write-once', mutable: [] },
+  retraining_requests: { key: ['id'], kind: 'write-once', mutable: [], actors: ['requested_by'] },
 } as const satisfies Record<string, TableRule>;
 
 export type SealedTable = keyof typeof RULES;

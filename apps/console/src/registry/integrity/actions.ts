@@ -52,7 +52,7 @@ export const ACTIONS: Readonly<Record<string, ActionRule>> = {
   'promote.expire': { permission: 'promote.decide', writes: PROMOTION_MOVE },
   'promote.withdraw': { permission: 'promote.withdraw', writes: PROMOTION_MOVE },
   'promote.rollback': { permission: 'rollback', writes: { promotions: ['insert', 'state', 'updated_at'], ...ACTIVATION, reviews: ['insert'] } },
-  'review.resolve': { permission: 'review.resolve', writes: { reviews: ['resolved_at', 'resolved_by', 'note'] } },
+  'review.resolve': { permission: 'review.resolve', writes: { reviews: ['resolved_at', 'resolved_by', 'note'], retraining_requests: ['insert'] } },
   'host.enroll': { permission: 'host.enroll', writes: { hosts: ['insert'] } },
   'host.refresh': { permission: 'host.enroll', writes: { hosts: ['facts'] } },
   'host.assign': { permission: 'host.enroll', writes: { hosts: ['env_id', 'labels'] } },

@@ -31,6 +31,7 @@ const MAY_CHANGE: Record<string, string[]> = {
   deployments: [],
   deployment_hosts: ['state', 'code', 'updated_at'],
   reports: [],
+  retraining_requests: [],
 };
 
 const suiteDir = useSuiteTempDirs();

@@ -22,6 +22,9 @@ export const reviews = {
   },
   resolve: (db: Db, id: number, by: number, at: string, note: string) =>
     db.run(sql`UPDATE reviews SET resolved_at = ${at}, resolved_by = ${by}, note = ${note} WHERE id = ${id}`),
+  /** The open item of this kind about this subject, if any: alarms repeat, review items do not. */
+  openFor: (db: Db, kind: ReviewKind, subject: string) =>
+    db.get<ReviewRow>(sql`SELECT * FROM reviews WHERE kind = ${kind} AND subject = ${subject} AND resolved_at IS NULL ORDER BY id LIMIT 1`),
   byId: (db: Db, id: number) => db.get<ReviewRow>(sql`SELECT * FROM reviews WHERE id = ${id}`),
   list: (db: Db, openOnly: boolean) =>
     db.all<ReviewRow>(sql`SELECT * FROM reviews WHERE (${openOnly ? 1 : 0} = 0 OR resolved_at IS NULL) ORDER BY id DESC LIMIT 500`),

@@ -10,7 +10,7 @@ import type { Registry } from '../context.js';
 import { components } from '../repos/components.js';
 import type { EvaluationSource } from '../../api/enums.js';
 import { evaluations } from '../repos/evaluations.js';
-import { versions } from '../repos/versions.js';
+import type { VersionView } from '../repos/versions.js';
 import { manifestOf } from './models.js';
 import { refOf, resolveVersion } from './refs.js';
 
@@ -30,10 +30,23 @@ export function parseResults(json: unknown, what: string): Results {
 }
 
 /** Records results for a version and suite, bound to the version's digest, saying where they came from and who recorded them. */
+/** The suite as the version declares it; NOT_FOUND naming the declared ones otherwise. */
+function declaredSuite(v: VersionView, suite: string) {
+  const suites = manifestOf(v).evaluation.suites;
+  const spec = suites[suite];
+  if (!spec) {
+    const known = Object.keys(suites);
+    throw new AirlockError('NOT_FOUND', `${refOf(v)} declares no suite "${suite}"${known.length ? `; it declares ${known.join(', ')}` : ': it declares none'}.`);
+  }
+  return spec;
+}
+
 export function recordEvaluation(reg: Registry, actor: SigningActor, ref: string, suite: string, resultsJson: unknown, source: EvaluationSource = 'reported') {
   if (!SUITE.test(suite)) throw new AirlockError('INVALID_INPUT', `"${suite}" is not a suite name: lower-case letters, digits and ._-.`);
   const results = parseResults(resultsJson, 'The results');
   const v = resolveVersion(reg, ref);
+  // Results for a suite the version does not declare would satisfy a required-suite gate for nothing.
+  declaredSuite(v, suite);
   return mutate(reg, actor, 'eval.record', () => {
     const resultsDigest = `sha256:${sha256Hex(utf8Encode(canonicalJson(results)))}`;
     const id = evaluations.insert(reg.db, {
@@ -60,12 +73,7 @@ export function recordEvaluation(reg: Registry, actor: SigningActor, ref: string
 export async function runEvaluation(reg: Registry, actor: SigningActor, ref: string, suite: string, opts: { signal?: AbortSignal } = {}) {
   authorize(actor, 'eval.record');
   const v = resolveVersion(reg, ref);
-  const manifest = manifestOf(versions.byId(reg.db, v.id)!);
-  const spec = manifest.evaluation.suites[suite];
-  if (!spec) {
-    const known = Object.keys(manifest.evaluation.suites);
-    throw new AirlockError('NOT_FOUND', `${refOf(v)} declares no suite "${suite}"${known.length ? `; it declares ${known.join(', ')}` : ''}.`);
-  }
+  const spec = declaredSuite(v, suite);
   const dir = join(reg.home.dir, 'tmp', `${process.pid}-eval-${randomBytes(6).toString('hex')}`);
   try {
     for (const c of components.of(reg.db, v.id)) {
@@ -73,7 +81,7 @@ export async function runEvaluation(reg: Registry, actor: SigningActor, ref: str
       await link(reg.store.pathOf(c.digest), join(dir, c.path));
     }
     const configPath = join(dir, '.airlock-config.json');
-    await writeFile(configPath, JSON.stringify(manifest.config.defaults));
+    await writeFile(configPath, JSON.stringify(manifestOf(v).config.defaults));
     const stdout = await runCommand(spec.command, spec.args, { cwd: dir, timeoutMs: spec.timeoutMs, env: { MODEL_DIR: dir, MODEL_CONFIG: configPath }, ...(opts.signal ? { signal: opts.signal } : {}) }, `${refOf(v)} suite ${suite}`);
     // Cancelled after the suite ended but before its result was recorded: nothing is recorded.
     opts.signal?.throwIfAborted();

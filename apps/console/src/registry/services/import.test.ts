@@ -25,7 +25,7 @@ describe('model import', () => {
     const shown = showModel(t.reg, t.as.aud, 'churn@1');
     if (shown.kind !== 'version') throw new Error('expected a version');
     const roles = Object.fromEntries(shown.version.manifest.components.map((c) => [c.path, c.role]));
-    expect(roles).toEqual({ 'evaluate.mjs': 'code', 'holdout.csv': 'eval_report', 'model.json': 'weights', 'predict.mjs': 'code', 'serve.mjs': 'code', 'train.mjs': 'code' });
+    expect(roles).toEqual({ '.airlock/drift-profile.json': 'drift_profile', 'evaluate.mjs': 'code', 'holdout.csv': 'eval_report', 'model.json': 'weights', 'predict.mjs': 'code', 'reference.jsonl': 'other', 'serve.mjs': 'code', 'train.mjs': 'code' });
     expect(shown.version.manifest.config.defaults).toEqual({ threshold: 0.5 });
     for (const c of shown.version.manifest.components) await t.reg.store.verify(c.digest);
     expect(count('audit_events')).toBe(before + 1);

@@ -132,7 +132,23 @@ function diffRecords(a: Record<string, unknown>, b: Record<string, unknown>): Ch
   return out;
 }
 
-/** What changed from version A to version B: components, config schema and defaults, dependencies, metrics. */
+/** Every leaf of a JSON value by its path ("health.golden.0.path"), so any two manifests can be compared field by field. */
+function leaves(value: unknown, prefix: string, out: Record<string, unknown>): Record<string, unknown> {
+  if (value !== null && typeof value === 'object' && Object.keys(value).length > 0) {
+    for (const [k, v] of Object.entries(value)) leaves(v, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    out[prefix] = value;
+  }
+  return out;
+}
+
+/** Manifest fields the other sections do not cover (runtime, health, monitoring, evaluation, io, lineage, licence…). */
+function otherFields(m: VersionManifest): Record<string, unknown> {
+  const { components: _c, config: _cfg, dependencies: _d, schema: _s, ...rest } = m;
+  return leaves(rest, '', {});
+}
+
+/** What changed from version A to version B: components, config schema and defaults, dependencies, metrics, and every other manifest field. */
 export function diffVersions(reg: Registry, _actor: Actor, a: string, b: string) {
   const [va, vb] = [resolveVersion(reg, a), resolveVersion(reg, b)];
   const [ma, mb] = [manifestOf(va), manifestOf(vb)];
@@ -150,5 +166,6 @@ export function diffVersions(reg: Registry, _actor: Actor, a: string, b: string)
     configDefaults: diffRecords(ma.config.defaults, mb.config.defaults),
     dependencies: diffRecords(ma.dependencies as Record<string, unknown>, mb.dependencies as Record<string, unknown>),
     metrics: diffRecords(metrics(va), metrics(vb)),
+    manifest: diffRecords(otherFields(ma), otherFields(mb)),
   };
 }

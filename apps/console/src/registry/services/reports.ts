@@ -23,6 +23,7 @@ import { deploymentHosts, deployments } from '../repos/deployments.js';
 import { hosts, type HostRow } from '../repos/hosts.js';
 import { reports } from '../repos/reports.js';
 import { reviews } from '../repos/reviews.js';
+import { openDriftReviews } from './drift.js';
 import { headProblems, headOf } from './audit-anchors.js';
 import { storedJson } from '../db/stored.js';
 
@@ -85,6 +86,7 @@ function applyReport(reg: Registry, actor: SigningActor, host: HostRow, report: 
     // The host's status is its newest status report, whatever order sticks are imported in.
     const newest = reports.newestStatus(reg.db, host.id)?.seq === report.seq;
     hosts.seen(reg.db, host.id, report.at, newest ? JSON.stringify(report.body) : null);
+    openDriftReviews(reg, host, report.seq, report.body, (subject, detail) => reviewIds.push(reviews.open(reg.db, { kind: 'drift', subject, detail, opened_at: now, opened_by: actor.user.id })));
     for (const slot of report.body.slots) {
       if (!slot.healthy) openReview('host_unhealthy', `${host.host_id} slot ${slot.slot} is not serving (${slot.release ?? 'no release'}).`);
       else if (slot.digest) {
