@@ -340,6 +340,7 @@ export class Daemon implements ControlHandlers {
             securityFloor: this.counters.value.floors[s.name] ?? 0,
             requests: await proxy.metrics.totals(),
             latencyMs: { p50: p50 ?? null, p95: p95 ?? null, p99: p99 ?? null },
+            ...(meta?.slot.model.kind === 'llm' ? { llm: proxy.metrics.llm.summary(proxy.metrics.version) } : {}),
           };
         }),
       ),

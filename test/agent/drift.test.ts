@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -84,6 +85,9 @@ describe('the drift tap on a real agent', () => {
     expect(metrics).toContain('airlock_drift_alarm{slot="main",version="churn@1",feature="tenure_months"} 1');
     expect(metrics).toContain('airlock_drift_alarm{slot="main",version="churn@1",feature="support_calls"} 0');
     expect(metrics).toContain('airlock_drift_tapped_requests_total{slot="main"} 800');
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+    expect(check.error, 'promtool is not installed: apt-get install prometheus').toBeUndefined();
+    expect({ code: check.status, out: `${check.stdout}${check.stderr}` }).toEqual({ code: 0, out: '' });
   });
 
   it('signs the drift windows into the status report', async () => {

@@ -1,12 +1,12 @@
 /**
  * The one-command demo (`npm run demo`): Airlock's whole journey with real processes and nothing faked.
  * A registry and its users, a model imported, evaluated, approved and shipped on a folder that stands in
- * for a USB stick to two agents, requests served, reports carried back; then a second version that fails
- * its health gate on the hosts and is rolled back by them on their own. Exits 0 only if every step
- * behaved as expected.
+ * for a USB stick to two agents, requests served, reports carried back; traffic that drifts, seen by a
+ * host and opened as a drift review; then a second version that fails its health gate on the hosts and
+ * is rolled back by them on their own. Exits 0 only if every step behaved as expected.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFile, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT, freePort } from '../helpers/agent.js';
@@ -93,7 +93,7 @@ try {
     const state = join(dir, id);
     const ports = { proxy: await freePort(), admin: await freePort() };
     agentCli(state, ['init', '--root', join(home, 'roots/1.root.json'), '--host-id', id, '--labels', 'site=demo']);
-    await writeFile(join(dir, `${id}.json`), JSON.stringify({ stateDir: state, environment: 'prod', sources: { dirs: [usb], pollIntervalMs: 300 }, slots: { churn: { listen: ports.proxy } }, admin: { listen: ports.admin }, requireApprovals: true, probeIntervalMs: 200, statusIntervalMs: 3_600_000 }));
+    await writeFile(join(dir, `${id}.json`), JSON.stringify({ stateDir: state, environment: 'prod', sources: { dirs: [usb], pollIntervalMs: 300 }, slots: { churn: { listen: ports.proxy, drift: { windowRequests: 200, windowSeconds: 0 } } }, admin: { listen: ports.admin }, requireApprovals: true, probeIntervalMs: 200, statusIntervalMs: 3_600_000 }));
     const proc = spawn(process.execPath, [AGENT, '--config', join(dir, `${id}.json`), 'run'], { stdio: 'ignore' });
     agents.push({ id, proc, state, ...ports });
     agentCli(state, ['--config', join(dir, `${id}.json`), 'enroll', '--out', join(usb, 'enroll')]);
@@ -135,6 +135,16 @@ try {
   const again = airlock('olga', ['reports', 'import', join(usb, 'reports')]).result as { imported: number; duplicates: number };
   show(text('olga', ['fleet']));
   check('reports', imp1.imported > 0 && imp1.rejected.length === 0 && again.imported === 0, `${imp1.imported} reports imported; importing the same stick again imported ${again.imported}`);
+
+  step("Traffic changes: host-a's customers now stay two years longer; its drift tap raises an alarm, and the report opens a drift review");
+  const reference = (await readFile(join(CHURN, 'reference.jsonl'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { request: { record: Record<string, number> } }).request.record);
+  const traffic = [...reference.slice(0, 198), ...reference.slice(200, 600).map((r) => ({ ...r, tenure_months: r.tenure_months! + 24 }))];
+  for (const record of traffic) await fetch(`http://127.0.0.1:${agents[0]!.proxy}/predict`, { method: 'POST', body: JSON.stringify({ record }) }).then((r) => r.arrayBuffer());
+  await carry();
+  show(text('olga', ['drift', 'show', 'churn', '--host', 'host-a']));
+  const drift = (airlock('olga', ['review', 'list']).result as { id: number; kind: string; subject: string; detail: string }[]).find((r) => r.kind === 'drift');
+  if (drift) show(`review item #${drift.id} (${drift.kind}, ${drift.subject}): ${drift.detail}`);
+  check('drift', drift?.subject === 'version:churn@1' && /tenure_months/.test(drift.detail), drift ? `review item #${drift.id} opened for churn@1 from host-a's signed report` : 'no drift review opened');
 
   step('v2: retrained, evaluates well, approved — but its serving script needs a file the release does not ship');
   const v2dir = join(dir, 'churn-v2');

@@ -13,7 +13,7 @@ describe('the whole journey (npm run demo)', () => {
     const code = await new Promise((r) => child.on('exit', r));
     expect(out).toContain('Every step behaved as expected.');
     expect(code, out.slice(-4000)).toBe(0);
-    for (const step of ['registry', 'import v1', 'promote v1', 'hosts', 'apply v1', 'serve', 'reports', 'ship v2', 'rollback on hosts', 'reports v2']) {
+    for (const step of ['registry', 'import v1', 'promote v1', 'hosts', 'apply v1', 'serve', 'reports', 'drift', 'ship v2', 'rollback on hosts', 'reports v2']) {
       expect(out).toMatch(new RegExp(`^  ok\\s+${step} `, 'm'));
     }
     expect(out).toMatch(/host-a rolled_back \(HEALTH_GATE_FAILED\), host-b rolled_back \(HEALTH_GATE_FAILED\)/);

@@ -64,8 +64,8 @@ export async function makeWorld(dir: string): Promise<World> {
   return { ...t, host, versionId: version.id, promotionId: promotion.id, deploymentId: d.id, bundleId: d.bundleId };
 }
 
-/** Three windows of the example's reference with tenure shifted, counted by the host's code: an alarm. */
-async function driftingWindows(t: TestRegistry, versionId: number, model: string): Promise<HostDriftWindow[]> {
+/** Three windows of the example's reference with tenure shifted, counted by the host's code: an alarm (closed at `hour` o'clock and after). */
+export async function driftingWindows(t: TestRegistry, versionId: number, model: string, hour = 0): Promise<HostDriftWindow[]> {
   const comp = components.of(t.reg.db, versionId).find((c) => c.role === 'drift_profile')!;
   const profile = DriftProfileSchema.parse(JSON.parse(await readFile(t.reg.store.pathOf(comp.digest), 'utf8')));
   const lines = (await readFile(join(model, 'reference.jsonl'), 'utf8')).trim().split('\n').slice(0, 600);
@@ -74,7 +74,7 @@ async function driftingWindows(t: TestRegistry, versionId: number, model: string
     pair.request.record.tenure_months! += 40;
     return pair;
   });
-  const windows = checkRecords(profile, shifted, 200).map((w, i) => ({ ...w, closedAt: `2026-11-30T0${i}:00:00.000Z` }));
+  const windows = checkRecords(profile, shifted, 200).map((w, i) => ({ ...w, closedAt: `2026-11-30T${String(hour + i).padStart(2, '0')}:00:00.000Z` }));
   if (!windows.some((w) => w.alarm)) throw new Error('the world needs a drift alarm');
   return windows;
 }

@@ -44,6 +44,7 @@ const SLOT = 'agent/src/apply/slot.ts';
 const DAEMON = 'agent/src/daemon.ts';
 const DRIFT_TEST = 'shared/src/common/drift/window-test.ts';
 const CALIBRATION = ['test/drift/calibration.test.ts'];
+const DRIFT_REVIEWS = 'apps/console/src/registry/services/drift.ts';
 
 const MUTATIONS: Mutation[] = [
   { name: 'revoked versions can come back', file: LIFECYCLE, from: '  revoked: [],', to: "  revoked: ['validated'],", tests: LIFECYCLE_TESTS },
@@ -119,6 +120,9 @@ const MUTATIONS: Mutation[] = [
   { name: 'drift has no practical floor', file: DRIFT_TEST, from: 't.p < alpha && t.effect >= t.floor', to: 't.p < alpha', tests: CALIBRATION, grep: 'floor' },
   { name: 'one drift window is an alarm', file: 'shared/src/common/drift/alarm.ts', from: 'export const ALARM_HITS = 2;', to: 'export const ALARM_HITS = 1;', tests: CALIBRATION, grep: 'alarm per 1,000' },
   { name: 'drift pools no bins', file: 'shared/src/common/drift/homogeneity.ts', from: 'if ((x[smallest]! + y[smallest]!) * share >= minExpected) break;', to: 'break;', tests: CALIBRATION, grep: 'no drift' },
+  { name: 'a drift review per alarm', file: DRIFT_REVIEWS, from: "    if (reviews.openFor(reg.db, 'drift', subject)) continue;\n", to: '', tests: ['apps/console/src/registry/services/drift.test.ts'], grep: 'none more while it is open' },
+  { name: 'drift reviews trust the names a host reports', file: DRIFT_REVIEWS, from: 'const v = versions.byDigest(reg.db, d.digest);', to: 'const v = versions.byNumber(reg.db, d.model, d.version);', tests: ['apps/console/src/registry/services/drift.test.ts'], grep: 'does not know' },
+  { name: 'KS p-value from the wrong sample size', file: 'shared/src/common/drift/samples.ts', from: 'kolmogorovSf(roundHalfEven((m * n) / (m + n)), d)', to: 'kolmogorovSf(m + n, d)', tests: ['test/drift/drift-scipy.test.ts'] },
 ];
 
 function bundleAgent(): void {

@@ -101,7 +101,7 @@ export class Slot {
   }
 
   private serve(r: RunningRelease | null, reason?: string): void {
-    this.deps.proxy.setTarget(r ? { port: r.runtime.port, release: r.id, version: `${r.meta.slot.model.name}@${r.meta.slot.model.version}`, drift: r.drift } : null, reason);
+    this.deps.proxy.setTarget(r ? { port: r.runtime.port, release: r.id, version: `${r.meta.slot.model.name}@${r.meta.slot.model.version}`, drift: r.drift, llm: r.meta.slot.model.kind === 'llm' } : null, reason);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { FINISH_REASONS, SlotLlmUsage, TOKEN_TIME_BUCKETS_S, type VersionUsage } from './llm-usage.js';
 
 /** One sample as a prom-client registry renders it; histogram parts name their own series. */
 type MetricValue = { value: number; labels: Record<string, string | number>; metricName?: string };
@@ -54,6 +55,22 @@ export class ProxyMetrics {
       [...this.slots.values()].flatMap((s) => s.requestValues()),
     );
     expose('airlock_proxy_request_duration_seconds', 'Time from request to response end, by served version.', 'histogram', () => [...this.slots.values()].flatMap((s) => s.durationValues()));
+    const llm = (pick: (slot: string, version: string, u: VersionUsage) => MetricValue[]) => () =>
+      [...this.slots.values()].flatMap((s) => [...s.llm.versions].flatMap(([version, u]) => pick(s.slot, version, u)));
+    expose('airlock_llm_answers_total', 'Answers of LLM releases, by slot and version.', 'counter', llm((slot, version, u) => [{ labels: { slot, version }, value: u.answers }]));
+    expose('airlock_llm_prompt_tokens_total', 'Prompt tokens LLM releases reported in their answers (usage.prompt_tokens).', 'counter', llm((slot, version, u) => [{ labels: { slot, version }, value: u.promptTokens }]));
+    expose('airlock_llm_completion_tokens_total', 'Output tokens LLM releases reported in their answers (usage.completion_tokens).', 'counter', llm((slot, version, u) => [{ labels: { slot, version }, value: u.completionTokens }]));
+    expose('airlock_llm_finish_reasons_total', `Answers by the finish reason the runtime gave (${FINISH_REASONS.join(', ')}).`, 'counter', llm((slot, version, u) => [...u.finish].map(([reason, value]) => ({ labels: { slot, version, reason }, value }))));
+    expose('airlock_llm_time_per_output_token_seconds', 'Answer time divided by the output tokens it reported.', 'histogram', llm((slot, version, u) => {
+      if (u.tokenTimeCount === 0) return [];
+      const labels = { slot, version };
+      let cumulative = 0;
+      const out: MetricValue[] = TOKEN_TIME_BUCKETS_S.map((le, i) => ({ metricName: 'airlock_llm_time_per_output_token_seconds_bucket', labels: { le, ...labels }, value: (cumulative += u.tokenTime[i]!) }));
+      out.push({ metricName: 'airlock_llm_time_per_output_token_seconds_bucket', labels: { le: '+Inf', ...labels }, value: u.tokenTimeCount });
+      out.push({ metricName: 'airlock_llm_time_per_output_token_seconds_sum', labels, value: u.tokenTimeSum });
+      out.push({ metricName: 'airlock_llm_time_per_output_token_seconds_count', labels, value: u.tokenTimeCount });
+      return out;
+    }));
     expose('airlock_proxy_in_flight_requests', 'Requests the slot proxy is handling now.', 'gauge', () => [...this.slots.values()].map((s) => ({ labels: { slot: s.slot }, value: s.inFlight })));
   }
 
@@ -67,6 +84,8 @@ export class ProxyMetrics {
 /** One slot's view of the proxy metrics: what the proxy records, and what status reports summarise. */
 export class SlotMetrics {
   inFlight = 0;
+  /** tokens and finish reasons of the LLM releases this slot served */
+  readonly llm = new SlotLlmUsage();
   private readonly series = new Map<string, Series>();
   private current: Series;
   private served = 'none';

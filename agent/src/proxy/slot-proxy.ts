@@ -11,6 +11,8 @@ export interface ProxyTarget {
   version: string;
   /** the served release's drift profile, when it has one */
   drift?: TappedRelease | null;
+  /** an LLM release: its answers' token counts and finish reasons are recorded */
+  llm?: boolean;
 }
 
 export interface Fallback {
@@ -52,7 +54,7 @@ interface Exchange {
   abort: ((err?: Error) => void) | null;
   /** counted by the drift tap when it completes with a 2xx answer */
   tapped: boolean;
-  /** the answer's body, kept for the tap only when a feature reads it */
+  /** the answer's body, kept when the tap reads it or the release is an LLM */
   reply: Buffer[] | null;
   replyBytes: number;
 }
@@ -184,7 +186,7 @@ export class SlotProxy {
         // An informational answer (102, 103) comes before the real one; the client gets the real one.
         if (status < 200) return true;
         x.outcome = OUTCOME_BY_CLASS[Math.floor(status / 100)] ?? 'error';
-        if (x.tapped && status < 300 && this.tap!.wantsResponse) x.reply = [];
+        if (status < 300 && ((x.tapped && this.tap!.wantsResponse) || target.llm)) x.reply = [];
         if (status >= 500) stats.errors++;
         const headers: string[] = [];
         for (const h of raw as Buffer[]) headers.push(h.toString('latin1'));
@@ -200,20 +202,26 @@ export class SlotProxy {
       },
       onComplete: () => {
         if (!res.writableEnded) res.end();
-        if (x.tapped && x.outcome === '2xx') this.tap!.observe(x.body, x.reply === null ? null : x.reply.length === 1 ? x.reply[0]! : Buffer.concat(x.reply));
+        if (x.outcome === '2xx') this.answered(x, target);
       },
       onError: (err) => void this.failed(x, target, mayRetry, err),
     });
   }
 
-  /** Keeps the answer for the tap up to the size limit; a larger answer is not tapped at all. */
+  /** A 2xx answer is complete: the tap counts it, and an LLM release's usage is read from it. */
+  private answered(x: Exchange, target: ProxyTarget): void {
+    const reply = x.reply === null ? null : x.reply.length === 1 ? x.reply[0]! : Buffer.concat(x.reply);
+    if (x.tapped) this.tap!.observe(x.body, reply);
+    if (target.llm && reply) this.metrics.llm.record(target.version, reply, (performance.now() - x.started) / 1000);
+  }
+
+  /** Keeps the answer up to the size limit; a larger one is neither tapped for its features nor read for usage. */
   private keepReply(x: Exchange, chunk: Buffer): void {
     x.replyBytes += chunk.length;
-    if (x.replyBytes <= this.tapMaxBytes) x.reply!.push(chunk);
-    else {
-      x.reply = null;
-      x.tapped = false;
-    }
+    if (x.replyBytes <= this.tapMaxBytes) return void x.reply!.push(chunk);
+    x.reply = null;
+    // Counted without its answer, the answer's features would read as missing: not tapped at all.
+    if (this.tap?.wantsResponse) x.tapped = false;
   }
 
   /** An attempt failed: resend to the release the slot switches to, or answer 504 (timeout) or 502. */

@@ -1,14 +1,15 @@
 // A stand-in LLM server with the shape of the real thing: it loads the weights header, the tokenizer
-// and the generation config, and answers POST /v1/completions by echoing known tokens (greedy, T=0).
+// and the generation config, and answers POST /v1/completions by echoing known tokens (greedy, T=0),
+// with OpenAI-style usage and finish_reason.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadGenerator } from './generate.mjs';
 
 const dir = process.env.MODEL_DIR ?? '.';
 const weights = readFileSync(join(dir, 'model.safetensors'));
 const tensors = JSON.parse(weights.subarray(8, 8 + Number(weights.readBigUInt64LE(0))).toString());
-const vocab = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')).model.vocab;
-const gen = JSON.parse(readFileSync(join(dir, 'generation_config.json'), 'utf8'));
+const generate = loadGenerator(dir);
 
 const send = (res, status, body) => {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -20,9 +21,8 @@ createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      const prompt = String(JSON.parse(body || '{}').prompt ?? '');
-      const tokens = prompt.toLowerCase().split(/\s+/).filter((w) => w in vocab).slice(0, gen.max_new_tokens);
-      send(res, 200, { text: tokens.join(' '), tokens: tokens.length, finish_reason: 'stop' });
+      const { prompt = '', max_tokens: maxTokens } = JSON.parse(body || '{}');
+      send(res, 200, generate(prompt, maxTokens));
     });
     return;
   }

@@ -44,6 +44,16 @@ export const ReceiptSchema = z.strictObject({
   timings: z.record(z.string(), z.number()).default({}),
 });
 
+/** What an LLM runtime said about its work (OpenAI-style `usage` and `finish_reason`), since the agent started. */
+export const LlmUsageSchema = z.strictObject({
+  answers: z.int().min(0),
+  promptTokens: z.int().min(0),
+  completionTokens: z.int().min(0),
+  finishReasons: z.record(z.string(), z.int().min(0)),
+  timePerOutputTokenMs: z.strictObject({ p50: z.number().nullable(), p95: z.number().nullable() }),
+});
+export type LlmUsage = z.infer<typeof LlmUsageSchema>;
+
 export const SlotStatusSchema = z.strictObject({
   slot: z.string(),
   model: z.string().nullable(),
@@ -57,6 +67,8 @@ export const SlotStatusSchema = z.strictObject({
   securityFloor: z.int().min(0).default(0),
   requests: z.record(z.string(), z.number()),
   latencyMs: z.strictObject({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+  /** for an LLM release: tokens, finish reasons and time per output token of the version served now */
+  llm: LlmUsageSchema.optional(),
 });
 
 export const StatusSchema = z.strictObject({

@@ -39,7 +39,8 @@ describe('model import', () => {
     if (shown.kind !== 'version') throw new Error('expected a version');
     expect(shown.version.manifest.model.kind).toBe('llm');
     expect(shown.version.manifest.components.map((c) => `${c.role}:${c.path}`).sort()).toEqual([
-      'chat_template:chat_template.jinja', 'code:serve.mjs', 'config:generation_config.json', 'tokenizer:tokenizer.json', 'weights:model.safetensors',
+      'chat_template:chat_template.jinja', 'code:evaluate.mjs', 'code:generate.mjs', 'code:reference.mjs', 'code:serve.mjs', 'config:generation_config.json',
+      'drift_profile:.airlock/drift-profile.json', 'eval_report:golden.jsonl', 'other:reference.jsonl', 'tokenizer:tokenizer.json', 'weights:model.safetensors',
     ]);
   });
 

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { Link, useParams } from 'wouter';
 import { Badge } from '../components/Badge.js';
 import { Chart } from '../components/Chart.js';
+import { DriftPanel } from '../components/DriftPanel.js';
 import { Loaded } from '../components/Loaded.js';
 import { Table } from '../components/Table.js';
 import { segment } from '../params.js';
@@ -24,7 +25,7 @@ export function histories(history: History) {
   });
 }
 
-/** A model: its versions with their states, where each is active, and each suite's metrics across versions. */
+/** A model: its versions with their states, where each is active, each suite's metrics across versions, and drift. */
 export function Model() {
   const { name } = useParams<{ name: string }>();
   const model = segment(name);
@@ -60,6 +61,7 @@ export function Model() {
               </p>
             )}
             <MetricHistory model={model} />
+            <DriftPanel model={model} />
           </section>
         )
       }

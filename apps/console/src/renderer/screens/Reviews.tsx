@@ -5,13 +5,14 @@ import { Loaded } from '../components/Loaded.js';
 import { SubjectLink } from '../components/SubjectLink.js';
 import { Table } from '../components/Table.js';
 import { useQuery } from '../use-call.js';
+import type { DriftDecision } from '../../api/enums.js';
 
 const age = (at: string) => {
   const hours = (Date.now() - Date.parse(at)) / 3_600_000;
   return hours < 1 ? `${Math.round(hours * 60)} min` : hours < 48 ? `${Math.round(hours)} h` : `${Math.round(hours / 24)} days`;
 };
 
-/** The review queue: open items by kind and age, each with its subject, resolved with a note. */
+/** The review queue: open items by kind and age, each with its subject, resolved with a note (and, for drift, a decision). */
 export function Reviews() {
   const [all, setAll] = useState(false);
   const { answer, reload } = useQuery('reviews.list', { all }, [all]);
@@ -40,7 +41,20 @@ export function Reviews() {
                   r.resolvedAt ? (
                     `${r.resolvedBy}: ${r.note}`
                   ) : (
-                    <Action name="reviews.resolve" label={`Resolve #${r.id}`} input={(f) => ({ id: r.id, note: field(f, 'note') })} onDone={reload}>
+                    <Action name="reviews.resolve" label={`Resolve #${r.id}`} input={(f) => ({ id: r.id, note: field(f, 'note'), ...(r.kind === 'drift' ? { decision: field(f, 'decision') as DriftDecision } : {}) })} onDone={reload}>
+                      {r.kind === 'drift' && (
+                        <label className="field">
+                          Decision{' '}
+                          <select name="decision" required defaultValue="">
+                            <option value="" disabled>
+                              choose…
+                            </option>
+                            <option value="accept">accept the drift</option>
+                            <option value="retrain">request retraining</option>
+                            <option value="rollback">rolled back</option>
+                          </select>
+                        </label>
+                      )}
                       <label className="field">
                         Note <input name="note" required />
                       </label>
