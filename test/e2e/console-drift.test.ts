@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from '@playwright/test';
+import type { Browser } from '@playwright/test';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { importReports } from '../../apps/console/src/registry/services/reports.js';
 import { components } from '../../apps/console/src/registry/repos/components.js';
@@ -8,7 +8,7 @@ import { go, see, unlock } from '../helpers/console-page.js';
 import { report, statusBody } from '../helpers/hosts.js';
 import { CHURN, PASSPHRASE } from '../helpers/registry.js';
 import { useTempDirs } from '../helpers/tmp.js';
-import { launchChromium, startWebConsole, type RunningConsole } from '../helpers/web-console.js';
+import { launchChromium, openOnWorld, type RunningConsole } from '../helpers/web-console.js';
 import { driftingWindows, useWorld, type World } from '../helpers/world.js';
 import { airlock } from '../helpers/cli.js';
 
@@ -48,19 +48,7 @@ async function driftReviews(w: World): Promise<{ kind: string; note: string | nu
   return (JSON.parse(r.stdout) as { result: { kind: string; note: string | null; resolvedBy: string | null }[] }).result.filter((x) => x.kind === 'drift');
 }
 
-async function open(prepare?: (w: World) => Promise<void>): Promise<{ w: World; page: Page; problems: string[] }> {
-  const w = await fork();
-  await prepare?.(w);
-  w.reg.close();
-  const c = await startWebConsole(w.reg.home.dir);
-  running.push(c);
-  const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-  await page.goto(c.url);
-  return { w, page, problems };
-}
+const open = (prepare?: (w: World) => Promise<void>) => openOnWorld(browser, fork, running, prepare);
 
 describe('drift in the console', () => {
   it("charts each host's drift windows on the model page, lists the alarms and the retraining requested", async () => {

@@ -12,7 +12,7 @@ import { churnVariant, PASSPHRASE } from '../helpers/registry.js';
 import { go as goTo, see, unlock as unlockAs } from '../helpers/console-page.js';
 import { useTempDirs } from '../helpers/tmp.js';
 import { airlock } from '../helpers/cli.js';
-import { launchChromium, startWebConsole, type RunningConsole } from '../helpers/web-console.js';
+import { launchChromium, openOnWorld, startWebConsole, type RunningConsole } from '../helpers/web-console.js';
 import { useWorld, type World } from '../helpers/world.js';
 
 const tempDir = useTempDirs();
@@ -31,20 +31,7 @@ afterEach(async () => {
   for (const c of running.splice(0)) await c.stop();
 });
 
-/** The console on a fresh copy of the world, a page signed in with its link, and a second client for checking through the API. */
-async function open(prepare?: (w: World) => Promise<void>): Promise<{ w: World; c: RunningConsole; page: Page; problems: string[] }> {
-  const w = await fork();
-  await prepare?.(w);
-  w.reg.close();
-  const c = await startWebConsole(w.reg.home.dir);
-  running.push(c);
-  const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-  await page.goto(c.url);
-  return { w, c, page, problems };
-}
+const open = (prepare?: (w: World) => Promise<void>) => openOnWorld(browser, fork, running, prepare);
 
 /** What the registry holds, read by the CLI as an auditor: independent of what the page shows. */
 async function registry<T>(w: World, args: string[]): Promise<T> {

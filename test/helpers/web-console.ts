@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { chromium, type Browser } from '@playwright/test';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import type { World } from './world.js';
 import { CLI } from './cli.js';
 
 export interface RunningConsole {
@@ -73,4 +74,22 @@ export async function webClient(c: RunningConsole) {
 /** Debian's Chromium, as this machine and CI have it. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+}
+
+/**
+ * The console on a fresh copy of a world (`prepare` may change it first), and a page at its link that
+ * collects every page error and console error: a test shows a screen worked by finding none.
+ */
+export async function openOnWorld(browser: Browser, fork: () => Promise<World>, running: RunningConsole[], prepare?: (w: World) => Promise<void>): Promise<{ w: World; c: RunningConsole; page: Page; problems: string[] }> {
+  const w = await fork();
+  await prepare?.(w);
+  w.reg.close();
+  const c = await startWebConsole(w.reg.home.dir);
+  running.push(c);
+  const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  await page.goto(c.url);
+  return { w, c, page, problems };
 }
