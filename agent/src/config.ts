@@ -12,8 +12,8 @@ const PortSchema = z.int().min(1).max(65535);
 export const DriftConfigSchema = z.strictObject({
   /** share of requests tapped (0 turns the tap off) */
   sampleRate: z.number().min(0).max(1).default(1),
-  /** a window closes after this many tapped requests… */
-  windowRequests: z.int().min(10).max(10_000_000).default(1000),
+  /** a window closes after this many tapped requests (fewer than 20 could never be tested)… */
+  windowRequests: z.int().min(20).max(10_000_000).default(1000),
   /** …or after this long, whichever comes first (0: count only) */
   windowSeconds: z.int().min(0).default(3600),
   /** closed windows kept for /metrics, status and reports */

@@ -357,12 +357,18 @@ export class Daemon implements ControlHandlers {
 
   /** Writes a status report and the audit events not reported yet. */
   async report(): Promise<string[]> {
-    const names = [await this.outbox.write('status', await this.status())];
+    const names: string[] = [];
+    // A status that cannot be written must not also hold back the audit events: they go regardless.
+    const status = await this.status().then((s) => this.outbox.write('status', s)).then(
+      (name) => void names.push(name),
+      (err: unknown) => err,
+    );
     const events = this.audit.tail(this.auditReported);
     if (events.length > 0) {
       names.push(await this.outbox.write('audit', { events: events.map(({ sig: _sig, ...e }) => e) }));
       this.auditReported = events.at(-1)!.seq;
     }
+    if (status !== undefined) throw status;
     return names;
   }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chiSquareHomogeneity, kolmogorovSf, ksTwoSample, wasserstein1, sampleSd } from '@airlock/shared/common';
+import { hypergeometricTwoSided } from '../../shared/src/common/drift/special.js';
 
 /**
  * The statistics `airlock drift compare` prints, against SciPy on the same data: fixtures written by
@@ -11,6 +12,7 @@ interface Fixtures {
   numeric: { name: string; reference: number[]; current: number[]; ks: { statistic: number; p: number }; wasserstein: number; wassersteinSd: number }[];
   categorical: { name: string; reference: string[]; current: string[]; chiSquare: { statistic: number; df: number; p: number } }[];
   kstwo: [number, number, number][];
+  hypergeometric: [number, number, number, number, number][];
 }
 const fixtures = JSON.parse(readFileSync(new URL('fixtures/scipy.json', import.meta.url), 'utf8')) as Fixtures;
 
@@ -38,6 +40,10 @@ describe('two-sample statistics against SciPy', () => {
     close(chi.statistic, c.chiSquare.statistic, 'chi-square');
     expect(chi.df).toBe(c.chiSquare.df);
     close(chi.p, c.chiSquare.p, 'chi-square p');
+  });
+
+  it("Fisher's two-sided test of two rates (the missing and unseen-value tests) matches hypergeom's tails", () => {
+    for (const [k, total, successes, draws, p] of fixtures.hypergeometric) close(hypergeometricTwoSided(k, total, successes, draws), p, `hypergeometric ${k}/${draws} of ${successes}/${total}`);
   });
 
   it(`P(D_n > x) matches kstwo.sf at ${fixtures.kstwo.length} points from n = 1 to 150,000`, () => {

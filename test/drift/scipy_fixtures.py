@@ -54,5 +54,11 @@ for n in [1, 2, 5, 10, 37, 100, 140, 141, 500, 1000, 5000, 20000, 150000]:
         if 0 < x < 1:
             kstwo.append([n, x, float(stats.kstwo.sf(x, n))])
 
+# Fisher's conditional test of two rates, two-sided as twice the smaller tail: [k, total, successes, draws, p]
+hypergeometric = []
+for k, total, successes, draws in [(50, 11000, 50, 1000), (5, 1100, 40, 100), (90, 2000, 200, 1000), (110, 2000, 200, 1000), (100, 2000, 200, 1000), (3, 200000, 1000, 100000), (0, 10500, 30, 500), (40, 1_002_000, 2_000, 1_000_000)]:
+    rv = stats.hypergeom(total, successes, draws)
+    hypergeometric.append([k, total, successes, draws, float(min(1.0, 2 * min(rv.sf(k - 1), rv.cdf(k))))])
+
 with open("test/drift/fixtures/scipy.json", "w") as f:
-    json.dump({"scipy": __import__("scipy").__version__, "numeric": numeric, "categorical": categorical, "kstwo": kstwo}, f)
+    json.dump({"scipy": __import__("scipy").__version__, "numeric": numeric, "categorical": categorical, "kstwo": kstwo, "hypergeometric": hypergeometric}, f)

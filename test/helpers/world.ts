@@ -56,9 +56,11 @@ export async function makeWorld(dir: string): Promise<World> {
   await mkdir(stick, { recursive: true });
   const digests = components.of(t.reg.db, version.id).map((c) => c.digest);
   await writeFile(join(stick, '1.json'), report(host, 'receipt', { bundleId: d.bundleId, outcome: 'refused', code: 'BUNDLE_EXPIRED', message: 'clock', slots: [], timings: {} }));
+  // The host then takes a fresh copy of the bundle, serves it, and its drift tap alarms.
+  await writeFile(join(stick, '2.json'), report(host, 'receipt', { bundleId: d.bundleId, outcome: 'applied', slots: [], timings: {} }));
   const status = statusBody({ slot: 'churn', model: 'churn', version: 1, digest: version.digest, healthy: true }, digests);
   status.drift = [{ slot: 'churn', model: 'churn', version: 1, digest: version.digest as `sha256:${string}`, tapped: 600, windows: await driftingWindows(t, version.id, model) }];
-  await writeFile(join(stick, '2.json'), report(host, 'status', status));
+  await writeFile(join(stick, '3.json'), report(host, 'status', status));
   const { reviews } = await importReports(t.reg, t.as.olga, stick);
   resolveReview(t.reg, t.as.olga, reviews.at(-1)!, 'customers stay longer since the new contract', 'retrain');
   return { ...t, host, versionId: version.id, promotionId: promotion.id, deploymentId: d.id, bundleId: d.bundleId };

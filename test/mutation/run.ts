@@ -123,6 +123,10 @@ const MUTATIONS: Mutation[] = [
   { name: 'a drift review per alarm', file: DRIFT_REVIEWS, from: "    if (reviews.openFor(reg.db, 'drift', subject)) continue;\n", to: '', tests: ['apps/console/src/registry/services/drift.test.ts'], grep: 'none more while it is open' },
   { name: 'drift reviews trust the names a host reports', file: DRIFT_REVIEWS, from: 'const v = versions.byDigest(reg.db, d.digest);', to: 'const v = versions.byNumber(reg.db, d.model, d.version);', tests: ['apps/console/src/registry/services/drift.test.ts'], grep: 'does not know' },
   { name: 'KS p-value from the wrong sample size', file: 'shared/src/common/drift/samples.ts', from: 'kolmogorovSf(roundHalfEven((m * n) / (m + n)), d)', to: 'kolmogorovSf(m + n, d)', tests: ['test/drift/drift-scipy.test.ts'] },
+  { name: 'an overflowing value is summed', file: 'shared/src/common/drift/counter.ts', from: 'if (!Number.isFinite(d * d)) {', to: 'if (false) {', tests: ['test/drift/edge-cases.test.ts'], grep: 'overflows' },
+  { name: 'the minimum shares its bin', file: 'shared/src/common/drift/build-profile.ts', from: '  const edges = [above];', to: '  const edges = [sorted[Math.floor(sorted.length / bins)]!].filter((e) => e > min);', tests: ['test/drift/edge-cases.test.ts'], grep: 'rare flag' },
+  { name: 'a mean shift inside the top bin is below the floor', file: DRIFT_TEST, from: 'const effect = Math.max(Math.abs(s.meanShift), s.wassersteinSd);', to: 'const effect = s.wassersteinSd;', tests: ['test/drift/edge-cases.test.ts'], grep: 'top bin' },
+  { name: 'drift reviews for versions never deployed to the host', file: DRIFT_REVIEWS, from: '  return given ? v : null;', to: '  return v;', tests: ['apps/console/src/registry/services/drift.test.ts'], grep: 'does not know' },
 ];
 
 function bundleAgent(): void {

@@ -1,4 +1,4 @@
-import { DriftChecker, type DriftProfile, type HostDriftWindow, type SlotDrift } from '@airlock/shared/common';
+import { DriftChecker, HostDriftWindowSchema, type DriftProfile, type HostDriftWindow, type SlotDrift } from '@airlock/shared/common';
 import type { DriftConfig } from '../config.js';
 
 /** The release a tap counts for: its profile, and what its windows are reported under. */
@@ -75,7 +75,11 @@ export class DriftTap {
   }
 
   private keep(w: Omit<HostDriftWindow, 'closedAt'>): void {
-    this.closed.push({ release: this.release!, window: { ...w, closedAt: this.now().toISOString() } });
+    const window = HostDriftWindowSchema.safeParse({ ...w, closedAt: this.now().toISOString() });
+    // The statistics are finite by construction; a window that still breaks the report's schema is
+    // dropped here rather than stopping every status report that would carry it.
+    if (!window.success) return;
+    this.closed.push({ release: this.release!, window: window.data });
     if (this.closed.length > this.cfg.keepWindows) this.closed.shift();
   }
 

@@ -7,7 +7,9 @@ type FinishReason = (typeof FINISH_REASONS)[number];
 /** Seconds per output token, from a fast local model to a slow large one. */
 export const TOKEN_TIME_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
-const count = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined);
+/** A token count an answer may claim: a whole number no runtime could exceed in one answer, or nothing. */
+const MAX_TOKENS_PER_ANSWER = 100_000_000;
+const count = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= MAX_TOKENS_PER_ANSWER ? v : undefined);
 
 /** What one version's runtime said about its work: tokens, finish reasons and time per output token. */
 export class VersionUsage {

@@ -5,8 +5,11 @@ import { parsePointer, resolvePointer } from './pointer.js';
 import { DRIFT_PROFILE_SCHEMA, type DriftProfile, type FeatureProfile } from './profile.js';
 import { DRIFT_DEFAULTS, testsOf } from './spec.js';
 
-/** The reference needs this many records for its bins and rates to mean anything. */
-export const MIN_REFERENCE_RECORDS = 100;
+/**
+ * The reference needs this many records: every window is compared with the same reference, so its own
+ * sampling error is shared by all of them, and a small reference would make false alarms cluster.
+ */
+export const MIN_REFERENCE_RECORDS = 1000;
 
 /**
  * Builds the profile of a reference dataset: bins at the reference's quantiles (ties merged, so a
@@ -63,13 +66,15 @@ function featureProfile(spec: DriftFeatureSpec, records: readonly TapRecord[]): 
     shell.numeric = {
       edges,
       counts: new Array<number>(edges.length + 1).fill(0),
-      binMeans: Array.from(sums, (s, i) => s / sizes[i]!),
+      // A bin the reference left empty (only around a constant) sits at its edge.
+      binMeans: Array.from(sums, (s, i) => (sizes[i]! > 0 ? s / sizes[i]! : (edges[i - 1] ?? edges[0]!))),
       mean,
       std: Math.sqrt(ss / (sorted.length - 1)),
       min: sorted[0]!,
       max: sorted[sorted.length - 1]!,
     };
   } else if (spec.type === 'categorical') {
+    if (values.length === 0) throw new AirlockError('INVALID_INPUT', `The feature "${spec.name}" has no value in any reference record; check its pointer${spec.from === 'response' ? ' and that the reference holds answers ("referenceShape": "pairs")' : ''}.`);
     const tally = new Map<string, number>();
     for (const v of values as string[]) tally.set(v, (tally.get(v) ?? 0) + 1);
     const categories = [...tally.entries()]
@@ -88,14 +93,26 @@ function featureProfile(spec: DriftFeatureSpec, records: readonly TapRecord[]): 
 }
 
 /**
- * Interior edges at the reference's quantiles, each an observed value: equal quantiles merge, and an
- * edge at the minimum is dropped, so no bin is empty in the reference.
+ * Interior edges at the reference's quantiles, each an observed value, ties merged. The smallest value
+ * keeps a bin of its own (a flag that is mostly 0 still gets a bin for its 1s), and a constant gets
+ * bins below, at and above it, so no value the reference never saw can hide in the reference's bin.
  */
 function quantileEdges(sorted: Float64Array, bins: number): number[] {
-  const edges: number[] = [];
+  const min = sorted[0]!;
+  const above = sorted.find((v) => v > min);
+  if (above === undefined) return [min, nextUp(min)];
+  const edges = [above];
   for (let i = 1; i < bins; i++) {
     const e = sorted[Math.floor((i * sorted.length) / bins)]!;
-    if (e > sorted[0]! && e !== edges.at(-1)) edges.push(e);
+    if (e > edges.at(-1)!) edges.push(e);
   }
   return edges;
+}
+
+/** The smallest double above x. */
+function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  const bits = new BigInt64Array(new Float64Array([x]).buffer);
+  bits[0]! += x > 0 ? 1n : -1n;
+  return new Float64Array(bits.buffer)[0]!;
 }

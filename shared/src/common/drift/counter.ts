@@ -82,8 +82,14 @@ export class FeatureCounter {
       const at = this.categories?.get(v);
       this.counts[at ?? this.counts.length - 1]!++;
     } else if (this.profile.numeric) {
-      this.counts[binOf(this.edges, v)]!++;
       const d = v - this.centre;
+      // A value so far out that its square overflows would turn the window's mean and spread into
+      // Infinity and NaN: it is counted as missing (which is itself drift), never summed.
+      if (!Number.isFinite(d * d)) {
+        this.missing++;
+        return;
+      }
+      this.counts[binOf(this.edges, v)]!++;
       this.sum += d;
       this.sumSq += d * d;
     }

@@ -12,10 +12,10 @@ const count = z.int().min(0);
 
 export const NumericProfileSchema = z.strictObject({
   /** interior bin edges, increasing; bin i holds edges[i-1] <= v < edges[i], the first and last are open */
-  edges: z.array(z.number()).max(49),
-  counts: z.array(count).min(1).max(50),
+  edges: z.array(z.number()).max(50),
+  counts: z.array(count).min(1).max(51),
   /** the reference's mean value inside each bin: where a bin's mass sits for the Wasserstein estimate */
-  binMeans: z.array(z.number()).min(1).max(50),
+  binMeans: z.array(z.number()).min(1).max(51),
   mean: z.number(),
   /** sample standard deviation (n - 1) */
   std: z.number().min(0),
@@ -30,14 +30,39 @@ export const CategoricalProfileSchema = z.strictObject({
   other: count,
 });
 
-export const FeatureProfileSchema = z.strictObject({
-  spec: DriftFeatureSpecSchema,
-  /** records in the reference, and how many lacked the feature (absent, null or of another type) */
-  records: count,
-  missing: count,
-  numeric: NumericProfileSchema.optional(),
-  categorical: CategoricalProfileSchema.optional(),
-});
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+
+/**
+ * A feature's profile, held to its own arithmetic: bins, bin means and edges agree in number, edges
+ * rise, categories are distinct, and the counts add up to the records. A profile that does not (edited
+ * by hand, or not built by Airlock) would make every window's statistics meaningless.
+ */
+export const FeatureProfileSchema = z
+  .strictObject({
+    spec: DriftFeatureSpecSchema,
+    /** records in the reference, and how many lacked the feature (absent, null or of another type) */
+    records: z.int().min(1),
+    missing: count,
+    numeric: NumericProfileSchema.optional(),
+    categorical: CategoricalProfileSchema.optional(),
+  })
+  .superRefine((f, ctx) => {
+    const problem = (message: string) => ctx.addIssue({ code: 'custom', message: `feature "${f.spec.name}": ${message}` });
+    const numeric = f.spec.type === 'numeric' || f.spec.type === 'length';
+    if (numeric !== (f.numeric !== undefined) || (f.spec.type === 'categorical') !== (f.categorical !== undefined)) problem(`a ${f.spec.type} feature has the wrong kind of bins`);
+    if (f.missing > f.records) problem('more records missing than records');
+    const n = f.numeric;
+    if (n) {
+      if (n.counts.length !== n.edges.length + 1 || n.binMeans.length !== n.counts.length) problem('bins, bin means and edges do not agree in number');
+      if (n.edges.some((e, i) => i > 0 && e <= n.edges[i - 1]!)) problem('edges do not rise');
+      if (sum(n.counts) + f.missing !== f.records) problem('the bin counts and missing do not add up to the records');
+    }
+    const c = f.categorical;
+    if (c) {
+      if (c.counts.length !== c.categories.length || new Set(c.categories).size !== c.categories.length) problem('categories are repeated or do not match their counts');
+      if (sum(c.counts) + c.other + f.missing !== f.records) problem('the category counts and missing do not add up to the records');
+    }
+  });
 
 export const DriftProfileSchema = z.strictObject({
   schema: z.literal(DRIFT_PROFILE_SCHEMA),

@@ -74,7 +74,8 @@ export interface FeatureComparison {
   wasserstein?: number;
   /** Wasserstein-1 over the reference's sample standard deviation */
   wassersteinSd?: number;
-  chiSquare?: { statistic: number; df: number; p: number };
+  /** `sparse`: some expected count is below 5, so the chi-square p-value is not to be trusted */
+  chiSquare?: { statistic: number; df: number; p: number; sparse: boolean };
 }
 
 /** Per declared feature, the exact two-sample statistics of two sets of records. */
@@ -105,9 +106,18 @@ export function compareSamples(spec: MonitoringSpec, reference: readonly TapReco
       const a = present(ref) as string[];
       const b = present(cur) as string[];
       const categories = [...new Set([...a, ...b])].sort();
-      const count = (vs: string[]) => categories.map((c) => vs.filter((v) => v === c).length);
-      const chi = chiSquareHomogeneity(count(a), count(b));
-      if (chi) out.chiSquare = chi;
+      const count = (vs: string[]) => {
+        const tally = new Map<string, number>();
+        for (const v of vs) tally.set(v, (tally.get(v) ?? 0) + 1);
+        return categories.map((c) => tally.get(c) ?? 0);
+      };
+      const [ca, cb] = [count(a), count(b)];
+      const chi = chiSquareHomogeneity(ca, cb);
+      if (chi) {
+        // As SciPy computes it, on every category; below 5 expected in a cell its p-value is not to be trusted.
+        const smallest = Math.min(...categories.map((_, i) => (Math.min(a.length, b.length) * (ca[i]! + cb[i]!)) / (a.length + b.length)));
+        out.chiSquare = { ...chi, sparse: smallest < 5 };
+      }
     }
     return out;
   });

@@ -73,17 +73,25 @@ const logChoose = (n: number, k: number): number => logGamma(n + 1) - logGamma(k
 
 /**
  * Two-sided exact p-value for `k` successes among `draws` taken from `total` items of which `successes`
- * are successes (the conditional test of two rates, Fisher's): twice the smaller tail, at most 1.
+ * are successes (the conditional test of two rates, Fisher's): twice the tail on the side of the mode
+ * that `k` lies on, at most 1. The tail is summed outward from `k` by the ratio of neighbouring terms
+ * and stops once they no longer change the sum, so its cost does not grow with the window.
  */
 export function hypergeometricTwoSided(k: number, total: number, successes: number, draws: number): number {
   const lo = Math.max(0, draws - (total - successes));
   const hi = Math.min(draws, successes);
   if (hi === lo) return 1;
-  const logDenominator = logChoose(total, draws);
-  const pmf = (i: number) => Math.exp(logChoose(successes, i) + logChoose(total - successes, draws - i) - logDenominator);
-  let upper = 0;
-  for (let i = k; i <= hi; i++) upper += pmf(i);
-  let lower = 0;
-  for (let i = lo; i <= k; i++) lower += pmf(i);
-  return Math.min(1, 2 * Math.min(upper, lower));
+  const mode = Math.floor(((draws + 1) * (successes + 1)) / (total + 2));
+  const upward = k >= mode;
+  let term = Math.exp(logChoose(successes, k) + logChoose(total - successes, draws - k) - logChoose(total, draws));
+  let tail = 0;
+  for (let i = k; upward ? i <= hi : i >= lo; i += upward ? 1 : -1) {
+    tail += term;
+    if (term < tail * 1e-17) break;
+    // pmf(i + 1) / pmf(i) = (K - i)(n - i) / ((i + 1)(N - K - n + i + 1)), and its inverse going down.
+    term *= upward
+      ? ((successes - i) * (draws - i)) / ((i + 1) * (total - successes - draws + i + 1))
+      : (i * (total - successes - draws + i)) / ((successes - i + 1) * (draws - i + 1));
+  }
+  return Math.min(1, 2 * tail);
 }

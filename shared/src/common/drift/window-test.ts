@@ -37,14 +37,19 @@ export function testFeature(profile: FeatureProfile, w: FeatureCounts, alpha: nu
 
   const present = w.n - w.missing;
   const refPresent = profile.records - profile.missing;
-  if (profile.numeric && present > 0) tests.push(...numericTests(profile, w, present, refPresent, statistics));
-  if (profile.categorical && present > 0) tests.push(...categoricalTests(profile, w, present, refPresent, statistics));
+  if (profile.numeric && present > 0 && refPresent > 0) tests.push(...numericTests(profile, w, present, refPresent, statistics));
+  if (profile.categorical && present > 0 && refPresent > 0) tests.push(...categoricalTests(profile, w, present, refPresent, statistics));
 
-  const decisive = tests.filter((t) => t.p < alpha && t.effect >= t.floor).sort((a, b) => a.p - b.p)[0];
+  const decisive = tests.filter((t) => Number.isFinite(t.p) && Number.isFinite(t.effect) && t.p < alpha && t.effect >= t.floor).sort((a, b) => a.p - b.p)[0];
   if (decisive) statistics.decidedBy = decisive.name;
   out.verdict = decisive ? 'drift' : 'ok';
+  // What cannot be a number (an empty reference bin's ratio, an overflow) is left out, never reported.
+  for (const [key, value] of Object.entries(statistics)) if (typeof value === 'number' && !Number.isFinite(value)) delete statistics[key as keyof FeatureStatistics];
   return out;
 }
+
+/** Below this many values in the window or the reference, the mean's normal approximation is not trusted. */
+const MEAN_TEST_MIN = 100;
 
 function numericTests(profile: FeatureProfile, w: FeatureCounts, present: number, refPresent: number, s: FeatureStatistics): Test[] {
   const num = profile.numeric!;
@@ -62,20 +67,23 @@ function numericTests(profile: FeatureProfile, w: FeatureCounts, present: number
   s.wasserstein = wasserstein;
   const sd = num.std > 0 ? num.std : 1;
   s.wassersteinSd = wasserstein / sd;
+  const shift = w.sum / present;
+  s.meanShift = shift / sd;
+  // The effect of either test: how far the window moved, by its mean or its whole distribution, in
+  // reference standard deviations (a shift inside the open top bin shows only in the mean).
+  const effect = Math.max(Math.abs(s.meanShift), s.wassersteinSd);
   const floor = floorOf(profile.spec);
   const tests: Test[] = [];
   const chi = chiSquareHomogeneity(...poolColumns(ref, w.counts, true));
   if (chi) {
     Object.assign(s, { chiSquare: chi.statistic, df: chi.df, pChiSquare: chi.p });
-    tests.push({ name: 'chi-square', p: chi.p, effect: s.wassersteinSd, floor });
+    tests.push({ name: 'chi-square', p: chi.p, effect, floor });
   }
-  const shift = w.sum / present;
-  s.meanShift = shift / sd;
   const variance = present > 1 ? Math.max(0, (w.sumSq - w.sum * shift) / (present - 1)) : 0;
   const se = Math.sqrt((num.std * num.std) / refPresent + variance / present);
-  if (present > 1 && se > 0) {
+  if (present >= MEAN_TEST_MIN && refPresent >= MEAN_TEST_MIN && se > 0) {
     s.pMean = Math.min(1, 2 * normalSf(Math.abs(shift) / se));
-    tests.push({ name: 'mean', p: s.pMean, effect: s.wassersteinSd, floor });
+    tests.push({ name: 'mean', p: s.pMean, effect, floor });
   }
   return tests;
 }

@@ -63,7 +63,7 @@ const sig = (v: number | undefined) => (v === undefined ? '-' : v.toPrecision(6)
 function describeComparison(c: FeatureComparison): string {
   const parts = [`n ${c.referenceN}/${c.currentN}`, `missing ${sig(c.referenceMissingRate)}/${sig(c.currentMissingRate)}`];
   if (c.ks) parts.push(`KS D ${sig(c.ks.statistic)} p ${sig(c.ks.p)}`, `W₁ ${sig(c.wasserstein)} (${sig(c.wassersteinSd)} sd)`);
-  if (c.chiSquare) parts.push(`χ² ${sig(c.chiSquare.statistic)} df ${c.chiSquare.df} p ${sig(c.chiSquare.p)}`);
+  if (c.chiSquare) parts.push(`χ² ${sig(c.chiSquare.statistic)} df ${c.chiSquare.df} p ${sig(c.chiSquare.p)}${c.chiSquare.sparse ? ' (sparse: expected counts below 5, p not reliable)' : ''}`);
   return `${c.name.padEnd(20)} ${c.type.padEnd(12)} ${parts.join(', ')}`;
 }
 

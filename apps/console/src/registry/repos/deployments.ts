@@ -43,5 +43,8 @@ export const deploymentHosts = {
   /** Deployments this host applied but has not yet been seen serving healthily. */
   appliedFor: (db: Db, host: number) =>
     db.all<{ deployment_id: number; manifest: string }>(sql`SELECT dh.deployment_id, d.manifest FROM deployment_hosts dh JOIN deployments d ON d.id = dh.deployment_id WHERE dh.host = ${host} AND dh.state = 'applied'`),
+  /** Deployments the host applied (and perhaps reported healthy): what it may have served. */
+  takenBy: (db: Db, host: number) =>
+    db.all<{ deployment_id: number; manifest: string }>(sql`SELECT dh.deployment_id, d.manifest FROM deployment_hosts dh JOIN deployments d ON d.id = dh.deployment_id WHERE dh.host = ${host} AND dh.state IN ('applied', 'healthy')`),
   pendingFor: (db: Db, host: number) => db.get<{ n: number }>(sql`SELECT count(*) AS n FROM deployment_hosts WHERE host = ${host} AND state = 'pending'`)!.n,
 };

@@ -9,6 +9,7 @@ import { components } from '../repos/components.js';
 import type { VersionView } from '../repos/versions.js';
 import { showDrift } from './drift.js';
 import { PROFILE_PATH } from './drift-profile.js';
+import { createDeployment } from './deployments.js';
 import { createEnvironment } from './environments.js';
 import { assignHost, enrollHost } from './hosts.js';
 import { importModel } from './import.js';
@@ -27,6 +28,7 @@ const tempDir = useTempDirs();
 let t: TestRegistry;
 let a: FakeHostKey;
 let b: FakeHostKey;
+let c: FakeHostKey;
 let v1: VersionView;
 let profile: DriftProfile;
 let reference: TapRecord[];
@@ -45,6 +47,17 @@ beforeAll(async () => {
   v1 = (await importModel(t.reg, t.as.bob, { path: dir, model: 'churn' })).version;
   await transitionVersion(t.reg, t.as.bob, 'churn@1', 'validated', 'ok');
   await requestPromotion(t.reg, t.as.bob, 'churn@1', 'prod');
+  await requestPromotion(t.reg, t.as.bob, 'churn@1', 'staging');
+  // Each host takes the version: only then does the registry believe what it says about it.
+  for (const [h, env] of [[a, 'prod'], [b, 'staging']] as const) {
+    const d = createDeployment(t.reg, t.as.olga, { model: 'churn', env });
+    const stick = await tempDir();
+    await writeFile(join(stick, 'receipt.json'), report(h, 'receipt', { bundleId: d.bundleId, outcome: 'applied', slots: [], timings: {} }));
+    await importReports(t.reg, t.as.olga, stick);
+  }
+  c = hostKey('host-c');
+  enrollHost(t.reg, t.as.olga, enrollment(c));
+  assignHost(t.reg, t.as.olga, c.hostId, 'prod');
   const comp = components.of(t.reg.db, v1.id).find((c) => c.path === PROFILE_PATH)!;
   profile = DriftProfileSchema.parse(JSON.parse(await readFile(t.reg.store.pathOf(comp.digest), 'utf8')));
   const lines = (await readFile(join(dir, 'reference.jsonl'), 'utf8')).trim().split('\n');
@@ -58,9 +71,10 @@ function windows(records: TapRecord[]): HostDriftWindow[] {
 }
 const shifted = (records: TapRecord[]) => records.map((r) => ({ request: { record: { ...(r.request as { record: Record<string, number> }).record, tenure_months: 90 } } }));
 
-function status(windowsOf: HostDriftWindow[], digest = v1.digest): HostStatus {
+function status(windowsOf: HostDriftWindow[], about: { digest?: string; model?: string; version?: number } = {}): HostStatus {
   const body = statusBody({ slot: 'churn', model: 'churn', version: 1, digest: v1.digest, healthy: true }, []);
-  return { ...body, drift: [{ slot: 'churn', model: 'churn', version: 1, digest: digest as `sha256:${string}`, tapped: windowsOf.reduce((n, w) => n + w.n, 0), windows: windowsOf }] };
+  const drift = { slot: 'churn', model: about.model ?? 'churn', version: about.version ?? 1, digest: (about.digest ?? v1.digest) as `sha256:${string}` };
+  return { ...body, drift: [{ ...drift, tapped: windowsOf.reduce((n, w) => n + w.n, 0), windows: windowsOf }] };
 }
 
 async function deliver(host: FakeHostKey, body: HostStatus) {
@@ -114,17 +128,23 @@ describe('drift reviews from host reports', () => {
     expect(openDrift()).toHaveLength(1);
   });
 
-  it('ignores drift a host reports for a digest the registry does not know', async () => {
+  it('ignores drift a host reports for a digest the registry does not know, under other names, or for a version it was never given', async () => {
     const before = openDrift().length;
-    const forged = windows(shifted(reference.slice(0, 400)));
-    expect((await deliver(b, status(forged, `sha256:${'e'.repeat(64)}`))).reviews).toEqual([]);
-    expect(openDrift()).toHaveLength(before);
+    await resolveReview(t.reg, t.as.olga, openDrift()[0]!.id, 'looked into it', 'accept');
+    const forged = () => windows(shifted(reference.slice(0, 400)));
+    expect((await deliver(b, status(forged(), { digest: `sha256:${'e'.repeat(64)}` }))).reviews).toEqual([]);
+    expect((await deliver(b, status(forged(), { model: 'fraud', version: 99 }))).reviews).toEqual([]);
+    expect((await deliver(c, status(forged()))).reviews).toEqual([]);
+    expect(openDrift()).toHaveLength(before - 1);
+    expect(showDrift(t.reg, t.as.olga, { ref: 'churn', host: 'host-c', limit: 10 }).versions).toEqual([]);
+    // The same windows from a host that took the version do open one.
+    expect((await deliver(b, status(forged()))).reviews).toHaveLength(1);
   });
 
   it('needs a decision: rollback only once the version serves nowhere, retrain records a request, and only new alarms open a new item', async () => {
     const [item] = openDrift();
     expect(() => resolveReview(t.reg, t.as.olga, item!.id, 'looked')).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/--decision accept\|retrain\|rollback/) }));
-    expect(() => resolveReview(t.reg, t.as.olga, item!.id, 'rolled back', 'rollback')).toThrow(expect.objectContaining({ code: 'ILLEGAL_TRANSITION', message: expect.stringMatching(/still active in prod/) }));
+    expect(() => resolveReview(t.reg, t.as.olga, item!.id, 'rolled back', 'rollback')).toThrow(expect.objectContaining({ code: 'ILLEGAL_TRANSITION', message: expect.stringMatching(/still active in staging, prod/) }));
     const r = resolveReview(t.reg, t.as.olga, item!.id, 'tenure grew after the campaign', 'retrain');
     expect(r).toMatchObject({ note: 'retrain: tenure grew after the campaign', resolvedBy: 'olga' });
     expect(listRetraining(t.reg, t.as.olga, 'churn')).toEqual([expect.objectContaining({ version: 'churn@1', review: item!.id, reason: 'tenure grew after the campaign', requestedBy: 'olga' })]);
@@ -145,6 +165,8 @@ describe('drift reviews from host reports', () => {
     const v2 = (await importModel(t.reg, t.as.bob, { path: await churnVariant(await tempDir(), 'retrained'), model: 'churn' })).version;
     await transitionVersion(t.reg, t.as.bob, `churn@${v2.number}`, 'validated', 'ok');
     await requestPromotion(t.reg, t.as.bob, `churn@${v2.number}`, 'prod');
+    expect(() => resolveReview(t.reg, t.as.carol, item!.id, 'churn@2 replaced it', 'rollback')).toThrow(expect.objectContaining({ message: expect.stringMatching(/still active in staging/) }));
+    await requestPromotion(t.reg, t.as.bob, `churn@${v2.number}`, 'staging');
     const done = resolveReview(t.reg, t.as.carol, item!.id, 'churn@2 replaced it', 'rollback');
     expect(done.note).toBe('rollback: churn@2 replaced it');
     expect(openDrift()).toEqual([]);

@@ -3,6 +3,7 @@ import type { Actor } from '../auth.js';
 import type { Registry } from '../context.js';
 import { storedJson } from '../db/stored.js';
 import { environments } from '../repos/environments.js';
+import { deploymentHosts } from '../repos/deployments.js';
 import { hosts, type HostRow } from '../repos/hosts.js';
 import { reports } from '../repos/reports.js';
 import { reviews } from '../repos/reviews.js';
@@ -14,20 +15,27 @@ const HISTORY = 50;
 
 const windowKey = (w: HostDriftWindow) => `${w.closedAt}#${w.index}`;
 
+/**
+ * The features an alarm is about: those alarmed themselves, or, when the model's alarm comes from
+ * different features drifting in different windows, those that drifted in this one.
+ */
+const alarmed = (w: HostDriftWindow) => {
+  const own = w.features.filter((f) => f.alarm);
+  return own.length > 0 ? own : w.features.filter((f) => f.verdict === 'drift');
+};
+
 /** Effect of the strongest drifting feature, in words an operator can sort a queue by. */
 function severity(w: HostDriftWindow): 'high' | 'medium' | 'low' {
   let effect = 0;
-  for (const f of w.features) {
-    if (!f.alarm) continue;
+  for (const f of alarmed(w)) {
     const s = f.statistics;
-    effect = Math.max(effect, s.wassersteinSd ?? 0, 5 * (s.totalVariation ?? 0), 5 * Math.abs(s.missingRate - s.referenceMissingRate), 5 * Math.abs((s.unseenRate ?? 0) - (s.referenceUnseenRate ?? 0)));
+    effect = Math.max(effect, Math.abs(s.meanShift ?? 0), s.wassersteinSd ?? 0, 5 * (s.totalVariation ?? 0), 5 * Math.abs(s.missingRate - s.referenceMissingRate), 5 * Math.abs((s.unseenRate ?? 0) - (s.referenceUnseenRate ?? 0)));
   }
   return effect >= 1 ? 'high' : effect >= 0.5 ? 'medium' : 'low';
 }
 
 function describeAlarm(host: string, w: HostDriftWindow): string {
-  const features = w.features
-    .filter((f) => f.alarm)
+  const features = alarmed(w)
     .map((f) => {
       const s = f.statistics;
       const how = s.decidedBy === 'mean' || s.decidedBy === 'chi-square' ? `${s.decidedBy}, shift ${(s.meanShift ?? 0).toFixed(2)}σ, W₁ ${(s.wassersteinSd ?? s.totalVariation ?? 0).toFixed(2)}` : s.decidedBy === 'unseen' ? `unseen values ${((s.unseenRate ?? 0) * 100).toFixed(1)} %` : `missing ${(s.missingRate * 100).toFixed(1)} %`;
@@ -37,9 +45,24 @@ function describeAlarm(host: string, w: HostDriftWindow): string {
 }
 
 /**
+ * The version a host's drift entry is about, if the registry believes it: looked up by the digest the
+ * host signed, named as the registry names it, and deployed to that host — a host key, stolen or not,
+ * cannot speak for versions it was never given.
+ */
+function reportedVersion(reg: Registry, host: HostRow, d: SlotDrift): VersionView | null {
+  const v = versions.byDigest(reg.db, d.digest);
+  if (!v || v.model !== d.model || v.number !== d.version) return null;
+  const given = deploymentHosts.takenBy(reg.db, host.id).some((t) => {
+    const manifest = storedJson<{ slots: Record<string, { model: { digest: string } }> }>(t.manifest, `the manifest of deployment #${t.deployment_id}`);
+    return Object.values(manifest.slots).some((s) => s.model.digest === v.digest);
+  });
+  return given ? v : null;
+}
+
+/**
  * Opens a drift review for each served version with a new alarm in this status report: windows that no
- * other report of the host carried. The version is looked up by the digest the host signed, never by
- * the names it reports, and an open drift review of that version takes further alarms (one per version).
+ * other report of the host carried, for a version deployed to it (`reportedVersion`). An open drift
+ * review of that version takes further alarms (one per version).
  */
 export function openDriftReviews(reg: Registry, host: HostRow, seq: number, status: HostStatus, open: (subject: string, detail: string) => void): void {
   const others = new Set<string>();
@@ -48,7 +71,7 @@ export function openDriftReviews(reg: Registry, host: HostRow, seq: number, stat
     for (const d of storedJson(r.body, `status report #${r.seq} of ${host.host_id}`, StatusSchema).drift) for (const w of d.windows) others.add(`${d.digest}/${windowKey(w)}`);
   }
   for (const d of status.drift) {
-    const v = versions.byDigest(reg.db, d.digest);
+    const v = reportedVersion(reg, host, d);
     if (!v) continue;
     const fresh = d.windows.filter((w) => w.alarm && !others.has(`${d.digest}/${windowKey(w)}`));
     if (fresh.length === 0) continue;
@@ -88,8 +111,8 @@ export function showDrift(reg: Registry, _actor: Actor, input: DriftShowInput) {
     const seen = new Map<string, { host: string; slot: string; tapped: number; windows: Map<string, HostDriftWindow> }>();
     // Oldest report first, so the newest report's count of tapped requests is the one kept.
     for (const r of reports.statusHistory(reg.db, h.id, HISTORY).reverse()) {
-      for (const d of storedJson(r.body, `status report #${r.seq} of ${h.host_id}`, StatusSchema).drift as SlotDrift[]) {
-        if (!ofModel.has(d.digest)) continue;
+      for (const d of storedJson(r.body, `status report #${r.seq} of ${h.host_id}`, StatusSchema).drift) {
+        if (!ofModel.has(d.digest) || !reportedVersion(reg, h, d)) continue;
         const key = `${d.digest}/${d.slot}`;
         let entry = seen.get(key);
         if (!entry) {
