@@ -325,13 +325,13 @@ describe('second review: what a stolen non-admin key could still sign, and what 
     tamper(w, `INSERT INTO evaluations (id, version_id, version_digest, suite, metrics, results_digest, source, recorded_at, recorded_by) SELECT 30, version_id, version_digest, suite, '{"accuracy":0.999}', results_digest, 'executed', recorded_at, ? FROM evaluations WHERE id = 1`, [w.as.alice.user.id], { drop: true });
     await forgeEvent(w, w.as.bob, 'eval.record', [['evaluations', [30]]]);
     tamper(w, `UPDATE hosts SET last_status = '{"slots":[]}' WHERE id = 1`);
-    tamper(w, `UPDATE deployment_hosts SET state = 'healthy'`);
+    tamper(w, `UPDATE deployment_hosts SET state = 'rolled_back'`);
     await forgeEvent(w, w.as.olga, 'reports.import', [['hosts', [1]], ['deployment_hosts', [w.deploymentId, 1]]]);
     const found = await problemsOf(w);
     expect(found).toMatch(/evaluations row \[30\]: audit event \d+ names user #1 in recorded_by, but was signed by bob/);
     expect(found).toMatch(/records executed results under eval.record, which records reported ones/);
     expect(found).toMatch(/hosts row 1: its last status is not its newest status report/);
-    expect(found).toMatch(/its state healthy is not what the host's receipts for the bundle say/);
+    expect(found).toMatch(/its state rolled_back is not what the host's receipts for the bundle say/);
   });
 
   it('a row rolled back to an older genuine seal is reported once an honest change builds on it', async () => {

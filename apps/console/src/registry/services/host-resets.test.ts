@@ -70,7 +70,7 @@ describe('host resets', () => {
     const root = (await readRoots(w.reg.home)).at(-1)!.root;
     const { payload } = verifyEnvelope(envelope, HOST_RESET_PAYLOAD_TYPE, roleKeys(root, 'release'), 'host reset');
     expect(HostResetSchema.parse(JSON.parse(utf8Decode(payload)))).toEqual(reset);
-    expect(reset).toMatchObject({ hostId: 'host-a', channels: { prod: 3, staging: 1 }, floors: { churn: 1, scoring: 0 }, reportSeq: 2, issuedBy: 'alice', reason: base.reason });
+    expect(reset).toMatchObject({ hostId: 'host-a', channels: { prod: 3, staging: 1 }, floors: { churn: 1, scoring: 0 }, reportSeq: 3, issuedBy: 'alice', reason: base.reason });
     expect(Object.keys(reset.channels).sort()).toEqual(['prod', 'staging']);
     expect(Date.parse(reset.expiresAt) - Date.parse(reset.issuedAt)).toBe(24 * 3_600_000);
     const { id, channels, floors, reportSeq, expiresAt, reason } = reset;
