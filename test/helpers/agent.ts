@@ -30,7 +30,7 @@ export { freePort };
 type SlotInput = BundleManifestInput['slots'][string];
 
 /** A slot manifest for the classic example (or a copy of it), its files put into `store`. */
-export async function churnSlot(store: ContentStore, opts: { dir?: string; version?: number; health?: Partial<SlotInput['health']>; runtime?: Partial<SlotInput['runtime']>; config?: Record<string, unknown>; floor?: number; drift?: boolean } = {}): Promise<SlotInput> {
+export async function churnSlot(store: ContentStore, opts: { dir?: string; version?: number; health?: Partial<SlotInput['health']>; runtime?: Partial<SlotInput['runtime']>; config?: Record<string, unknown>; floor?: number; drift?: boolean | 'inputs' } = {}): Promise<SlotInput> {
   const dir = opts.dir ?? CHURN;
   const model = ModelFileSchema.parse(JSON.parse(await readFile(join(dir, 'airlock-model.json'), 'utf8')));
   const { readdir } = await import('node:fs/promises');
@@ -42,9 +42,11 @@ export async function churnSlot(store: ContentStore, opts: { dir?: string; versi
   }
   let monitoring = model.monitoring;
   if (opts.drift) {
-    // The profile as the registry builds it at import: the same code, from the example's reference.
+    // The profile as the registry builds it at import: the same code, from the example's reference
+    // ('inputs': the request's features only, no answer kept).
+    if (opts.drift === 'inputs') monitoring = { ...monitoring, features: monitoring.features.filter((f) => f.from !== 'response') };
     const lines = (await readFile(join(dir, model.monitoring.reference!), 'utf8')).trim().split('\n');
-    const profile = buildProfile(model.monitoring, lines.map((l, i) => tapRecordOf(JSON.parse(l), model.monitoring.referenceShape ?? 'records', `line ${i + 1}`)));
+    const profile = buildProfile(monitoring, lines.map((l, i) => tapRecordOf(JSON.parse(l), model.monitoring.referenceShape ?? 'records', `line ${i + 1}`)));
     const ref = await store.put((async function* () {
       yield Buffer.from(canonicalJson(profile));
     })());

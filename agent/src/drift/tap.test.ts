@@ -33,17 +33,17 @@ describe('the drift tap', () => {
     expect(tap.latest?.window).toMatchObject({ index: 0, n: 30, verdict: 'ok' });
   });
 
-  it('starts a new window and alarm history for another release, not for a moment of serving nothing', () => {
+  it('starts a new window and alarm history for another release, and counts nothing for a release without a profile', () => {
     const tap = new DriftTap('main', config);
     tap.serve(release('a'));
     for (let i = 0; i < 60; i++) tap.observe(body({ x: 1000 }), body({ ok: 'yes' }));
-    tap.serve(null);
-    for (let i = 0; i < 40; i++) tap.observe(body({ x: 1000 }), body({ ok: 'yes' }));
-    expect(tap.latest?.window).toMatchObject({ n: 100, verdict: 'drift' });
     tap.serve(release('b', 2));
+    expect(tap.latest?.window).toMatchObject({ n: 60, verdict: 'drift' });
     for (let i = 0; i < 30; i++) tap.observe(body({ x: 1 }), body({ ok: 'yes' }));
-    tap.serve(release('a'));
-    expect(tap.summary().map((d) => [d.version, d.windows.map((w) => w.n)])).toEqual([[1, [100]], [2, [30]]]);
+    tap.serve(null);
+    expect(tap.sample()).toBe(false);
+    for (let i = 0; i < 40; i++) tap.observe(body({ x: 1 }), body({ ok: 'yes' }));
+    expect(tap.summary().map((d) => [d.version, d.tapped, d.windows.map((w) => w.n)])).toEqual([[1, 60, [60]], [2, 30, [30]]]);
   });
 
   it('samples the share of requests it is told to, and none without a profile', () => {

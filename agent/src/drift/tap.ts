@@ -19,7 +19,7 @@ const parse = (body: Buffer | null): unknown => {
 };
 
 /**
- * One slot's drift tap: a share of the JSON exchanges the proxy completes is counted into the served
+ * One slot's drift tap: a share of the exchanges the proxy completes is counted into the served
  * release's profile bins; a window closes after `windowRequests` tapped requests or `windowSeconds`,
  * whichever comes first, is tested, and joins the last `keepWindows`. Memory is the bins and the kept
  * windows: it does not grow with traffic, and no body outlives the call that counts it.
@@ -45,11 +45,12 @@ export class DriftTap {
   }
 
   /**
-   * The release the slot serves now; another release starts a new window and a new alarm history. A
-   * slot serving nothing for a moment (a runtime restarting) keeps its window: nothing is tapped then.
+   * The release the slot now serves, with its profile, or null for a release without one: another
+   * release closes the window and starts a new alarm history. (A slot serving nothing for a moment
+   * does not call this: its window simply waits.)
    */
   serve(release: TappedRelease | null): void {
-    if (release === null || release.digest === this.release?.digest) return;
+    if (release?.digest === this.release?.digest) return;
     this.closeWindow();
     this.release = release;
     this.checker = release ? new DriftChecker(release.profile, this.cfg.windowRequests) : null;

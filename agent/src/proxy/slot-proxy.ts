@@ -31,7 +31,7 @@ export interface SlotProxyOptions {
   fallback?: Fallback;
   /** a runtime that sends nothing for this long is answered 504 and counted as an error */
   requestTimeoutMs: number;
-  /** counts a share of JSON exchanges into the served release's drift profile */
+  /** counts a share of the exchanges with a body into the served release's drift profile */
   tap?: DriftTap;
   /** bodies larger than this are not tapped */
   tapMaxBytes?: number;
@@ -103,7 +103,7 @@ export class SlotProxy {
     this.reason = reason;
     this.stats = { requests: 0, errors: 0 };
     this.metrics.version = target?.version ?? 'none';
-    this.tap?.serve(target?.drift ?? null);
+    if (target) this.tap?.serve(target.drift ?? null);
     // Pools of other runtimes close once their requests in flight are done.
     for (const [port, pool] of this.pools) {
       if (port === target?.port) continue;
