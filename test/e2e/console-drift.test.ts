@@ -51,7 +51,7 @@ async function driftReviews(w: World): Promise<{ kind: string; note: string | nu
 const open = (prepare?: (w: World) => Promise<void>) => openOnWorld(browser, fork, running, prepare);
 
 describe('drift in the console', () => {
-  it("charts each host's drift windows on the model page, lists the alarms and the retraining requested", async () => {
+  it("charts each host's drift windows on the model page, lists the alarms and the retraining requested, which the fleet shows too", async () => {
     const { page, problems } = await open();
     await unlock(page, 'aud', PASSPHRASE);
     await go(page, '/models/churn');
@@ -59,6 +59,9 @@ describe('drift in the console', () => {
     expect(await page.locator('figure.chart canvas').count()).toBeGreaterThan(0);
     await see(page.getByRole('table', { name: 'Windows that raised a drift alarm' }), /churn@1.*host-a.*2026-11-30 01:00:00.*200.*tenure_months \((mean|chi-square)\)/);
     await see(page.getByRole('table', { name: 'Retraining requests decided on drift reviews' }), /churn@1.*olga.*customers stay longer since the new contract/);
+    // The fleet shows what retraining was asked for, of every model.
+    await go(page, '/fleet');
+    await see(page.getByRole('table', { name: 'Retraining requests decided on drift reviews' }), /churn@1.*#\d+.*olga/);
     expect(problems).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import type { Output } from '../../api/contract.js';
 import { Chart } from './Chart.js';
 import { Loaded } from './Loaded.js';
+import { RetrainingRequests } from './RetrainingRequests.js';
 import { Table } from './Table.js';
 import { useQuery } from '../use-call.js';
 
@@ -29,7 +30,6 @@ export function driftCharts(shown: Shown) {
 
 export function DriftPanel({ model }: { model: string }) {
   const { answer } = useQuery('drift.show', { ref: model, limit: 48 }, [model]);
-  const retraining = useQuery('retraining.list', { model }, [model]);
   const charts = useMemo(() => (answer?.ok ? driftCharts(answer.result) : []), [answer]);
   const alarms = charts.flatMap((c) => c.alarms);
   return (
@@ -61,23 +61,7 @@ export function DriftPanel({ model }: { model: string }) {
           )
         }
       </Loaded>
-      <h3>Retraining requested</h3>
-      <Loaded answer={retraining.answer}>
-        {(rows) => (
-          <Table
-            caption="Retraining requests decided on drift reviews"
-            empty="None."
-            rows={rows}
-            rowKey={(r) => r.id}
-            columns={[
-              { header: 'Version', cell: (r) => r.version },
-              { header: 'Review', cell: (r) => `#${r.review}` },
-              { header: 'Requested', cell: (r) => `${r.requestedBy}, ${r.requestedAt.slice(0, 16).replace('T', ' ')}` },
-              { header: 'Why', cell: (r) => r.reason },
-            ]}
-          />
-        )}
-      </Loaded>
+      <RetrainingRequests model={model} />
     </>
   );
 }

@@ -3,10 +3,11 @@ import type { Output } from '../../api/contract.js';
 import { Badge } from '../components/Badge.js';
 import { Chart } from '../components/Chart.js';
 import { Loaded } from '../components/Loaded.js';
+import { RetrainingRequests } from '../components/RetrainingRequests.js';
 import { Table } from '../components/Table.js';
 import { useQuery } from '../use-call.js';
 
-/** Every host at a glance: health, what it serves against what its environment expects, how fresh its last report is, latency and errors. */
+/** Every host at a glance: health, what it serves against what its environment expects, how fresh its last report is, latency and errors; and the retraining drift reviews asked for. */
 export function Fleet() {
   const { answer, reload } = useQuery('fleet.show', {});
   const [host, setHost] = useState<string | null>(null);
@@ -53,6 +54,7 @@ export function Fleet() {
         )}
       </Loaded>
       {host && <HostHistory host={host} />}
+      <RetrainingRequests />
     </section>
   );
 }
