@@ -19,8 +19,7 @@ export function exposeDrift(registry: Registry, taps: () => Iterable<DriftTap>):
     registers,
     collect: () => rebuild(),
   });
-  const gauge = (name: string, help: string, pick: (s: FeatureStatistics) => number | undefined) =>
-    ({ name, help, pick, gauge: new Gauge<Labels>({ name, help, labelNames: ['slot', 'version', 'feature'], registers }) });
+  const gauge = (name: string, help: string, pick: (s: FeatureStatistics) => number | undefined) => ({ pick, gauge: new Gauge<Labels>({ name, help, labelNames: ['slot', 'version', 'feature'], registers }) });
   const stats = [
     gauge('airlock_drift_psi', 'Population stability index of the newest window against the reference profile.', (s) => s.psi),
     gauge('airlock_drift_jensen_shannon', 'Jensen–Shannon divergence (bits) of the newest window against the reference profile.', (s) => s.jensenShannon),

@@ -109,10 +109,17 @@ export function showDrift(reg: Registry, _actor: Actor, input: DriftShowInput) {
   const byVersion = new Map<string, { host: string; slot: string; tapped: number; windows: Map<string, HostDriftWindow> }[]>();
   for (const h of chosen) {
     const seen = new Map<string, { host: string; slot: string; tapped: number; windows: Map<string, HostDriftWindow> }>();
+    // Whether the registry believes this host about a version under those names: asked once, not per report.
+    const believed = new Map<string, boolean>();
+    const believes = (d: SlotDrift) => {
+      const key = `${d.digest}/${d.model}@${d.version}`;
+      if (!believed.has(key)) believed.set(key, reportedVersion(reg, h, d) !== null);
+      return believed.get(key)!;
+    };
     // Oldest report first, so the newest report's count of tapped requests is the one kept.
     for (const r of reports.statusHistory(reg.db, h.id, HISTORY).reverse()) {
       for (const d of storedJson(r.body, `status report #${r.seq} of ${h.host_id}`, StatusSchema).drift) {
-        if (!ofModel.has(d.digest) || !reportedVersion(reg, h, d)) continue;
+        if (!ofModel.has(d.digest) || !believes(d)) continue;
         const key = `${d.digest}/${d.slot}`;
         let entry = seen.get(key);
         if (!entry) {
