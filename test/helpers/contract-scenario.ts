@@ -88,6 +88,9 @@ export async function contractScenario(dir: string): Promise<Step[]> {
     { call: 'users.list', as: 'aud', input: {}, expect: 'ok' },
     { call: 'users.add', as: 'alice', input: { name: 'erin', roles: ['auditor'], passphrase: 'erin-passphrase' }, expect: 'ok' },
     { call: 'roots.list', as: 'aud', input: {}, expect: 'ok' },
+    { call: 'roots.propose', as: 'alice', input: { out: out('root-2.draft.json'), add: [{ role: 'root', user: 'carol' }] }, expect: 'ok' },
+    { call: 'roots.sign', as: 'alice', input: { draft: out('root-2.draft.json') }, expect: 'ok' },
+    { call: 'roots.publish', as: 'alice', input: { draft: out('root-2.draft.json') }, expect: 'ok' },
     { call: 'roots.export', as: 'aud', input: { out: out('root.json') }, expect: 'ok' },
     { call: 'session.lock', as: 'dave', input: {}, expect: 'ok' },
   ];

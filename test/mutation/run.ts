@@ -127,6 +127,11 @@ const MUTATIONS: Mutation[] = [
   { name: 'the minimum shares its bin', file: 'shared/src/common/drift/build-profile.ts', from: '  const edges = [above];', to: '  const edges = [sorted[Math.floor(sorted.length / bins)]!].filter((e) => e > min);', tests: ['test/drift/edge-cases.test.ts'], grep: 'rare flag' },
   { name: 'a mean shift inside the top bin is below the floor', file: DRIFT_TEST, from: 'const effect = Math.max(Math.abs(s.meanShift), s.wassersteinSd);', to: 'const effect = s.wassersteinSd;', tests: ['test/drift/edge-cases.test.ts'], grep: 'top bin' },
   { name: 'drift reviews for versions never deployed to the host', file: DRIFT_REVIEWS, from: '  return given ? v : null;', to: '  return v;', tests: ['apps/console/src/registry/services/drift.test.ts'], grep: 'does not know' },
+  { name: 'a root draft needs only its own keys', file: 'shared/src/common/root-draft.ts', from: "walkRootChain(previous, new Map([[proposed.version, envelope]]), nowMs)", to: "[openInitialRoot(envelope)]", tests: ['shared/src/common/root-draft.test.ts'] },
+  { name: 'any key may sign a root draft', file: 'shared/src/common/root-draft.ts', from: 'if (!isRootKey(previous, signer.keyId) && !isRootKey(proposed, signer.keyId)) {', to: 'if (false) {', tests: ['shared/src/common/root-draft.test.ts'] },
+  { name: 'a root draft signed over other content is signed again', file: 'shared/src/common/root-draft.ts', from: 'RootDraft {\n  const { previous, proposed } = openRootDraft(draft);\n  rootDraftProgress(draft);', to: 'RootDraft {\n  const { previous, proposed } = openRootDraft(draft);', tests: ['test/cli/root-ceremony-cli.test.ts'], grep: 'tampered', rebuild: true },
+  { name: 'a stale root draft is published', file: 'apps/console/src/registry/services/root-ceremony.ts', from: 'if (previous.version !== current.root.version || canonicalJson(previous) !== canonicalJson(current.root)) {', to: 'if (false) {', tests: ['test/cli/root-ceremony-cli.test.ts'], grep: '2-of-3', rebuild: true },
+  { name: 'approvals from dropped approver keys are exported', file: 'apps/console/src/registry/services/deployments.ts', from: '  assertApprovalsTrusted(reg, planned!, roots.at(-1)!.root);\n', to: '', tests: ['test/agent/root-ceremony.test.ts'], grep: 'dropped approver' },
 ];
 
 function bundleAgent(): void {

@@ -5,6 +5,7 @@ export * from './dsse.js';
 export * from './time.js';
 export * from './digest.js';
 export * from './root.js';
+export * from './root-draft.js';
 export * from './model-spec.js';
 export * from './bundle-manifest.js';
 export * from './versioned-json.js';

@@ -27,6 +27,7 @@ export const PERMISSIONS = {
   'bundle.export': ['admin', 'operator'],
   'reports.import': ['admin', 'operator'],
   'store.gc': ['admin'],
+  'root.publish': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

@@ -42,6 +42,30 @@ export const UserSchema = z.strictObject({ name: z.string(), roles: z.array(z.en
 const RoleKeys = z.strictObject({ threshold: z.int(), keyIds: z.array(z.string()) });
 export const RootSummarySchema = z.strictObject({ version: z.int(), expiresAt: At, roles: z.strictObject({ root: RoleKeys, release: RoleKeys, approver: RoleKeys }) });
 
+const RoleName = z.enum(['root', 'release', 'approver']);
+export const RootDraftSummarySchema = z.strictObject({
+  path: z.string(),
+  version: z.int(),
+  previousVersion: z.int(),
+  expiresAt: At,
+  changes: z.array(
+    z.strictObject({
+      kind: z.enum(['key-added', 'key-removed', 'threshold', 'expiry']),
+      role: RoleName.optional(),
+      keyid: z.string().optional(),
+      from: z.union([z.string(), z.number()]).optional(),
+      to: z.union([z.string(), z.number()]).optional(),
+    }),
+  ),
+  previous: z.strictObject({ signed: z.array(z.string()), threshold: z.int() }),
+  proposed: z.strictObject({ signed: z.array(z.string()), threshold: z.int() }),
+  complete: z.boolean(),
+});
+const KeySourceSchema = z.union([
+  z.strictObject({ role: RoleName, publicKey: z.base64().length(44) }),
+  z.strictObject({ role: RoleName, user: z.string().min(1).max(64) }),
+]);
+
 /** Anchor files (from `audit.anchor`) whose heads the log must still reach. */
 const Anchors = z.strictObject({ anchors: z.array(SourcePath).max(100).default([]) });
 
@@ -100,8 +124,27 @@ export const oversightCalls = {
     "Add a person with their own key, sealed under their passphrase; approvers' and operators' keys join the root of trust's roles.",
     'user.add',
     z.strictObject({ name: z.string().min(1).max(64), roles: z.array(z.enum(ROLES)).min(1), passphrase: z.string().min(1).max(1024) }),
-    UserSchema.extend({ rootVersion: z.int().nullable() }),
+    UserSchema.extend({ rootVersion: z.int().nullable(), pendingRootRoles: z.array(RoleName) }),
   ),
   'roots.list': query('Every root of trust this registry signed, oldest first.', null, NoInput, z.array(RootSummarySchema)),
+  'roots.propose': command(
+    'Write the draft of the next root version (keys added to or removed from roles, thresholds, expiry) for the root-key holders to sign; the registry does not change.',
+    'root.publish',
+    z.strictObject({
+      out: TargetPath,
+      add: z.array(KeySourceSchema).max(64).default([]),
+      remove: z.array(z.union([z.strictObject({ role: RoleName, keyId: z.string().regex(/^[0-9a-f]{64}$/) }), z.strictObject({ role: RoleName, user: z.string().min(1).max(64) })])).max(64).default([]),
+      thresholds: z.strictObject({ root: z.int().min(1).max(64).optional(), release: z.int().min(1).max(64).optional(), approver: z.int().min(1).max(64).optional() }).default({}),
+      expiresDays: z.int().min(1).max(3650).optional(),
+    }),
+    RootDraftSummarySchema,
+  ),
+  'roots.sign': command("Sign a root draft, in place, with the caller's own key (it must be a root key of the old or the new root).", null, z.strictObject({ draft: SourcePath }), RootDraftSummarySchema),
+  'roots.publish': command(
+    "Make a fully signed draft the registry's newest root: it needs the threshold of the old root's keys and of its own, as hosts check it; bundles carry it to hosts from then on.",
+    'root.publish',
+    z.strictObject({ draft: SourcePath }),
+    RootDraftSummarySchema.extend({ rootPath: z.string() }),
+  ),
   'roots.export': command('Write a root of trust (the newest by default) to a file, for hosts to be installed with.', null, z.strictObject({ version: z.int().min(1).optional(), out: TargetPath }), RootSummarySchema.extend({ path: z.string() })),
 };

@@ -6,6 +6,7 @@ import { adoptRegistry } from '../../registry/services/adopt.js';
 import { readAnchor, writeAnchor } from '../../registry/services/audit-anchors.js';
 import { verifyAuditLog, verifyRegistry } from '../../registry/services/integrity.js';
 import { listReviews, resolveReview } from '../../registry/services/reviews.js';
+import { proposeRoot, publishRoot, signDraftFile } from '../../registry/services/root-ceremony.js';
 import { exportRoot, listRoots } from '../../registry/services/root-export.js';
 import { collectGarbage } from '../../registry/services/store-gc.js';
 import { addUser, listUsers } from '../../registry/services/users.js';
@@ -26,6 +27,9 @@ export const oversightHandlers: Handlers<
   | 'users.add'
   | 'roots.list'
   | 'roots.export'
+  | 'roots.propose'
+  | 'roots.sign'
+  | 'roots.publish'
 > = {
   'reviews.list': ({ reg, actor }, { all }) => listReviews(reg, actor, { all }),
   'reviews.resolve': ({ reg, actor }, { id, note, decision }) => resolveReview(reg, actor, id, note, decision),
@@ -43,5 +47,8 @@ export const oversightHandlers: Handlers<
   'users.list': ({ reg, actor }) => listUsers(reg, actor),
   'users.add': ({ reg, actor }, input) => addUser(reg, actor, input),
   'roots.list': ({ reg, actor }) => listRoots(reg, actor),
+  'roots.propose': ({ reg, actor }, input) => proposeRoot(reg, actor, { ...input, out: resolve(input.out) }),
+  'roots.sign': ({ actor }, { draft }) => signDraftFile(resolve(draft), actor.signer),
+  'roots.publish': ({ reg, actor }, { draft }) => publishRoot(reg, actor, { draft: resolve(draft) }),
   'roots.export': ({ reg, actor }, { version, out }) => exportRoot(reg, actor, { ...(version !== undefined ? { version } : {}), out: resolve(out) }),
 };

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { toTimestamp } from '@airlock/shared/common';
+import { resolve } from 'node:path';
+import { generateKeyPair, toTimestamp } from '@airlock/shared/common';
+import { sealKey, writeKeyFile } from '@airlock/shared/node';
 import { initKeys } from '../../registry/trust-setup.js';
 import { passphrase } from '../passphrase.js';
 import { action, parseIntOption } from '../run.js';
@@ -20,6 +22,20 @@ export function registerKeys(program: Command): void {
         out.result(result, () =>
           [`key      ${result.keyPath} (id ${result.keyId})`, `root     ${result.rootPath} (version ${result.rootVersion}, expires ${result.expiresAt})`].join('\n'),
         );
+      }),
+    );
+  keys
+    .command('new')
+    .description('create one encrypted signing key (for instance a new root-key holder\'s), to join a role with `airlock root propose --add`')
+    .requiredOption('--out <file>', 'the key file to write (never overwritten)')
+    .addHelpText('after', '\nThe passphrase comes from AIRLOCK_PASSPHRASE or is asked for on the terminal.')
+    .action(
+      action(async ({ out }, opts: { out: string }) => {
+        const pass = await passphrase('Passphrase for the new key: ', { confirm: true });
+        const file = await sealKey(generateKeyPair(), pass);
+        const path = resolve(opts.out);
+        await writeKeyFile(path, file);
+        out.result({ path, keyId: file.keyid, publicKey: file.publicKey }, () => `key      ${path} (id ${file.keyid})`);
       }),
     );
 }

@@ -44,7 +44,14 @@ export function registerRegistryAdmin(program: Command): void {
         await ctx.signIn();
         const pass = await passphrase(`Passphrase for the new user ${name}: `, { confirm: true, envVar: 'AIRLOCK_NEW_PASSPHRASE' });
         const added = await ctx.call('users.add', { name, roles, passphrase: pass });
-        ctx.out.result(added, () => `added    ${added.name} (${added.roles.join(', ')}), key ${added.keyId.slice(0, 16)}…`);
+        ctx.out.result(added, () =>
+          [
+            `added    ${added.name} (${added.roles.join(', ')}), key ${added.keyId.slice(0, 16)}…`,
+            ...(added.pendingRootRoles.length > 0
+              ? [`pending  the root needs more than one signature, so the key joins ${added.pendingRootRoles.join(' and ')} through a ceremony: airlock root propose ${added.pendingRootRoles.map((r) => `--add ${r}=user:${added.name}`).join(' ')} --out DRAFT`]
+              : []),
+          ].join('\n'),
+        );
       }),
     );
   user

@@ -66,4 +66,5 @@ export const ACTIONS: Readonly<Record<string, ActionRule>> = {
   },
   'rollback.authorise': { permission: 'rollback.authorise', writes: {} },
   'store.gc': { permission: 'store.gc', writes: {} },
+  'root.publish': { permission: 'root.publish', writes: {} },
 };

@@ -13,6 +13,7 @@ import {
   utf8Encode,
   type BundleManifest,
   type Envelope,
+  type Root,
 } from '@airlock/shared/common';
 import { writeBundleFile, writeFileAtomic } from '@airlock/shared/node';
 import { authorize, type Actor, type SigningActor } from '../auth.js';
@@ -194,6 +195,7 @@ export async function exportBundle(reg: Registry, actor: SigningActor, id: numbe
   await requireFolder(outDir, opts.mkdir ?? false);
   const roots = await releaseRoots(reg, actor);
   const [planned] = plan(reg, [id], opts.delta, 'so nothing was exported');
+  assertApprovalsTrusted(reg, planned!, roots.at(-1)!.root);
   return writeBundle(reg, actor, roots, planned!, outDir, opts);
 }
 
@@ -205,6 +207,25 @@ async function releaseRoots(reg: Registry, actor: SigningActor) {
     throw new AirlockError('FORBIDDEN', `${actor.user.name}'s key is not a release key of root version ${newest.version}; bundles must be signed by one.`);
   }
   return roots;
+}
+
+/**
+ * Hosts count an approval only while its key is in the newest root's approver role. A bundle whose
+ * approvals fell below the environment's quorum because a root ceremony dropped their keys would be
+ * refused by every host, so it is not exported.
+ */
+function assertApprovalsTrusted(reg: Registry, { d, manifest }: Planned, root: Root): void {
+  const quorum = storedPolicy(environments.byId(reg.db, d.env_id)!).approvals;
+  for (const [name, slot] of Object.entries(manifest.slots)) {
+    const carried = slot.approvals;
+    const trusted = carried.filter((e) => e.signatures.some((s) => root.roles.approver.keyids.includes(s.keyid)));
+    if (trusted.length < carried.length && trusted.length < quorum) {
+      throw new AirlockError(
+        'APPROVALS_INSUFFICIENT',
+        `${carried.length - trusted.length} approval(s) of ${slot.model.name}@${slot.model.version} in slot ${name} were signed by keys root version ${root.version} no longer trusts as approvers, leaving ${trusted.length} of the ${quorum} the environment needs; hosts would refuse the bundle. Promote a version for the current approvers to approve.`,
+      );
+    }
+  }
 }
 
 /** Bytes written so far of all to write; aborting the signal stops the export and leaves no file. */

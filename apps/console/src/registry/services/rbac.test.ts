@@ -20,6 +20,7 @@ import { decidePromotion, requestPromotion, rollback, withdrawPromotion } from '
 import { importReports } from './reports.js';
 import { resolveReview } from './reviews.js';
 import { authoriseRollback } from './rollback-authorisations.js';
+import { proposeRoot, publishRoot, signDraftFile } from './root-ceremony.js';
 import { collectGarbage } from './store-gc.js';
 import { addUser } from './users.js';
 
@@ -43,6 +44,14 @@ async function churn2(w: World, opts: { requested?: boolean; active?: boolean } 
   const { promotion } = await requestPromotion(w.reg, w.as.bob, 'churn@2', 'prod');
   if (opts.active) await decidePromotion(w.reg, w.as.carol, promotion.id, 'approve');
   return promotion.id;
+}
+
+/** A draft of the next root (carol's key joins the root role), signed by alice, who holds root v1's one root key. */
+async function signedDraft(w: World): Promise<string> {
+  const draft = join(await tempDir(), 'root.draft.json');
+  await proposeRoot(w.reg, w.as.alice, { out: draft, add: [{ role: 'root', user: 'carol' }], remove: [], thresholds: {} });
+  await signDraftFile(draft, w.as.alice.signer);
+  return draft;
 }
 
 type Call = [name: string, roles: Role[], prepare: (w: World) => Promise<unknown>, run: (w: World, a: SigningActor, prepared: never) => unknown];
@@ -76,6 +85,7 @@ const CALLS: Call[] = [
   ['bundle export', ['admin', 'operator'], async () => tempDir(), (w, a, out: string) => exportBundle(w.reg, a, w.deploymentId, out, { delta: 'none' })],
   ['reports import', ['admin', 'operator'], async () => { const d = join(await tempDir(), 'empty'); await mkdir(d); return d; }, (w, a, d: string) => importReports(w.reg, a, d)],
   ['store gc', ['admin'], async () => undefined, (w, a) => collectGarbage(w.reg, a, { minAgeMs: 0 })],
+  ['root publish', ['admin'], (w) => signedDraft(w), (w, a, draft: string) => publishRoot(w.reg, a, { draft })],
   ['rollback authorise', ['admin', 'approver'], async () => undefined, (w, a) => authoriseRollback(w.reg, a, { version: 'churn@1', env: 'prod', reason: 'r', validHours: 24 })],
 ];
 

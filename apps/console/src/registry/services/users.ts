@@ -1,4 +1,4 @@
-import { AirlockError, generateKeyPair, keyIdOf, toBase64 } from '@airlock/shared/common';
+import { AirlockError, generateKeyPair, keyIdOf, toBase64, type RoleName } from '@airlock/shared/common';
 import { sealKey } from '@airlock/shared/node';
 import { actorFor, authorize, type Actor, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
@@ -40,7 +40,11 @@ const summary = (u: { name: string; roles: Role[]; key_id: string; created_at: s
 });
 
 /** Adds a user with their own Ed25519 key, sealed under their passphrase. */
-export async function addUser(reg: Registry, actor: SigningActor, input: { name: string; roles: Role[]; passphrase: string }): Promise<UserSummary & { rootVersion: number | null }> {
+export async function addUser(
+  reg: Registry,
+  actor: SigningActor,
+  input: { name: string; roles: Role[]; passphrase: string },
+): Promise<UserSummary & { rootVersion: number | null; pendingRootRoles: RoleName[] }> {
   parseUserName(input.name);
   if (users.byName(reg.db, input.name)) throw new AirlockError('ALREADY_EXISTS', `User "${input.name}" already exists.`);
   const pair = generateKeyPair();
@@ -48,14 +52,16 @@ export async function addUser(reg: Registry, actor: SigningActor, input: { name:
   authorize(actor, 'user.add');
   // Approvers' signatures are checked by hosts against the root's approver role; operators sign bundles.
   const trustRoles = [...(input.roles.includes('approver') ? (['approver'] as const) : []), ...(input.roles.some((r) => r === 'operator' || r === 'admin') ? (['release'] as const) : [])];
-  const rotated = trustRoles.length > 0 ? await addKeyToRoles(reg, actor, pair.publicKey, [...trustRoles]) : null;
+  const joined = trustRoles.length > 0 ? await addKeyToRoles(reg, actor, pair.publicKey, [...trustRoles]) : null;
+  const rootVersion = joined && 'root' in joined ? joined.root.version : null;
+  const pendingRootRoles = joined && 'pending' in joined ? joined.pending : [];
   return mutate(reg, actor, 'user.add', () => {
     if (users.byName(reg.db, input.name)) throw new AirlockError('ALREADY_EXISTS', `User "${input.name}" already exists.`);
     const row = { name: input.name, roles: input.roles, key_id: keyIdOf(pair.publicKey), public_key: toBase64(pair.publicKey), key_file: JSON.stringify(keyFile), created_at: reg.now() };
     users.insert(reg.db, row);
     return {
-      result: { ...summary({ ...row, disabled_at: null }), rootVersion: rotated?.version ?? null },
-      audit: { action: 'user.add', subject: `user:${input.name}`, details: { roles: input.roles, keyId: row.key_id, rootVersion: rotated?.version ?? null, trustRoles } },
+      result: { ...summary({ ...row, disabled_at: null }), rootVersion, pendingRootRoles },
+      audit: { action: 'user.add', subject: `user:${input.name}`, details: { roles: input.roles, keyId: row.key_id, rootVersion, trustRoles } },
     };
   });
 }
