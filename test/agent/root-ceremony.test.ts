@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleManifestInput, Envelope } from '@airlock/shared/common';
 import { churnSlot, startAgent, writeTestBundle, type RunningAgent } from '../helpers/agent.js';
 import { codeOfAsync } from '../helpers/codes.js';
-import { churnVariant } from '../helpers/registry.js';
+import { churnVariant, PASSPHRASE } from '../helpers/registry.js';
 import { useSuiteTempDirs } from '../helpers/tmp.js';
 import { makeWorld, type World } from '../helpers/world.js';
 import { createDeployment, exportBundle } from '../../apps/console/src/registry/services/deployments.js';
@@ -12,11 +12,13 @@ import { runEvaluation } from '../../apps/console/src/registry/services/evaluati
 import { importModel } from '../../apps/console/src/registry/services/import.js';
 import { transitionVersion } from '../../apps/console/src/registry/services/lifecycle.js';
 import { deployments } from '../../apps/console/src/registry/repos/deployments.js';
+import { revokeUser } from '../../apps/console/src/registry/services/users.js';
+import { unlock } from '../../apps/console/src/registry/auth.js';
 import { proposeRoot, publishRoot, signDraftFile } from '../../apps/console/src/registry/services/root-ceremony.js';
 import { readRoots } from '../../apps/console/src/registry/roots.js';
 
 /**
- * People leave: a root ceremony drops their key, and a real host refuses what that key alone signs
+ * People leave: `user revoke` (or a root ceremony) drops their key, and a real host refuses what that key alone signs
  * once the new root reaches it — bundles from a dropped release key, approvals from a dropped
  * approver — while what the remaining keys sign still applies.
  */
@@ -34,7 +36,7 @@ async function ceremony(name: string, remove: { role: 'release' | 'approver'; us
 }
 
 async function exportAs(who: 'alice' | 'olga', stick: string) {
-  const d = createDeployment(w.reg, w.as.olga, { model: 'churn', env: 'prod' });
+  const d = createDeployment(w.reg, w.as.alice, { model: 'churn', env: 'prod' });
   return exportBundle(w.reg, w.as[who], d.id, join(dir, stick), { delta: 'none', mkdir: true });
 }
 
@@ -54,9 +56,12 @@ afterAll(async () => {
 describe('a key dropped by a root ceremony, on a real host', () => {
   it("refuses bundles signed only by a dropped release key once the new root has reached it; the remaining key's bundles apply", async () => {
     const before = (await agent.call({ op: 'status' })).rootVersion;
-    const version = await ceremony('drop-olga', [{ role: 'release', user: 'olga' }]);
+    const revoked = await revokeUser(w.reg, w.as.alice, { name: 'olga', reason: 'left the company' });
+    expect(revoked).toMatchObject({ disabled: true, rootRoles: ['release'], draft: null });
+    const version = revoked.rootVersion!;
     expect(version).toBe(before + 1);
-    // The registry no longer signs with olga's key...
+    // The registry no longer takes olga's key at all...
+    expect(await codeOfAsync(() => unlock(w.reg, 'olga', PASSPHRASE))).toBe('UNAUTHENTICATED');
     expect(await codeOfAsync(() => exportAs('olga', 'stick-2'))).toBe('FORBIDDEN');
     // ...alice's bundle carries the new root to the host, which takes it.
     const carried = await exportAs('alice', 'stick-3');

@@ -116,6 +116,23 @@ describe('airlock root propose / sign / show / publish', () => {
     expect(r.body.result).toMatchObject({ name: 'carol', rootVersion: null, pendingRootRoles: ['approver'] });
     const text = await as(['user', 'add', 'olga', '--role', 'operator']);
     expect(text.stdout).toContain('airlock root propose --add release=user:olga --out DRAFT');
-    expect((await json(['root', 'propose', '--out', join(dir, 'carol.draft.json'), '--add', 'approver=user:carol'])).body.result).toMatchObject({ version: 3, changes: [{ kind: 'key-added', role: 'approver' }] });
+    const joins = join(dir, 'carol.draft.json');
+    expect((await json(['root', 'propose', '--out', joins, '--add', 'approver=user:carol'])).body.result).toMatchObject({ version: 3, changes: [{ kind: 'key-added', role: 'approver' }] });
+    for (const key of [undefined, keyFile('dan'), keyFile('eve')]) await json(['root', 'sign', joins, ...(key ? ['--key', key] : [])]);
+    expect((await json(['root', 'publish', joins])).code).toBe(0);
+    const carolKey = ((await json(['user', 'list'])).body.result as unknown as { name: string; keyId: string }[]).find((u) => u.name === 'carol')!.keyId;
+
+    // carol leaves: the root needs three signatures, so revoking her writes the ceremony's draft.
+    const noDraft = await json(['user', 'revoke', 'carol', '--reason', 'left']);
+    expect(noDraft.body.error?.code).toBe('USAGE');
+    expect(((await json(['user', 'list'])).body.result as unknown as { name: string; disabled: boolean }[]).find((u) => u.name === 'carol')!.disabled).toBe(false);
+    const leaves = join(dir, 'carol-leaves.draft.json');
+    const revoked = await json(['user', 'revoke', 'carol', '--reason', 'left', '--draft', leaves]);
+    expect(revoked.body.result).toMatchObject({ disabled: true, rootVersion: null, draft: leaves, rootRoles: ['approver'] });
+    expect((await json(['root', 'show', leaves])).body.result).toMatchObject({ version: 4, changes: [{ kind: 'key-removed', role: 'approver', keyid: carolKey }] });
+    for (const key of [undefined, keyFile('dan'), keyFile('eve')]) await json(['root', 'sign', leaves, ...(key ? ['--key', key] : [])]);
+    expect((await json(['root', 'publish', leaves])).code).toBe(0);
+    const roots = (await json(['root', 'list'])).body.result as unknown as { version: number; roles: { approver: { keyIds: string[] } } }[];
+    expect(roots.map((r) => [r.version, r.roles.approver.keyIds.includes(carolKey)])).toEqual([[1, false], [2, false], [3, true], [4, false]]);
   }, 60_000);
 });

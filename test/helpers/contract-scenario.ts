@@ -87,6 +87,7 @@ export async function contractScenario(dir: string): Promise<Step[]> {
     { call: 'store.gc', as: 'alice', input: { minAgeMinutes: 0 }, expect: 'ok' },
     { call: 'users.list', as: 'aud', input: {}, expect: 'ok' },
     { call: 'users.add', as: 'alice', input: { name: 'erin', roles: ['auditor'], passphrase: 'erin-passphrase' }, expect: 'ok' },
+    { call: 'users.revoke', as: 'alice', input: { name: 'erin', reason: 'left the team' }, expect: 'ok' },
     { call: 'roots.list', as: 'aud', input: {}, expect: 'ok' },
     { call: 'roots.propose', as: 'alice', input: { out: out('root-2.draft.json'), add: [{ role: 'root', user: 'carol' }] }, expect: 'ok' },
     { call: 'roots.sign', as: 'alice', input: { draft: out('root-2.draft.json') }, expect: 'ok' },

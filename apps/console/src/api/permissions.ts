@@ -6,6 +6,7 @@ import type { Role } from './enums.js';
  */
 export const PERMISSIONS = {
   'user.add': ['admin'],
+  'user.revoke': ['admin'],
   'model.import': ['admin', 'ml-engineer'],
   'model.annotate': ['admin', 'ml-engineer'],
   'version.lifecycle': ['admin', 'ml-engineer'],

@@ -8,6 +8,7 @@ import { useTempDirs } from '../../../../test/helpers/tmp.js';
 import { countRows, useWorld, type World } from '../../../../test/helpers/world.js';
 import { CALL_NAMES } from '../api/contract.js';
 import type { Answer } from '../api/envelope.js';
+import { setOverlay } from '../registry/services/environments.js';
 import { verifyAuditLog } from '../registry/services/integrity.js';
 import { Dispatcher } from './dispatcher.js';
 import { MAX_SESSIONS, Sessions } from './sessions.js';
@@ -84,6 +85,24 @@ describe('the dispatcher', () => {
     const again = await unlocked(d, 'bob');
     expect(codeOf(await d.call('session.lock', {}, { session: again }))).toBe('ok');
     expect(codeOf(await d.call('models.list', {}, { session: again }))).toBe('SESSION_LOCKED');
+  });
+
+  it('a person revoked while signed in is refused at their next call, and the audit chain takes nothing more from their key', async () => {
+    const w = await fork();
+    const { d } = dispatcherFor(w);
+    const olga = await unlocked(d, 'olga');
+    expect(codeOf(await d.call('hosts.list', {}, { session: olga }))).toBe('ok');
+    const alice = await unlocked(d, 'alice');
+    const revoked = await d.call('users.revoke', { name: 'olga', reason: 'left' }, { session: alice });
+    expect(revoked).toMatchObject({ ok: true, result: { name: 'olga', disabled: true, rootRoles: ['release'], draft: null } });
+    expect(codeOf(await d.call('hosts.list', {}, { session: olga }))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await d.call('session.unlock', { user: 'olga', passphrase: PASSPHRASE }))).toBe('UNAUTHENTICATED');
+    expect(codeOf(await d.call('users.revoke', { name: 'olga', reason: 'again' }, { session: alice }))).toBe('CONFLICT');
+    expect(codeOf(await d.call('users.revoke', { name: 'alice', reason: 'self' }, { session: alice }))).toBe('FORBIDDEN');
+    expect(verifyAuditLog(w.reg, w.as.aud, []).problems).toEqual([]);
+    // Her key, kept and used behind the registry's back (a service called with it directly):
+    setOverlay(w.reg, w.as.olga, 'prod', 'churn', { threshold: 0.5 });
+    expect(verifyAuditLog(w.reg, w.as.aud, []).problems).toMatchObject([{ code: 'AUDIT_CHAIN_BROKEN', details: { problem: 'unknown_key' } }]);
   });
 
   it('a wrong passphrase names the person, and no answer or log line ever holds a passphrase or key', async () => {

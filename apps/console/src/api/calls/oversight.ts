@@ -126,6 +126,12 @@ export const oversightCalls = {
     z.strictObject({ name: z.string().min(1).max(64), roles: z.array(z.enum(ROLES)).min(1), passphrase: z.string().min(1).max(1024) }),
     UserSchema.extend({ rootVersion: z.int().nullable(), pendingRootRoles: z.array(RoleName) }),
   ),
+  'users.revoke': command(
+    "Someone leaves: disable their account and drop their key from every role of the root of trust (at once when the caller alone may sign the root, else into a ceremony's draft).",
+    'user.revoke',
+    z.strictObject({ name: z.string().min(1).max(64), reason: z.string().min(1).max(4000), draft: TargetPath.optional() }),
+    UserSchema.extend({ rootVersion: z.int().nullable(), draft: z.string().nullable(), rootRoles: z.array(RoleName) }),
+  ),
   'roots.list': query('Every root of trust this registry signed, oldest first.', null, NoInput, z.array(RootSummarySchema)),
   'roots.propose': command(
     'Write the draft of the next root version (keys added to or removed from roles, thresholds, expiry) for the root-key holders to sign; the registry does not change.',

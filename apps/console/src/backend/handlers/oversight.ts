@@ -9,7 +9,7 @@ import { listReviews, resolveReview } from '../../registry/services/reviews.js';
 import { proposeRoot, publishRoot, signDraftFile } from '../../registry/services/root-ceremony.js';
 import { exportRoot, listRoots } from '../../registry/services/root-export.js';
 import { collectGarbage } from '../../registry/services/store-gc.js';
-import { addUser, listUsers } from '../../registry/services/users.js';
+import { addUser, listUsers, revokeUser } from '../../registry/services/users.js';
 import type { Handlers } from '../handler.js';
 
 const anchorsFrom = (reg: Registry, actor: Actor, paths: string[]) => Promise.all(paths.map((p) => readAnchor(reg, actor, resolve(p))));
@@ -25,6 +25,7 @@ export const oversightHandlers: Handlers<
   | 'store.gc'
   | 'users.list'
   | 'users.add'
+  | 'users.revoke'
   | 'roots.list'
   | 'roots.export'
   | 'roots.propose'
@@ -46,6 +47,7 @@ export const oversightHandlers: Handlers<
   'store.gc': ({ reg, actor }, { minAgeMinutes }) => collectGarbage(reg, actor, { minAgeMs: minAgeMinutes * 60_000 }),
   'users.list': ({ reg, actor }) => listUsers(reg, actor),
   'users.add': ({ reg, actor }, input) => addUser(reg, actor, input),
+  'users.revoke': ({ reg, actor }, { name, reason, draft }) => revokeUser(reg, actor, { name, reason, ...(draft ? { draft: resolve(draft) } : {}) }),
   'roots.list': ({ reg, actor }) => listRoots(reg, actor),
   'roots.propose': ({ reg, actor }, input) => proposeRoot(reg, actor, { ...input, out: resolve(input.out) }),
   'roots.sign': ({ actor }, { draft }) => signDraftFile(resolve(draft), actor.signer),

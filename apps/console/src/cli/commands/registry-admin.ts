@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { initRegistry } from '../../registry/services/init.js';
 import { parseRoles } from '../../registry/services/users.js';
@@ -51,6 +52,26 @@ export function registerRegistryAdmin(program: Command): void {
               ? [`pending  the root needs more than one signature, so the key joins ${added.pendingRootRoles.join(' and ')} through a ceremony: airlock root propose ${added.pendingRootRoles.map((r) => `--add ${r}=user:${added.name}`).join(' ')} --out DRAFT`]
               : []),
           ].join('\n'),
+        );
+      }),
+    );
+  user
+    .command('revoke')
+    .description("someone leaves: disable their account and drop their key from the root of trust's roles")
+    .argument('<name>', 'user name')
+    .requiredOption('--reason <text>', 'why, for the audit log')
+    .option('--draft <file>', "when the root needs more than your signature: where to write the ceremony's draft")
+    .action(
+      action(async (ctx, name: string, opts: { reason: string; draft?: string }) => {
+        const r = await ctx.call('users.revoke', { name, reason: opts.reason, ...(opts.draft ? { draft: resolve(opts.draft) } : {}) });
+        ctx.out.result(r, () =>
+          [
+            `revoked  ${r.name}: signs nothing from now on`,
+            r.rootVersion !== null ? `root     version ${r.rootVersion} drops the key from ${r.rootRoles.join(' and ')}; hosts refuse what it signs once a bundle carries it there` : null,
+            r.draft ? `draft    ${r.draft} drops the key from ${r.rootRoles.join(' and ')}: root-key holders \`airlock root sign\` it, then \`airlock root publish\`` : null,
+          ]
+            .filter(Boolean)
+            .join('\n'),
         );
       }),
     );

@@ -29,6 +29,7 @@ export const ACTIONS: Readonly<Record<string, ActionRule>> = {
   'registry.init': { permission: 'init', writes: { users: ['insert'] } },
   'registry.adopt': { permission: 'adopt', writes: Object.fromEntries(SEALED_TABLES.map((t) => [t, ['insert']])) },
   'user.add': { permission: 'user.add', writes: { users: ['insert'] } },
+  'user.revoke': { permission: 'user.revoke', writes: { users: ['disabled_at'] } },
   'model.import': {
     permission: 'model.import',
     writes: { models: ['insert'], model_tags: ['insert'], versions: ['insert'], version_status: ['insert'], components: ['insert'], dependencies: ['insert'] },

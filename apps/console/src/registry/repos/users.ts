@@ -41,5 +41,6 @@ export const users = {
   keyOf: (db: Db, keyId: string) => db.get<{ id: number; public_key: string; roles: string }>(sql`SELECT id, public_key, roles FROM users WHERE key_id = ${keyId}`),
   byKeyId: (db: Db, keyId: string) => decode(db.get<RawUser>(sql`SELECT * FROM users WHERE key_id = ${keyId}`)),
   list: (db: Db) => db.all<RawUser>(sql`SELECT * FROM users ORDER BY name`).map((r) => decode(r)!),
+  disable: (db: Db, id: number, at: string) => db.run(sql`UPDATE users SET disabled_at = ${at} WHERE id = ${id} AND disabled_at IS NULL`),
   count: (db: Db) => db.get<{ n: number }>(sql`SELECT count(*) AS n FROM users`)!.n,
 };

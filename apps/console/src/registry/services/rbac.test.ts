@@ -22,7 +22,7 @@ import { resolveReview } from './reviews.js';
 import { authoriseRollback } from './rollback-authorisations.js';
 import { proposeRoot, publishRoot, signDraftFile } from './root-ceremony.js';
 import { collectGarbage } from './store-gc.js';
-import { addUser } from './users.js';
+import { addUser, revokeUser } from './users.js';
 
 /**
  * Every call that changes the registry, as every role. Each runs in its own copy of a world where the
@@ -58,6 +58,7 @@ type Call = [name: string, roles: Role[], prepare: (w: World) => Promise<unknown
 
 const CALLS: Call[] = [
   ['user add', ['admin'], async () => undefined, (w, a) => addUser(w.reg, a, { name: 'zed', roles: ['auditor'], passphrase: 'p' })],
+  ['user revoke', ['admin'], async () => undefined, (w, a) => revokeUser(w.reg, a, { name: 'olga', reason: 'left' })],
   ['model import', ['admin', 'ml-engineer'], async () => { const f = join(await tempDir(), 'other.bin'); await writeFile(f, 'another model'); return f; }, (w, a, f: string) => importModel(w.reg, a, { path: f, model: 'other', kind: 'other' })],
   ['model annotate', ['admin', 'ml-engineer'], async () => undefined, (w, a) => annotateModel(w.reg, a, 'churn', { addTags: ['reviewed'] })],
   ['version validate', ['admin', 'ml-engineer'], async (w) => importModel(w.reg, w.as.bob, { path: await churnVariant(await tempDir(), 'v2'), model: 'churn' }), (w, a) => transitionVersion(w.reg, a, 'churn@2', 'validated', 'r')],

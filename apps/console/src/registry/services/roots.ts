@@ -1,32 +1,32 @@
-import { buildRoot, fromBase64, keyIdOf, signRoot, type RoleName, type Root } from '@airlock/shared/common';
+import { finishRootDraft, fromBase64, keyIdOf, proposeRootDraft, signRootDraft, toBase64, type Envelope, type RoleName, type Root } from '@airlock/shared/common';
 import type { SigningActor } from '../auth.js';
 import type { Registry } from '../context.js';
 import { currentRoot, writeRoot } from '../roots.js';
+import { nextRoot, type RootProposal } from './root-ceremony.js';
+
+export type RootChange = RootProposal & { remove: { role: RoleName; keyId: string }[]; add: { role: RoleName; publicKey: string }[] };
 
 /**
- * Signs the next root version with the acting user's key when it meets the root threshold alone (the
- * default 1-of-1 set-up). Otherwise the key joins its roles only through a root ceremony (`airlock
- * root propose`), and the roles still to join are returned as pending.
+ * The next root with this change, published at once when the acting user's key alone meets the root
+ * threshold of the current root and of the next (the default 1-of-1 set-up). Otherwise nothing is
+ * published and the next root is returned, for a ceremony (`airlock root propose|sign|publish`).
  */
+export async function changeRootAlone(reg: Registry, actor: SigningActor, change: RootChange): Promise<{ root: Root } | { previous: Envelope; proposed: Root }> {
+  const current = await currentRoot(reg.home);
+  const proposed = nextRoot(current.root, change, (s) => fromBase64('publicKey' in s ? s.publicKey : '', 'public key'), Date.parse(reg.now()));
+  const alone = [current.root, proposed].every((r) => r.roles.root.threshold === 1 && r.roles.root.keyids.includes(actor.signer.keyId));
+  if (!alone) return { previous: current.envelope, proposed };
+  const { envelope } = finishRootDraft(signRootDraft(proposeRootDraft(current.envelope, proposed), actor.signer), Date.parse(reg.now()));
+  await writeRoot(reg.home, proposed, envelope);
+  return { root: proposed };
+}
+
+/** A key joins roles it is not in yet: at once when the actor alone may sign the root, else pending a ceremony. */
 export async function addKeyToRoles(reg: Registry, actor: SigningActor, publicKey: Uint8Array, roles: RoleName[]): Promise<{ root: Root } | { pending: RoleName[] } | null> {
   const { root } = await currentRoot(reg.home);
   const keyId = keyIdOf(publicKey);
   const missing = roles.filter((r) => !root.roles[r].keyids.includes(keyId));
   if (missing.length === 0) return null;
-  if (!root.roles.root.keyids.includes(actor.signer.keyId) || root.roles.root.threshold > 1) return { pending: missing };
-  const keys = new Map<string, { publicKey: Uint8Array; roles: RoleName[] }>();
-  for (const [id, k] of Object.entries(root.keys)) {
-    keys.set(id, { publicKey: fromBase64(k.public), roles: (['root', 'release', 'approver'] as const).filter((r) => root.roles[r].keyids.includes(id)) });
-  }
-  const entry = keys.get(keyId) ?? { publicKey, roles: [] };
-  entry.roles = [...new Set([...entry.roles, ...missing])];
-  keys.set(keyId, entry);
-  const next = buildRoot({
-    version: root.version + 1,
-    expiresAt: root.expiresAt,
-    keys: [...keys.values()],
-    thresholds: { root: root.roles.root.threshold, release: root.roles.release.threshold, approver: root.roles.approver.threshold },
-  });
-  await writeRoot(reg.home, next, signRoot(next, [actor.signer]));
-  return { root: next };
+  const changed = await changeRootAlone(reg, actor, { add: missing.map((role) => ({ role, publicKey: toBase64(publicKey) })), remove: [], thresholds: {} });
+  return 'root' in changed ? changed : { pending: missing };
 }

@@ -1,11 +1,13 @@
-import { AirlockError, generateKeyPair, keyIdOf, toBase64, type RoleName } from '@airlock/shared/common';
+import { AirlockError, generateKeyPair, keyIdOf, proposeRootDraft, ROLE_NAMES, toBase64, type RoleName } from '@airlock/shared/common';
 import { sealKey } from '@airlock/shared/node';
 import { actorFor, authorize, type Actor, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
 import type { Registry } from '../context.js';
 import { ROLES, type Role } from '../../api/enums.js';
 import { users } from '../repos/users.js';
-import { addKeyToRoles } from './roots.js';
+import { currentRoot } from '../roots.js';
+import { writeDraft } from './root-ceremony.js';
+import { addKeyToRoles, changeRootAlone } from './roots.js';
 
 const USER_NAME = /^[a-z][a-z0-9._-]{0,31}$/;
 
@@ -69,4 +71,49 @@ export async function addUser(
 export function listUsers(reg: Registry, actor: Actor): UserSummary[] {
   actorFor(reg, actor.user.name);
   return users.list(reg.db).map(summary);
+}
+
+export interface RevokeResult extends UserSummary {
+  /** the root published without the person's key, when the acting admin could sign it alone */
+  rootVersion: number | null;
+  /** otherwise the draft written for a root ceremony that drops the key */
+  draft: string | null;
+  /** roles of the root of trust the key left (or leaves once the draft is published) */
+  rootRoles: RoleName[];
+}
+
+/**
+ * Someone leaves: their account is disabled (they can no longer sign in, and the audit chain accepts
+ * no later event from their key) and their key leaves every role of the root of trust, so hosts
+ * refuse what it alone signs once the new root reaches them. With a root that needs more than the
+ * acting admin's signature, the new root is written as a draft for a ceremony instead (`draft`).
+ */
+export async function revokeUser(reg: Registry, actor: SigningActor, input: { name: string; reason: string; draft?: string }): Promise<RevokeResult> {
+  authorize(actor, 'user.revoke');
+  const user = users.byName(reg.db, input.name);
+  if (!user) throw new AirlockError('NOT_FOUND', `There is no user "${input.name}".`);
+  if (user.disabled_at) throw new AirlockError('CONFLICT', `User "${input.name}" was already revoked at ${user.disabled_at}.`);
+  if (user.id === actor.user.id) throw new AirlockError('FORBIDDEN', 'You cannot revoke yourself; another admin must.');
+  const { root } = await currentRoot(reg.home);
+  const rootRoles = ROLE_NAMES.filter((r) => root.roles[r].keyids.includes(user.key_id));
+  let rootVersion: number | null = null;
+  let draft: string | null = null;
+  if (rootRoles.length > 0) {
+    const changed = await changeRootAlone(reg, actor, { add: [], remove: rootRoles.map((role) => ({ role, keyId: user.key_id })), thresholds: {} });
+    if ('root' in changed) rootVersion = changed.root.version;
+    else if (!input.draft) {
+      throw new AirlockError('USAGE', `${input.name}'s key is in the ${rootRoles.join(' and ')} role of a root that needs ${root.roles.root.threshold} root signature(s): pass --draft FILE to write the ceremony's draft; nothing was changed.`);
+    } else {
+      draft = input.draft;
+      await writeDraft(draft, proposeRootDraft(changed.previous, changed.proposed), { exclusive: true });
+    }
+  }
+  return mutate(reg, actor, 'user.revoke', () => {
+    users.disable(reg.db, user.id, reg.now());
+    const row = users.byId(reg.db, user.id)!;
+    return {
+      result: { ...summary(row), rootVersion, draft, rootRoles },
+      audit: { action: 'user.revoke', subject: `user:${user.name}`, details: { reason: input.reason, keyId: user.key_id, rootRoles, rootVersion, draft } },
+    };
+  });
 }
