@@ -241,6 +241,45 @@ describe('the console in Chromium', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it('runs a root ceremony and revokes someone who leaves, from the users screen', async () => {
+    const { c, w, page, problems } = await open();
+    const dir = await tempDir();
+    const before = await registry<{ version: number }[]>(w, ['root', 'list']);
+    await unlock(page, 'alice');
+    await go(page, c, '/users');
+    const propose = page.getByRole('form', { name: 'Propose root' });
+    await propose.getByLabel('Draft file to write').fill(join(dir, 'root.draft.json'));
+    await propose.getByLabel("Key joining: person's key").selectOption('carol');
+    await propose.getByLabel('joins the role').selectOption('root');
+    await page.getByRole('button', { name: 'Propose root' }).click();
+    await see(propose.locator('.done'), /root gains key .*Waiting for more root-key holders/s);
+    const sign = page.getByRole('form', { name: 'Sign draft' });
+    await sign.getByLabel('Draft to sign with your key').fill(join(dir, 'root.draft.json'));
+    await page.getByRole('button', { name: 'Sign draft' }).click();
+    await see(sign.locator('.done'), /1 of 1 needed.*Both thresholds are met/s);
+    const publish = page.getByRole('form', { name: 'Publish root' });
+    await publish.getByLabel('Signed draft').fill(join(dir, 'root.draft.json'));
+    await page.getByRole('button', { name: 'Publish root' }).click();
+    const next = before.length + 1;
+    await see(publish.locator('.done'), `Published root version ${next}`);
+    await see(page.getByRole('table', { name: 'Root versions' }).getByRole('row').last(), new RegExp(`^${next}.*1 of 2`));
+
+    const revoke = page.getByRole('form', { name: 'Revoke user' });
+    await revoke.getByLabel('Person').selectOption('olga');
+    await revoke.getByLabel('Reason').fill('left the company');
+    await page.getByRole('button', { name: 'Revoke user' }).click();
+    await see(revoke.locator('.done'), `Revoked olga; root version ${next + 1} drops the key from release.`);
+    await see(page.getByRole('table', { name: 'Users' }), /olga.*disabled/);
+    // What the registry holds, read independently of the page.
+    const roots = await registry<{ version: number; roles: { root: { keyIds: string[] }; release: { keyIds: string[] } } }[]>(w, ['root', 'list']);
+    const people = await registry<{ name: string; keyId: string; disabled: boolean }[]>(w, ['user', 'list']);
+    const key = (n: string) => people.find((p) => p.name === n)!.keyId;
+    expect(roots.at(-2)!.roles.root.keyIds).toContain(key('carol'));
+    expect(roots.at(-1)!.roles.release.keyIds).not.toContain(key('olga'));
+    expect(people.find((p) => p.name === 'olga')!.disabled).toBe(true);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   it('keeps a refused decision in view: approving evidence that changed since the request', async () => {
     const { c, page, problems } = await open(async (w) => {
       await importModel(w.reg, w.as.bob, { path: await churnVariant(await tempDir(), 'refused'), model: 'churn' });

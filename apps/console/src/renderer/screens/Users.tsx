@@ -1,10 +1,11 @@
 import { ROLES } from '../../api/enums.js';
 import { Action, field } from '../components/Action.js';
 import { Loaded } from '../components/Loaded.js';
+import { RootCeremony } from '../components/RootCeremony.js';
 import { Table } from '../components/Table.js';
 import { useQuery } from '../use-call.js';
 
-/** People and their roles, and the root of trust: its versions and which keys each role trusts. */
+/** People and their roles, and the root of trust: its versions, which keys each role trusts, and the ceremonies that change it. */
 export function Users() {
   const users = useQuery('users.list', {});
   const roots = useQuery('roots.list', {});
@@ -61,6 +62,7 @@ export function Users() {
           />
         )}
       </Loaded>
+      <RootCeremony people={(users.answer?.ok ? users.answer.result : []).filter((u) => !u.disabled).map((u) => u.name)} onChange={() => (users.reload(), roots.reload())} />
     </section>
   );
 }
