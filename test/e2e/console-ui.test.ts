@@ -8,6 +8,7 @@ import { importModel } from '../../apps/console/src/registry/services/import.js'
 import { runEvaluation } from '../../apps/console/src/registry/services/evaluations.js';
 import { transitionVersion } from '../../apps/console/src/registry/services/lifecycle.js';
 import { requestPromotion } from '../../apps/console/src/registry/services/promotions.js';
+import { setPolicy } from '../../apps/console/src/registry/services/environments.js';
 import { churnVariant, PASSPHRASE } from '../helpers/registry.js';
 import { go as goTo, see, unlock as unlockAs } from '../helpers/console-page.js';
 import { useTempDirs } from '../helpers/tmp.js';
@@ -277,6 +278,24 @@ describe('the console in Chromium', () => {
     expect(roots.at(-2)!.roles.root.keyIds).toContain(key('carol'));
     expect(roots.at(-1)!.roles.release.keyIds).not.toContain(key('olga'));
     expect(people.find((p) => p.name === 'olga')!.disabled).toBe(true);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('shows what the review calendar makes due: an overdue count on the fleet, the items and what comes round next', async () => {
+    const { c, page, problems } = await open(async (w) => {
+      setPolicy(w.reg, w.as.alice, 'prod', { approvals: 1, requiredSuites: [{ suite: 'holdout', thresholds: [{ metric: 'accuracy', min: 0.8 }] }], reviews: { activeVersionDays: 10, rootExpiryWarnDays: 400 } });
+    });
+    await unlock(page, 'aud');
+    await go(page, c, '/fleet');
+    await see(page.getByRole('note', { name: 'Overdue reviews' }), /1 review overdue by the review calendar \(all environments: 1\)/);
+    await page.getByRole('link', { name: 'open the review queue' }).click();
+    await see(page.getByRole('table', { name: 'Review items' }), /root expiry.*root:\d+.*expires on/);
+    const calendar = page.getByRole('table', { name: 'Review calendar' });
+    const tenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    await see(calendar, new RegExp(`due ${tenDays}.*periodic review.*active:prod/churn@1.*reviewed every 10 days`));
+    await see(calendar, /overdue since .*root expiry.*#\d+/);
+    await calendar.getByRole('link', { name: 'active:prod/churn@1' }).click();
+    await see(page.getByRole('heading', { level: 2 }), /churn@1/);
     expect(problems).toEqual([]);
   }, 60_000);
 

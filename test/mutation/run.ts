@@ -132,6 +132,8 @@ const MUTATIONS: Mutation[] = [
   { name: 'a root draft signed over other content is signed again', file: 'shared/src/common/root-draft.ts', from: 'RootDraft {\n  const { previous, proposed } = openRootDraft(draft);\n  rootDraftProgress(draft);', to: 'RootDraft {\n  const { previous, proposed } = openRootDraft(draft);', tests: ['test/cli/root-ceremony-cli.test.ts'], grep: 'tampered', rebuild: true },
   { name: 'a stale root draft is published', file: 'apps/console/src/registry/services/root-ceremony.ts', from: 'if (previous.version !== current.root.version || canonicalJson(previous) !== canonicalJson(current.root)) {', to: 'if (false) {', tests: ['test/cli/root-ceremony-cli.test.ts'], grep: '2-of-3', rebuild: true },
   { name: 'approvals from dropped approver keys are exported', file: 'apps/console/src/registry/services/deployments.ts', from: '  assertApprovalsTrusted(reg, planned!, roots.at(-1)!.root);\n', to: '', tests: ['test/agent/root-ceremony.test.ts'], grep: 'dropped approver' },
+  { name: 'a resolved review does not restart its clock', file: 'apps/console/src/registry/services/review-cycle.ts', from: 'const base = last?.resolved_at && last.resolved_at > since ? last.resolved_at : since;', to: 'const base = since;', tests: ['apps/console/src/registry/services/review-cycle.test.ts'] },
+  { name: 'a flagged root expiry comes back', file: 'apps/console/src/registry/services/review-cycle.ts', from: 'if (!flagged?.resolved_at) add(', to: 'add(', tests: ['apps/console/src/registry/services/review-cycle.test.ts'] },
 ];
 
 function bundleAgent(): void {

@@ -31,7 +31,10 @@ export type EvaluationSource = (typeof EVALUATION_SOURCES)[number];
 export const DEPLOYMENT_HOST_STATES = ['pending', 'applied', 'healthy', 'rolled_back', 'refused'] as const;
 export type DeploymentHostState = (typeof DEPLOYMENT_HOST_STATES)[number];
 
-export const REVIEW_KINDS = ['rollback', 'dependency_revoked', 'host_refused', 'host_rolled_back', 'host_unhealthy', 'audit_anchor', 'drift'] as const;
+/** Review items that come round by the calendar (an environment's `reviews` policy), not by an event. */
+export const DUE_KINDS = ['periodic_review', 'approval_renewal', 'root_expiry', 'rollback_drill'] as const;
+export type DueKind = (typeof DUE_KINDS)[number];
+export const REVIEW_KINDS = ['rollback', 'dependency_revoked', 'host_refused', 'host_rolled_back', 'host_unhealthy', 'audit_anchor', 'drift', ...DUE_KINDS] as const;
 /** What resolving a drift review decides: the drift is accepted, the version is to be retrained, or it was rolled back. */
 export const DRIFT_DECISIONS = ['accept', 'retrain', 'rollback'] as const;
 export type DriftDecision = (typeof DRIFT_DECISIONS)[number];

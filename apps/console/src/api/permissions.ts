@@ -21,6 +21,8 @@ export const PERMISSIONS = {
   'rollback': ['admin', 'operator'],
   'rollback.authorise': ['admin', 'approver'],
   'review.resolve': ['admin', 'approver', 'operator'],
+  /** opening the calendar's review items when they fall due: whoever's call finds them */
+  'review.due': ['admin', 'ml-engineer', 'approver', 'operator', 'auditor'],
   'host.enroll': ['admin', 'operator'],
   'host.revoke': ['admin'],
   'host.reset': ['admin'],

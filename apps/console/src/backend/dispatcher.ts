@@ -7,6 +7,7 @@ import { CONTRACT, isCallName, type CallName, type ParsedInput } from '../api/co
 import { describeIssues } from '../api/issues.js';
 import type { Answer } from '../api/envelope.js';
 import { authorize } from '../registry/auth.js';
+import { openDueReviews } from '../registry/services/review-cycle.js';
 import type { Registry } from '../registry/context.js';
 import type { CallContext, Handler } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
@@ -85,6 +86,8 @@ export class Dispatcher {
       if (permission) authorize(actor, permission);
       await checkPaths(name, input, this.reg.home.dir, { typed: this.opts.typedPaths ?? false });
       meta.signal?.throwIfAborted();
+      // Reviews that fall due by the calendar are opened by whichever call comes first after they do.
+      if (!CHECKS.has(name)) await openDueReviews(this.reg, actor);
       const ctx: CallContext = { reg: this.reg, actor, sessions: this.sessions, session: meta.session!, progress: meta.onProgress ?? (() => undefined), signal: meta.signal ?? idle };
       return await (HANDLERS[name] as Handler<typeof name>)(ctx, input as never);
     } finally {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AuditAnchorSchema, AuditHeadSchema } from '@airlock/shared/common';
 import { command, job, query } from '../call.js';
 import { At, Id, NoInput, ProblemSchema, SourcePath, TargetPath } from '../dto.js';
-import { DRIFT_DECISIONS, REVIEW_KINDS, ROLES } from '../enums.js';
+import { DRIFT_DECISIONS, DUE_KINDS, REVIEW_KINDS, ROLES } from '../enums.js';
 
 export const ReviewSchema = z.strictObject({
   id: Id,
@@ -76,6 +76,22 @@ export const oversightCalls = {
     'review.resolve',
     z.strictObject({ id: Id, note: z.string().min(1).max(4000), decision: z.enum(DRIFT_DECISIONS).optional() }),
     ReviewSchema,
+  ),
+  'reviews.due': query(
+    "What an environment's review policy makes due: active versions to review again, approvals to renew, rollback drills, the root nearing expiry; overdue ones have a review item.",
+    null,
+    z.strictObject({ withinDays: z.int().min(0).max(3650).default(14), env: z.string().max(64).optional() }),
+    z.array(
+      z.strictObject({
+        kind: z.enum(DUE_KINDS),
+        subject: z.string(),
+        environment: z.string().nullable(),
+        dueAt: At,
+        overdue: z.boolean(),
+        detail: z.string(),
+        reviewId: Id.nullable(),
+      }),
+    ),
   ),
   'audit.list': query(
     'Audit events, newest first, optionally about one subject, by one person, of one action, in a time range, or before a sequence number.',

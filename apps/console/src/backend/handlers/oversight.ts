@@ -5,6 +5,7 @@ import type { Registry } from '../../registry/context.js';
 import { adoptRegistry } from '../../registry/services/adopt.js';
 import { readAnchor, writeAnchor } from '../../registry/services/audit-anchors.js';
 import { verifyAuditLog, verifyRegistry } from '../../registry/services/integrity.js';
+import { dueReviews } from '../../registry/services/review-cycle.js';
 import { listReviews, resolveReview } from '../../registry/services/reviews.js';
 import { proposeRoot, publishRoot, signDraftFile } from '../../registry/services/root-ceremony.js';
 import { exportRoot, listRoots } from '../../registry/services/root-export.js';
@@ -17,6 +18,7 @@ const anchorsFrom = (reg: Registry, actor: Actor, paths: string[]) => Promise.al
 export const oversightHandlers: Handlers<
   | 'reviews.list'
   | 'reviews.resolve'
+  | 'reviews.due'
   | 'audit.list'
   | 'audit.verify'
   | 'audit.anchor'
@@ -34,6 +36,7 @@ export const oversightHandlers: Handlers<
 > = {
   'reviews.list': ({ reg, actor }, { all }) => listReviews(reg, actor, { all }),
   'reviews.resolve': ({ reg, actor }, { id, note, decision }) => resolveReview(reg, actor, id, note, decision),
+  'reviews.due': ({ reg, actor }, { withinDays, env }) => dueReviews(reg, actor, { withinDays, ...(env ? { env } : {}) }),
   'audit.list': ({ reg }, filter) => listAudit(reg, filter),
   'audit.verify': async ({ reg, actor }, { anchors }) => verifyAuditLog(reg, actor, await anchorsFrom(reg, actor, anchors)),
   'audit.anchor': ({ reg, actor }, { out }) => writeAnchor(reg, actor, resolve(out)),

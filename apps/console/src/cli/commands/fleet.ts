@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseLabels, type ErrorCode } from '@airlock/shared/common';
 import { MAX_VALID_HOURS } from '../../api/calls/fleet.js';
-import { formatBytes, table } from '../output.js';
+import { formatBytes, plural, table } from '../output.js';
 import { action, parseIntOption } from '../run.js';
 
 export function registerFleet(program: Command, bundle: Command): void {
@@ -146,20 +146,24 @@ export function registerFleet(program: Command, bundle: Command): void {
     .action(
       action(async (ctx, opts: { staleAfter: number }) => {
         const rows = await ctx.call('fleet.show', { staleAfterMinutes: opts.staleAfter });
+        const overdue = (await ctx.call('reviews.due', { withinDays: 0 })).filter((d) => d.overdue).length;
         ctx.out.result(rows, () =>
-          table(
-            rows.map((r) => ({
-              host: r.hostId,
-              env: r.environment,
-              slots: r.slots.map((s) => `${s.slot}=${s.version ?? '-'}${s.healthy ? '' : ' DOWN'}${s.expected ? ` (NOT ${s.expected})` : ''}`),
-              p95: r.slots.map((s) => (s.p95Ms === null ? '-' : `${s.p95Ms.toFixed(1)} ms`)),
-              errors: r.slots.map((s) => (s.errorRate === null ? '-' : `${(s.errorRate * 100).toFixed(1)}%`)),
-              health: r.health,
-              age: r.ageMinutes === null ? 'never' : `${r.ageMinutes} min${r.stale ? ' STALE' : ''}`,
-              pending: r.pendingDeployments,
-            })),
-            ['host', 'env', 'slots', 'p95', 'errors', 'health', 'age', 'pending'],
-          ),
+          [
+            table(
+              rows.map((r) => ({
+                host: r.hostId,
+                env: r.environment,
+                slots: r.slots.map((s) => `${s.slot}=${s.version ?? '-'}${s.healthy ? '' : ' DOWN'}${s.expected ? ` (NOT ${s.expected})` : ''}`),
+                p95: r.slots.map((s) => (s.p95Ms === null ? '-' : `${s.p95Ms.toFixed(1)} ms`)),
+                errors: r.slots.map((s) => (s.errorRate === null ? '-' : `${(s.errorRate * 100).toFixed(1)}%`)),
+                health: r.health,
+                age: r.ageMinutes === null ? 'never' : `${r.ageMinutes} min${r.stale ? ' STALE' : ''}`,
+                pending: r.pendingDeployments,
+              })),
+              ['host', 'env', 'slots', 'p95', 'errors', 'health', 'age', 'pending'],
+            ),
+            ...(overdue > 0 ? [`reviews  ${plural(overdue, 'review')} overdue by the review calendar: \`airlock review due\``] : []),
+          ].join('\n'),
         );
       }),
     );

@@ -6,7 +6,7 @@ import { formatBytes, plural, table } from '../output.js';
 import { action, collect, parseIntOption } from '../run.js';
 
 export function registerOversight(program: Command): void {
-  const review = program.command('review').description('review items opened by rollbacks, revocations and host reports');
+  const review = program.command('review').description('review items opened by rollbacks, revocations, host reports and the review calendar');
   review
     .command('list')
     .description('list open review items')
@@ -15,6 +15,21 @@ export function registerOversight(program: Command): void {
       action(async (ctx, opts: { all?: boolean }) => {
         const rows = await ctx.call('reviews.list', { all: opts.all ?? false });
         ctx.out.result(rows, () => table(rows, ['id', 'kind', 'subject', 'openedAt', 'resolvedAt', 'detail']));
+      }),
+    );
+  review
+    .command('due')
+    .description("what the environments' review policies make due: overdue (with its review item) or coming due")
+    .option('--env <name>', 'only this environment')
+    .option('--within <days>', 'also what comes due within this many days', parseIntOption('--within', 0, 3650), 14)
+    .action(
+      action(async (ctx, opts: { env?: string; within: number }) => {
+        const rows = await ctx.call('reviews.due', { withinDays: opts.within, ...(opts.env ? { env: opts.env } : {}) });
+        ctx.out.result(rows, () =>
+          rows.length === 0
+            ? `nothing due within ${plural(opts.within, 'day')}`
+            : table(rows.map((r) => ({ ...r, when: r.overdue ? `overdue since ${r.dueAt.slice(0, 10)}` : `due ${r.dueAt.slice(0, 10)}`, review: r.reviewId === null ? '' : `#${r.reviewId}` })), ['when', 'kind', 'subject', 'review', 'detail']),
+        );
       }),
     );
   review

@@ -53,6 +53,7 @@ export const ACTIONS: Readonly<Record<string, ActionRule>> = {
   'promote.expire': { permission: 'promote.decide', writes: PROMOTION_MOVE },
   'promote.withdraw': { permission: 'promote.withdraw', writes: PROMOTION_MOVE },
   'promote.rollback': { permission: 'rollback', writes: { promotions: ['insert', 'state', 'updated_at'], ...ACTIVATION, reviews: ['insert'] } },
+  'review.due': { permission: 'review.due', writes: { reviews: ['insert'] } },
   'review.resolve': { permission: 'review.resolve', writes: { reviews: ['resolved_at', 'resolved_by', 'note'], retraining_requests: ['insert'] } },
   'host.enroll': { permission: 'host.enroll', writes: { hosts: ['insert'] } },
   'host.refresh': { permission: 'host.enroll', writes: { hosts: ['facts'] } },

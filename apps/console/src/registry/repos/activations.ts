@@ -27,4 +27,10 @@ export const activations = {
       SELECT e.name AS environment, m.name AS model, v.number AS number, v.digest AS digest, a.activated_at AS activated_at
       FROM activations a JOIN environments e ON e.id = a.env_id JOIN versions v ON v.id = a.version_id JOIN models m ON m.id = a.model_id
       WHERE a.ended_at IS NULL AND (${modelId ?? null} IS NULL OR a.model_id = ${modelId ?? null}) ORDER BY e.tier, e.name, m.name`),
+  /** Every open activation with its environment's and version's names. */
+  open: (db: Db) =>
+    db.all<ActivationRow & { environment: string; model: string; number: number }>(sql`
+      SELECT a.*, e.name AS environment, m.name AS model, v.number AS number
+      FROM activations a JOIN environments e ON e.id = a.env_id JOIN versions v ON v.id = a.version_id JOIN models m ON m.id = a.model_id
+      WHERE a.ended_at IS NULL ORDER BY e.tier, e.name, m.name`),
 };

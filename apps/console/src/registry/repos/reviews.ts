@@ -25,6 +25,9 @@ export const reviews = {
   /** The open item of this kind about this subject, if any: alarms repeat, review items do not. */
   openFor: (db: Db, kind: ReviewKind, subject: string) =>
     db.get<ReviewRow>(sql`SELECT * FROM reviews WHERE kind = ${kind} AND subject = ${subject} AND resolved_at IS NULL ORDER BY id LIMIT 1`),
+  /** The newest item of this kind about this subject, open or resolved: when it last came round. */
+  latestFor: (db: Db, kind: ReviewKind, subject: string) =>
+    db.get<ReviewRow>(sql`SELECT * FROM reviews WHERE kind = ${kind} AND subject = ${subject} ORDER BY id DESC LIMIT 1`),
   byId: (db: Db, id: number) => db.get<ReviewRow>(sql`SELECT * FROM reviews WHERE id = ${id}`),
   list: (db: Db, openOnly: boolean) =>
     db.all<ReviewRow>(sql`SELECT * FROM reviews WHERE (${openOnly ? 1 : 0} = 0 OR resolved_at IS NULL) ORDER BY id DESC LIMIT 500`),

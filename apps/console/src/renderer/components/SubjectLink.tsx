@@ -18,7 +18,14 @@ export function subjectHref(subject: string): string | null {
     case 'env':
       return '/environments';
     case 'user':
+    case 'root':
       return '/users';
+    case 'active': {
+      // active:ENV/MODEL@N, a version as it stands in an environment
+      const version = rest.slice(rest.indexOf('/') + 1);
+      const v = version.lastIndexOf('@');
+      return rest.includes('/') && v > 0 ? `/models/${encodeURIComponent(version.slice(0, v))}/${version.slice(v + 1)}` : null;
+    }
     default:
       return null;
   }

@@ -4,6 +4,7 @@ import { Badge } from '../components/Badge.js';
 import { Chart } from '../components/Chart.js';
 import { Loaded } from '../components/Loaded.js';
 import { RetrainingRequests } from '../components/RetrainingRequests.js';
+import { OverdueReviews } from '../components/ReviewCalendar.js';
 import { Table } from '../components/Table.js';
 import { useQuery } from '../use-call.js';
 
@@ -14,6 +15,7 @@ export function Fleet() {
   return (
     <section aria-labelledby="fleet-title">
       <h2 id="fleet-title">Fleet</h2>
+      <OverdueReviews />
       <button type="button" onClick={reload}>
         Refresh
       </button>

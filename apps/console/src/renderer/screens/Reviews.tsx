@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Action, field } from '../components/Action.js';
 import { Badge } from '../components/Badge.js';
 import { Loaded } from '../components/Loaded.js';
+import { ReviewCalendar } from '../components/ReviewCalendar.js';
 import { SubjectLink } from '../components/SubjectLink.js';
 import { Table } from '../components/Table.js';
 import { useQuery } from '../use-call.js';
@@ -65,6 +66,8 @@ export function Reviews() {
           />
         )}
       </Loaded>
+      <h3>Coming round</h3>
+      <ReviewCalendar refresh={answer} />
     </section>
   );
 }
