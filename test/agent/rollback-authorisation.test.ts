@@ -2,12 +2,14 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  buildRoot,
   canonicalJson,
   generateKeyPair,
   ROLLBACK_AUTHORISATION_PAYLOAD_TYPE,
   ROLLBACK_AUTHORISATION_SCHEMA,
   signEnvelope,
   signerFromSecretKey,
+  signRoot,
   utf8Encode,
   type Envelope,
   type RollbackAuthorisation,
@@ -140,4 +142,32 @@ describe('rollback below a security floor', () => {
     }
     expect(await serving()).toBe(V2);
   }, 30_000);
+
+  it('counts distinct approver keys once the root asks for two: one approver, or one key twice, is not enough', async () => {
+    // Root v2 adds a second approver key and raises the approver threshold to 2; a bundle carries it.
+    const second = generateKeyPair();
+    const v2 = buildRoot({
+      version: 2,
+      expiresAt: trust.root.expiresAt,
+      keys: [
+        ...trust.rootKeys.map((k) => ({ publicKey: k.publicKey, roles: ['root', 'approver'] as const })),
+        { publicKey: second.publicKey, roles: ['approver'] as const },
+        ...trust.releaseKeys.map((k) => ({ publicKey: k.publicKey, roles: ['release'] as const })),
+      ],
+      thresholds: { approver: 2 },
+    });
+    const store = await ContentStore.open(join(dir, 'store'));
+    const path = join(dir, 'v2-again.airlock');
+    await writeTestBundle(path, store, { sequence: 3, slots: { main: await churnSlot(store, { version: 2, floor: 2 }) } }, trust.releaseSigners, new Map([[1, trust.rootEnvelope], [2, signRoot(v2, trust.rootSigners)]]));
+    expect(await agent.call({ op: 'apply', path })).toMatchObject({ outcome: 'applied' });
+    expect((await agent.call({ op: 'status' })).rootVersion).toBe(2);
+    const now = await serving();
+
+    const carol = trust.rootSigners[0]!;
+    expect(await rollback(authorisation(undefined, [carol]), V1)).toBe('SIGNATURE_THRESHOLD_NOT_MET');
+    expect(await rollback(authorisation(undefined, [carol, carol]), V1)).toBe('SIGNATURE_THRESHOLD_NOT_MET');
+    expect(await serving()).toBe(now);
+    expect(await rollback(authorisation(undefined, [carol, signerFromSecretKey(second.secretKey)]), V1)).toMatchObject({ to: V1, belowFloor: true });
+    expect(await serving()).toBe(V1);
+  }, 60_000);
 });

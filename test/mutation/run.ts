@@ -131,9 +131,10 @@ const MUTATIONS: Mutation[] = [
   { name: 'any key may sign a root draft', file: 'shared/src/common/root-draft.ts', from: 'if (!isRootKey(previous, signer.keyId) && !isRootKey(proposed, signer.keyId)) {', to: 'if (false) {', tests: ['shared/src/common/root-draft.test.ts'] },
   { name: 'a root draft signed over other content is signed again', file: 'shared/src/common/root-draft.ts', from: 'RootDraft {\n  const { previous, proposed } = openRootDraft(draft);\n  rootDraftProgress(draft);', to: 'RootDraft {\n  const { previous, proposed } = openRootDraft(draft);', tests: ['test/cli/root-ceremony-cli.test.ts'], grep: 'tampered', rebuild: true },
   { name: 'a stale root draft is published', file: 'apps/console/src/registry/services/root-ceremony.ts', from: 'if (previous.version !== current.root.version || canonicalJson(previous) !== canonicalJson(current.root)) {', to: 'if (false) {', tests: ['test/cli/root-ceremony-cli.test.ts'], grep: '2-of-3', rebuild: true },
-  { name: 'approvals from dropped approver keys are exported', file: 'apps/console/src/registry/services/deployments.ts', from: '  assertApprovalsTrusted(reg, planned!, roots.at(-1)!.root);\n', to: '', tests: ['test/agent/root-ceremony.test.ts'], grep: 'dropped approver' },
+  { name: 'approvals from dropped approver keys are exported', file: 'apps/console/src/registry/services/deployments.ts', from: '  assertApprovalsTrusted(planned!, roots.at(-1)!.root);\n', to: '', tests: ['test/agent/root-ceremony.test.ts'], grep: 'dropped approver' },
   { name: 'a resolved review does not restart its clock', file: 'apps/console/src/registry/services/review-cycle.ts', from: 'const base = last?.resolved_at && last.resolved_at > since ? last.resolved_at : since;', to: 'const base = since;', tests: ['apps/console/src/registry/services/review-cycle.test.ts'] },
   { name: 'a flagged root expiry comes back', file: 'apps/console/src/registry/services/review-cycle.ts', from: 'if (!flagged?.resolved_at) add(', to: 'add(', tests: ['apps/console/src/registry/services/review-cycle.test.ts'] },
+  { name: 'an approver co-signs their own authorisation', file: 'apps/console/src/registry/services/rollback-authorisations.ts', from: 'if (signedBy.includes(actor.signer.keyId)) throw', to: 'if (false) throw', tests: ['test/cli/cosign-cli.test.ts'], rebuild: true },
 ];
 
 function bundleAgent(): void {

@@ -142,4 +142,10 @@ export const fleetCalls = {
     }),
     RollbackAuthorisationSchema.extend({ file: z.string() }),
   ),
+  'rollbacks.cosign': command(
+    "Add the caller's approver signature to a rollback authorisation, in place, for a root whose approver role needs more than one.",
+    'rollback.authorise',
+    z.strictObject({ path: SourcePath }),
+    RollbackAuthorisationSchema.extend({ file: z.string(), signatures: z.int(), threshold: z.int() }),
+  ),
 };

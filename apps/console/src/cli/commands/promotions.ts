@@ -117,4 +117,15 @@ export function registerPromotions(program: Command): void {
         ctx.out.result(a, () => `authorisation ${a.id}: ${who} may take slot ${a.slot} back to ${a.model}@${a.version} once, until ${a.expiresAt}; written to ${a.file}`);
       }),
     );
+
+  program
+    .command('cosign-rollback')
+    .description('add your approver signature to a rollback authorisation (in place), when the root needs more than one approver')
+    .argument('<file>', 'the authorisation from `airlock authorise-rollback`')
+    .action(
+      action(async (ctx, file: string) => {
+        const a = await ctx.call('rollbacks.cosign', { path: resolve(file) });
+        ctx.out.result(a, () => `authorisation ${a.id}: ${a.signatures} of the ${a.threshold} approver signature(s) hosts need${a.signatures >= a.threshold ? '' : '; another approver must co-sign it'}; written to ${a.file}`);
+      }),
+    );
 }

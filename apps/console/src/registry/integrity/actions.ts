@@ -67,6 +67,7 @@ export const ACTIONS: Readonly<Record<string, ActionRule>> = {
     writes: { reports: ['insert'], deployment_hosts: ['state', 'code', 'updated_at'], hosts: ['last_seen', 'last_status'], reviews: ['insert'] },
   },
   'rollback.authorise': { permission: 'rollback.authorise', writes: {} },
+  'rollback.cosign': { permission: 'rollback.authorise', writes: {} },
   'store.gc': { permission: 'store.gc', writes: {} },
   'root.publish': { permission: 'root.publish', writes: {} },
 };

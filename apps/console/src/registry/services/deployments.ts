@@ -195,7 +195,7 @@ export async function exportBundle(reg: Registry, actor: SigningActor, id: numbe
   await requireFolder(outDir, opts.mkdir ?? false);
   const roots = await releaseRoots(reg, actor);
   const [planned] = plan(reg, [id], opts.delta, 'so nothing was exported');
-  assertApprovalsTrusted(reg, planned!, roots.at(-1)!.root);
+  assertApprovalsTrusted(planned!, roots.at(-1)!.root);
   return writeBundle(reg, actor, roots, planned!, outDir, opts);
 }
 
@@ -210,19 +210,24 @@ async function releaseRoots(reg: Registry, actor: SigningActor) {
 }
 
 /**
- * Hosts count an approval only while its key is in the newest root's approver role. A bundle whose
- * approvals fell below the environment's quorum because a root ceremony dropped their keys would be
- * refused by every host, so it is not exported.
+ * What hosts will count: approvals whose key is in the newest root's approver role, against the larger
+ * of the quorum they name and the root's approver threshold. A bundle short of that — its approvers'
+ * keys dropped by a root ceremony, or the threshold raised since — would be refused by every host that
+ * requires approvals, so it is not exported. (A deployment that carries none, after a break-glass
+ * rollback with no earlier approvals, is for hosts that do not require them.)
  */
-function assertApprovalsTrusted(reg: Registry, { d, manifest }: Planned, root: Root): void {
-  const quorum = storedPolicy(environments.byId(reg.db, d.env_id)!).approvals;
+function assertApprovalsTrusted({ manifest }: Planned, root: Root): void {
   for (const [name, slot] of Object.entries(manifest.slots)) {
     const carried = slot.approvals;
+    if (carried.length === 0) continue;
     const trusted = carried.filter((e) => e.signatures.some((s) => root.roles.approver.keyids.includes(s.keyid)));
-    if (trusted.length < carried.length && trusted.length < quorum) {
+    const quorum = Math.max(...carried.map((e) => ApprovalSchema.parse(JSON.parse(utf8Decode(fromBase64(e.payload)))).quorum));
+    const needed = Math.max(quorum, root.roles.approver.threshold);
+    if (trusted.length < needed) {
+      const dropped = carried.length - trusted.length;
       throw new AirlockError(
         'APPROVALS_INSUFFICIENT',
-        `${carried.length - trusted.length} approval(s) of ${slot.model.name}@${slot.model.version} in slot ${name} were signed by keys root version ${root.version} no longer trusts as approvers, leaving ${trusted.length} of the ${quorum} the environment needs; hosts would refuse the bundle. Promote a version for the current approvers to approve.`,
+        `${slot.model.name}@${slot.model.version} in slot ${name} carries ${trusted.length} approval(s) hosts will count${dropped > 0 ? ` (${dropped} signed by keys root version ${root.version} no longer trusts as approvers)` : ''}; they need ${needed} (the promotion's quorum ${quorum}, the root's approver threshold ${root.roles.approver.threshold}), so they would refuse the bundle. Promote a version for the current approvers to approve.`,
       );
     }
   }

@@ -4,7 +4,10 @@ import {
   ROLLBACK_AUTHORISATION_PAYLOAD_TYPE,
   ROLLBACK_AUTHORISATION_SCHEMA,
   RollbackAuthorisationSchema,
+  parseVersionedJson,
+  roleKeys,
   signEnvelope,
+  verifyEnvelope,
   toTimestamp,
   utf8Encode,
   type Envelope,
@@ -63,6 +66,37 @@ export async function authoriseRollback(
     return {
       result: { authorisation, envelope },
       audit: { action: 'rollback.authorise', subject: `version:${refOf(v)}`, details: { id, targets, slot, digest: v.digest, expiresAt, reason } },
+    };
+  });
+}
+
+/**
+ * A second (third…) approver adds their signature to an authorisation, for a root whose approver role
+ * needs more than one: hosts count distinct approver keys against the threshold. The authorisation
+ * must already carry a valid approver signature, name a version the registry holds with that digest,
+ * and not have expired; nothing in it changes but its signatures.
+ */
+export async function cosignRollbackAuthorisation(reg: Registry, actor: SigningActor, envelope: Envelope): Promise<{ authorisation: RollbackAuthorisation; envelope: Envelope; signatures: number; threshold: number }> {
+  authorize(actor, 'rollback.authorise');
+  const newest = (await readRoots(reg.home)).at(-1)!.root;
+  if (!newest.roles.approver.keyids.includes(actor.signer.keyId)) {
+    throw new AirlockError('FORBIDDEN', `${actor.user.name}'s key is not an approver key of root version ${newest.version}; hosts would not count the signature.`);
+  }
+  const trust = roleKeys(newest, 'approver');
+  const { payload, signedBy } = verifyEnvelope(envelope, ROLLBACK_AUTHORISATION_PAYLOAD_TYPE, { ...trust, threshold: 1 }, 'rollback authorisation');
+  const authorisation = parseVersionedJson(payload, { schemaId: ROLLBACK_AUTHORISATION_SCHEMA, schema: RollbackAuthorisationSchema, what: 'rollback authorisation', invalid: 'AUTHORISATION_INVALID', unsupported: 'AUTHORISATION_INVALID' });
+  if (signedBy.includes(actor.signer.keyId)) throw new AirlockError('APPROVAL_DUPLICATE', `${actor.user.name} already signed authorisation ${authorisation.id}; another approver must co-sign it.`);
+  if (Date.parse(authorisation.expiresAt) <= Date.parse(reg.now())) throw new AirlockError('AUTHORISATION_EXPIRED', `Authorisation ${authorisation.id} expired at ${authorisation.expiresAt}; ask for a new one.`);
+  return mutate(reg, actor, 'rollback.authorise', () => {
+    const v = resolveVersion(reg, `${authorisation.model}@${authorisation.version}`);
+    if (v.digest !== authorisation.versionDigest) throw new AirlockError('AUTHORISATION_INVALID', `Authorisation ${authorisation.id} names ${refOf(v)} with digest ${authorisation.versionDigest}, but this registry's ${refOf(v)} is ${v.digest}.`);
+    if (BARRED_STATES.has(v.state)) throw new AirlockError('ILLEGAL_TRANSITION', `${refOf(v)} is ${v.state}; hosts may not be authorised to go back to it.`);
+    const own = signEnvelope(ROLLBACK_AUTHORISATION_PAYLOAD_TYPE, payload, [actor.signer]).signatures[0]!;
+    const cosigned = { ...envelope, signatures: [...envelope.signatures, own] };
+    const signatures = signedBy.length + 1;
+    return {
+      result: { authorisation, envelope: cosigned, signatures, threshold: newest.roles.approver.threshold },
+      audit: { action: 'rollback.cosign', subject: `version:${refOf(v)}`, details: { id: authorisation.id, signatures, threshold: newest.roles.approver.threshold } },
     };
   });
 }
