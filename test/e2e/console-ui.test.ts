@@ -299,6 +299,24 @@ describe('the console in Chromium', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it('writes a compliance report from the audit screen and verifies it against its signature', async () => {
+    const { c, page, problems } = await open();
+    const out = join(await tempDir(), 'prod.html');
+    await unlock(page, 'aud');
+    await go(page, c, '/audit');
+    const issue = page.getByRole('form', { name: 'Write compliance report' });
+    await issue.getByLabel('Environment').selectOption('prod');
+    await issue.getByLabel('Report file (.html or .pdf)').fill(out);
+    await page.getByRole('button', { name: 'Write compliance report' }).click();
+    await see(issue.locator('.done'), /Wrote .*prod\.html \(html, sha256:[0-9a-f]{64}\) as of audit event \d+, signed by aud/);
+    expect(await readFile(out, 'utf8')).toContain('<section id="audit">');
+    const check = page.getByRole('form', { name: 'Verify report' });
+    await check.getByLabel('Report to verify').fill(out);
+    await page.getByRole('button', { name: 'Verify report' }).click();
+    await see(check.locator('.done'), /Verified: the prod report aud signed at .*, unchanged\./);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   it('keeps a refused decision in view: approving evidence that changed since the request', async () => {
     const { c, page, problems } = await open(async (w) => {
       await importModel(w.reg, w.as.bob, { path: await churnVariant(await tempDir(), 'refused'), model: 'churn' });

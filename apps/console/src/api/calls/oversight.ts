@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AuditAnchorSchema, AuditHeadSchema } from '@airlock/shared/common';
 import { command, job, query } from '../call.js';
+import { ComplianceStatementSchema } from '../compliance.js';
 import { At, Id, NoInput, ProblemSchema, SourcePath, TargetPath } from '../dto.js';
 import { DRIFT_DECISIONS, DUE_KINDS, REVIEW_KINDS, ROLES } from '../enums.js';
 
@@ -147,6 +148,18 @@ export const oversightCalls = {
     'user.revoke',
     z.strictObject({ name: z.string().min(1).max(64), reason: z.string().min(1).max(4000), draft: TargetPath.optional() }),
     UserSchema.extend({ rootVersion: z.int().nullable(), draft: z.string().nullable(), rootRoles: z.array(RoleName) }),
+  ),
+  'compliance.issue': command(
+    "Write an environment's compliance report (FILE.html, reproducible, or FILE.pdf through Chromium) and FILE.sig.json, the caller's signature over its digest.",
+    null,
+    z.strictObject({ environment: z.string().min(1).max(64), since: z.iso.datetime({ offset: true }).optional(), out: TargetPath }),
+    ComplianceStatementSchema.extend({ path: z.string(), signature: z.string(), sections: z.array(z.string()), problems: z.int() }),
+  ),
+  'compliance.verify': query(
+    'Check a compliance report against its FILE.sig.json: signed by the key this registry knows for its issuer, and the file unchanged.',
+    null,
+    z.strictObject({ path: SourcePath }),
+    ComplianceStatementSchema.extend({ keyId: z.string() }),
   ),
   'roots.list': query('Every root of trust this registry signed, oldest first.', null, NoInput, z.array(RootSummarySchema)),
   'roots.propose': command(

@@ -5,6 +5,7 @@ import type { Registry } from '../../registry/context.js';
 import { adoptRegistry } from '../../registry/services/adopt.js';
 import { readAnchor, writeAnchor } from '../../registry/services/audit-anchors.js';
 import { verifyAuditLog, verifyRegistry } from '../../registry/services/integrity.js';
+import { issueComplianceReport, verifyComplianceReport } from '../../registry/services/compliance/report.js';
 import { dueReviews } from '../../registry/services/review-cycle.js';
 import { listReviews, resolveReview } from '../../registry/services/reviews.js';
 import { proposeRoot, publishRoot, signDraftFile } from '../../registry/services/root-ceremony.js';
@@ -28,6 +29,8 @@ export const oversightHandlers: Handlers<
   | 'users.list'
   | 'users.add'
   | 'users.revoke'
+  | 'compliance.issue'
+  | 'compliance.verify'
   | 'roots.list'
   | 'roots.export'
   | 'roots.propose'
@@ -51,6 +54,8 @@ export const oversightHandlers: Handlers<
   'users.list': ({ reg, actor }) => listUsers(reg, actor),
   'users.add': ({ reg, actor }, input) => addUser(reg, actor, input),
   'users.revoke': ({ reg, actor }, { name, reason, draft }) => revokeUser(reg, actor, { name, reason, ...(draft ? { draft: resolve(draft) } : {}) }),
+  'compliance.issue': ({ reg, actor }, { environment, since, out }) => issueComplianceReport(reg, actor, { env: environment, ...(since ? { since } : {}), out: resolve(out) }),
+  'compliance.verify': ({ reg, actor }, { path }) => verifyComplianceReport(reg, actor, { path: resolve(path) }),
   'roots.list': ({ reg, actor }) => listRoots(reg, actor),
   'roots.propose': ({ reg, actor }, input) => proposeRoot(reg, actor, { ...input, out: resolve(input.out) }),
   'roots.sign': ({ actor }, { draft }) => signDraftFile(resolve(draft), actor.signer),

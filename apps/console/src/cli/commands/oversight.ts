@@ -45,6 +45,37 @@ export function registerOversight(program: Command): void {
       }),
     );
 
+  const report = program.command('report').description('compliance reports: what happened in an environment, signed by who issued them');
+  report
+    .command('compliance')
+    .description("write an environment's compliance report (.html, reproducible; or .pdf through Chromium) and FILE.sig.json beside it")
+    .requiredOption('--env <name>', 'the environment')
+    .option('--since <time>', 'only what happened at or after this ISO time')
+    .requiredOption('--out <file>', 'FILE.html or FILE.pdf (a new file)')
+    .action(
+      action(async (ctx, opts: { env: string; since?: string; out: string }) => {
+        const r = await ctx.call('compliance.issue', { environment: opts.env, out: resolve(opts.out), ...(opts.since ? { since: opts.since } : {}) });
+        ctx.out.result(r, () =>
+          [
+            `wrote    ${r.path} (${r.format}, ${r.digest})`,
+            `signed   ${r.signature} by ${r.issuedBy}`,
+            `as of    audit event ${r.asOf.seq}${r.since ? `, since ${r.since}` : ''}`,
+            r.problems > 0 ? `warning  the audit chain has ${plural(r.problems, 'problem')}: the report says which` : 'audit    intact',
+          ].join('\n'),
+        );
+      }),
+    );
+  report
+    .command('verify')
+    .description('check a compliance report against FILE.sig.json: signed by its issuer, and unchanged')
+    .argument('<file>', 'the report')
+    .action(
+      action(async (ctx, file: string) => {
+        const r = await ctx.call('compliance.verify', { path: resolve(file) });
+        ctx.out.result(r, () => `verified ${file}: the ${r.environment} report ${r.issuedBy} (key ${r.keyId.slice(0, 16)}…) signed at ${r.issuedAt}, as of audit event ${r.asOf.seq}`);
+      }),
+    );
+
   const audit = program.command('audit').description('the signed, hash-chained audit log');
   audit
     .command('list')

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Action } from '../components/Action.js';
+import { ComplianceReport } from '../components/ComplianceReport.js';
 import { Loaded } from '../components/Loaded.js';
 import { SubjectLink } from '../components/SubjectLink.js';
 import { Table } from '../components/Table.js';
@@ -108,6 +109,7 @@ export function Audit() {
           </>
         )}
       </Loaded>
+      <ComplianceReport />
     </section>
   );
 }
