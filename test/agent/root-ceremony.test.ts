@@ -15,7 +15,7 @@ import { deployments } from '../../apps/console/src/registry/repos/deployments.j
 import { revokeUser } from '../../apps/console/src/registry/services/users.js';
 import { unlock } from '../../apps/console/src/registry/auth.js';
 import { proposeRoot, publishRoot, signDraftFile } from '../../apps/console/src/registry/services/root-ceremony.js';
-import { readRoots } from '../../apps/console/src/registry/roots.js';
+import { currentRoot, readRoots } from '../../apps/console/src/registry/roots.js';
 
 /**
  * People leave: `user revoke` (or a root ceremony) drops their key, and a real host refuses what that key alone signs
@@ -31,7 +31,7 @@ let oldRoots: Map<number, Envelope>;
 async function ceremony(name: string, remove: { role: 'release' | 'approver'; user: string }[]): Promise<number> {
   const draft = join(dir, `${name}.draft.json`);
   await proposeRoot(w.reg, w.as.alice, { out: draft, add: [], remove, thresholds: {} });
-  await signDraftFile(draft, w.as.alice.signer);
+  await signDraftFile(draft, w.as.alice.signer, (await currentRoot(w.reg.home)).root);
   return (await publishRoot(w.reg, w.as.alice, { draft })).version;
 }
 

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fromBase64, utf8Decode, verifyEnvelope, type Envelope } from '@airlock/shared/common';
+import { fromBase64, signEnvelope, utf8Decode, verifyEnvelope, type Envelope } from '@airlock/shared/common';
 import { components } from '../../apps/console/src/registry/repos/components.js';
 import { importReports } from '../../apps/console/src/registry/services/reports.js';
 import { airlock } from '../helpers/cli.js';
@@ -82,7 +82,22 @@ describe('airlock report compliance', () => {
     // Reproducible: issued again, the same bytes; and verify holds it to its signature.
     const again = await as<{ digest: string }>('aud', ['report', 'compliance', '--env', 'prod', '--out', join(dir, 'again.html')]);
     expect(again.digest).toBe(issued.digest);
-    expect(await as<{ issuedBy: string }>('carol', ['report', 'verify', out])).toMatchObject({ issuedBy: 'aud', environment: 'prod' });
+    expect(await as<{ issuedBy: string }>('carol', ['report', 'verify', out])).toMatchObject({ issuedBy: 'aud', environment: 'prod', reproduced: true });
+    // Signed by a registry user, but not what the registry renders: bob leaves out the incidents and signs.
+    const edited = join(dir, 'edited.html');
+    const cut = html.replace(/<section id="incidents">.*?<\/section>/s, '');
+    await writeFile(edited, cut);
+    const { createHash: hash } = await import('node:crypto');
+    const signAs = async (file: string, change: Record<string, unknown>) => {
+      const bytes = await readFile(file);
+      const claim = { ...statement, file: file.split('/').at(-1), issuedBy: 'bob', digest: `sha256:${hash('sha256').update(bytes).digest('hex')}`, ...change };
+      await writeFile(`${file}.sig.json`, JSON.stringify(signEnvelope(envelope.payloadType, Buffer.from(JSON.stringify(claim)), [w.as.bob.signer])));
+    };
+    await signAs(edited, {});
+    expect(await codeOf(as('carol', ['report', 'verify', edited]))).toBe('INTEGRITY_FAILED');
+    // ... or claims a point in the log this registry never reached.
+    await signAs(edited, { asOf: { seq: 999_999, hash: 'f'.repeat(64) } });
+    expect(await codeOf(as('carol', ['report', 'verify', edited]))).toBe('INTEGRITY_FAILED');
     await writeFile(out, html.replace('Compliance report', 'Compliance rep0rt'));
     expect(await codeOf(as('carol', ['report', 'verify', out]))).toBe('INTEGRITY_FAILED');
     const forged = { ...envelope, payload: Buffer.from(JSON.stringify({ ...statement, issuedBy: 'alice' })).toString('base64') };

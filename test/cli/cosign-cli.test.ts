@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { roleKeys, ROLLBACK_AUTHORISATION_PAYLOAD_TYPE, verifyEnvelope, type Envelope, type Root } from '@airlock/shared/common';
-import { readRoots } from '../../apps/console/src/registry/roots.js';
+import { roleKeys, ROLLBACK_AUTHORISATION_PAYLOAD_TYPE, signEnvelope, verifyEnvelope, type Envelope, type Root } from '@airlock/shared/common';
+import { currentRoot, readRoots } from '../../apps/console/src/registry/roots.js';
 import { proposeRoot, publishRoot, signDraftFile } from '../../apps/console/src/registry/services/root-ceremony.js';
 import { airlock } from '../helpers/cli.js';
 import { codeOf } from '../helpers/codes.js';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   w = await makeWorld(join(dir, 'world'));
   const draft = join(dir, 'approvers.draft.json');
   await proposeRoot(w.reg, w.as.alice, { out: draft, add: [], remove: [], thresholds: { approver: 2 } });
-  await signDraftFile(draft, w.as.alice.signer);
+  await signDraftFile(draft, w.as.alice.signer, (await currentRoot(w.reg.home)).root);
   await publishRoot(w.reg, w.as.alice, { draft });
   newest = (await readRoots(w.reg.home)).at(-1)!.root;
   expect(newest.roles.approver.threshold).toBe(2);
@@ -53,8 +53,16 @@ describe('co-signing for an approver role that needs two', () => {
     await writeFile(altered, JSON.stringify({ ...env, payload: Buffer.from(JSON.stringify(payload)).toString('base64') }));
     expect(await code('alice', ['cosign-rollback', altered])).toBe('SIGNATURE_INVALID');
 
+    // Signed by carol's key out of band, for years: not one this registry issued, so not co-signed here.
+    const outOfBand = join(dir, 'out-of-band.json');
+    const years = { ...(JSON.parse(Buffer.from(env.payload, 'base64').toString()) as Record<string, unknown>), expiresAt: '2036-01-01T00:00:00.000Z' };
+    await writeFile(outOfBand, JSON.stringify(signEnvelope(ROLLBACK_AUTHORISATION_PAYLOAD_TYPE, Buffer.from(JSON.stringify(years)), [w.as.carol.signer])));
+    expect(await code('alice', ['cosign-rollback', outOfBand])).toBe('AUTHORISATION_INVALID');
+
     const cosigned = await as('alice', ['cosign-rollback', file]);
     expect(JSON.parse(cosigned.stdout)).toMatchObject({ ok: true, result: { signatures: 2, threshold: 2, model: 'churn', version: 1 } });
+    const human = await airlock(['--home', w.reg.home.dir, '--user', 'carol', 'cosign-rollback', file]);
+    expect(human.stderr).toMatch(/APPROVAL_DUPLICATE/);
     expect(await hostCheck(file)).toBe('ok');
     const audit = JSON.parse((await as('aud', ['audit', 'list', '--action', 'rollback.cosign'])).stdout) as { result: unknown[] };
     expect(audit.result).toMatchObject([{ actor: 'alice', subject: 'version:churn@1', details: { signatures: 2, threshold: 2 } }]);

@@ -47,8 +47,10 @@ describe('airlock root propose / sign / show / publish', () => {
     expect((proposed.body.result!.changes as { kind: string }[]).map((c) => c.kind)).toEqual(['key-added', 'key-added', 'key-added', 'key-removed', 'threshold']);
 
     const publish = () => json(['root', 'publish', draft]);
+    const trusted = join(dir, 'root-1.json');
+    expect((await json(['root', 'export', '--out', trusted])).code).toBe(0);
     const sign = async (key?: string) => {
-      const r = await json(['root', 'sign', draft, ...(key ? ['--key', key] : [])]);
+      const r = await json(['root', 'sign', draft, ...(key ? ['--key', key, '--root', trusted] : [])]);
       expect(r.code, r.stderr).toBe(0);
       return r.body.result!;
     };
@@ -66,8 +68,9 @@ describe('airlock root propose / sign / show / publish', () => {
     // A key of neither root cannot sign; the draft is unchanged.
     const stranger = join(dir, 'stranger.key');
     expect((await run(['keys', 'new', '--out', stranger])).code).toBe(0);
-    const refused = await json(['root', 'sign', draft, '--key', stranger]);
+    const refused = await json(['root', 'sign', draft, '--key', stranger, '--root', trusted]);
     expect(refused.body.error?.code).toBe('SIGNATURE_KEY_UNKNOWN');
+    expect((await json(['root', 'sign', draft, '--key', keyFile('fay')])).body.error?.code).toBe('USAGE');
 
     expect(await sign(keyFile('eve'))).toMatchObject({ complete: true });
     const shown = await json(['root', 'show', draft]);
@@ -89,9 +92,14 @@ describe('airlock root propose / sign / show / publish', () => {
 
   it('refuses a tampered draft, a lowered threshold short of the old keys, and bad arguments, each with its own code', async () => {
     const draft = join(dir, 'root-3.draft.json');
+    const v2 = join(dir, 'root-2.json');
+    expect((await json(['root', 'export', '--out', v2])).code).toBe(0);
     expect((await json(['root', 'propose', '--out', draft, '--threshold', 'root=1'])).code).toBe(0);
     await json(['root', 'sign', draft]);
-    await json(['root', 'sign', draft, '--key', keyFile('dan')]);
+    expect((await json(['root', 'sign', draft, '--key', keyFile('dan'), '--root', v2])).code).toBe(0);
+    // A signer holding an older root is told the draft does not replace it.
+    expect((await json(['root', 'sign', draft, '--key', keyFile('eve'), '--root', join(dir, 'root-1.json')])).body.error?.code).toBe('CONFLICT');
+    expect((await json(['root', 'show', draft, '--root', join(dir, 'root-1.json')])).body.error?.code).toBe('CONFLICT');
     // alice and dan: 2 of v2's 3 root keys; the new root needs only 1, but lowering it needs the old 3.
     expect((await json(['root', 'publish', draft])).body.error?.code).toBe('SIGNATURE_THRESHOLD_NOT_MET');
 
@@ -100,7 +108,7 @@ describe('airlock root propose / sign / show / publish', () => {
     root.expiresAt = '2099-01-01T00:00:00.000Z';
     await writeFile(draft, JSON.stringify({ ...text, payload: Buffer.from(JSON.stringify(root)).toString('base64') }));
     expect((await json(['root', 'show', draft])).body.error?.code).toBe('SIGNATURE_INVALID');
-    expect((await json(['root', 'sign', draft, '--key', keyFile('eve')])).body.error?.code).toBe('SIGNATURE_INVALID');
+    expect((await json(['root', 'sign', draft, '--key', keyFile('eve'), '--root', v2])).body.error?.code).toBe('SIGNATURE_INVALID');
 
     expect((await json(['root', 'propose', '--out', join(dir, 'x.json'), '--add', 'owner=user:alice'])).body.error?.code).toBe('USAGE');
     expect((await json(['root', 'propose', '--out', join(dir, 'y.json'), '--threshold', 'release=9'])).body.error?.code).toBe('INVALID_INPUT');
@@ -118,7 +126,8 @@ describe('airlock root propose / sign / show / publish', () => {
     expect(text.stdout).toContain('airlock root propose --add release=user:olga --out DRAFT');
     const joins = join(dir, 'carol.draft.json');
     expect((await json(['root', 'propose', '--out', joins, '--add', 'approver=user:carol'])).body.result).toMatchObject({ version: 3, changes: [{ kind: 'key-added', role: 'approver' }] });
-    for (const key of [undefined, keyFile('dan'), keyFile('eve')]) await json(['root', 'sign', joins, ...(key ? ['--key', key] : [])]);
+    const v2 = join(dir, 'root-2.json');
+    for (const key of [undefined, keyFile('dan'), keyFile('eve')]) expect((await json(['root', 'sign', joins, ...(key ? ['--key', key, '--root', v2] : [])])).code).toBe(0);
     expect((await json(['root', 'publish', joins])).code).toBe(0);
     const carolKey = ((await json(['user', 'list'])).body.result as unknown as { name: string; keyId: string }[]).find((u) => u.name === 'carol')!.keyId;
 
@@ -130,7 +139,9 @@ describe('airlock root propose / sign / show / publish', () => {
     const revoked = await json(['user', 'revoke', 'carol', '--reason', 'left', '--draft', leaves]);
     expect(revoked.body.result).toMatchObject({ disabled: true, rootVersion: null, draft: leaves, rootRoles: ['approver'] });
     expect((await json(['root', 'show', leaves])).body.result).toMatchObject({ version: 4, changes: [{ kind: 'key-removed', role: 'approver', keyid: carolKey }] });
-    for (const key of [undefined, keyFile('dan'), keyFile('eve')]) await json(['root', 'sign', leaves, ...(key ? ['--key', key] : [])]);
+    const v3 = join(dir, 'root-3.json');
+    expect((await json(['root', 'export', '--out', v3])).code).toBe(0);
+    for (const key of [undefined, keyFile('dan'), keyFile('eve')]) expect((await json(['root', 'sign', leaves, ...(key ? ['--key', key, '--root', v3] : [])])).code).toBe(0);
     expect((await json(['root', 'publish', leaves])).code).toBe(0);
     const roots = (await json(['root', 'list'])).body.result as unknown as { version: number; roles: { approver: { keyIds: string[] } } }[];
     expect(roots.map((r) => [r.version, r.roles.approver.keyIds.includes(carolKey)])).toEqual([[1, false], [2, false], [3, true], [4, false]]);

@@ -28,7 +28,7 @@ const v1 = root(1, [a, b, c], 2);
 const v1Envelope = signRoot(v1, [signer(a), signer(b)]);
 const v2 = root(2, [a, b, d, e, f], 3);
 const fresh = () => proposeRootDraft(v1Envelope, v2);
-const signedBy = (draft: RootDraft, keys: (typeof a)[]) => keys.reduce((dr, k) => signRootDraft(dr, signer(k)), draft);
+const signedBy = (draft: RootDraft, keys: (typeof a)[]) => keys.reduce((dr, k) => signRootDraft(dr, signer(k), v1), draft);
 const id = (k: typeof a) => keyIdOf(k!.publicKey);
 
 describe('root ceremony draft', () => {
@@ -76,8 +76,8 @@ describe('root ceremony draft', () => {
   });
 
   it('takes signatures only from root keys of either version, and one per key', () => {
-    expect(codeOf(() => signRootDraft(fresh(), signer(release)))).toBe('SIGNATURE_KEY_UNKNOWN');
-    expect(codeOf(() => signRootDraft(fresh(), signerFromSecretKey(generateKeyPair().secretKey)))).toBe('SIGNATURE_KEY_UNKNOWN');
+    expect(codeOf(() => signRootDraft(fresh(), signer(release), v1))).toBe('SIGNATURE_KEY_UNKNOWN');
+    expect(codeOf(() => signRootDraft(fresh(), signerFromSecretKey(generateKeyPair().secretKey), v1))).toBe('SIGNATURE_KEY_UNKNOWN');
     const twice = signedBy(fresh(), [a, a, a]);
     expect(twice.signatures).toHaveLength(1);
     expect(rootDraftProgress(twice).previous.signed).toEqual([id(a)]);
@@ -94,14 +94,31 @@ describe('root ceremony draft', () => {
     expect(codeOf(() => rootDraftProgress(forged))).toBe('SIGNATURE_INVALID');
     expect(codeOf(() => proposeRootDraft(v1Envelope, root(3, [a, b, d, e, f], 3)))).toBe('ROOT_VERSION_SKIPPED');
     const skipped = { ...fresh(), payload: toBase64(utf8Encode(JSON.stringify(root(3, [a, b, d, e, f], 3)))) };
-    expect(codeOf(() => signRootDraft(skipped, signer(a)))).toBe('ROOT_VERSION_SKIPPED');
+    expect(codeOf(() => signRootDraft(skipped, signer(a), v1))).toBe('ROOT_VERSION_SKIPPED');
     const expiring = proposeRootDraft(v1Envelope, root(2, [a, b, d, e, f], 3, NOW + DAY));
     expect(codeOf(() => finishRootDraft(signedBy(expiring, [a, b, d, e]), NOW + 2 * DAY))).toBe('ROOT_EXPIRED');
   });
 
+  it("is signed only against the root the signer trusts: a forged `previous` cannot hide what the proposal changes", () => {
+    // c alone holds a root key; it self-signs a fake v1 (root 1-of-1, with its own release key), then
+    // proposes v2 = the fake v1 with a later expiry, so the changes shown against the fake look harmless.
+    const evil = generateKeyPair();
+    const fakeV1 = buildRoot({
+      version: 1,
+      expiresAt: v1.expiresAt,
+      keys: [...[a, b, c].map((k) => ({ publicKey: k!.publicKey, roles: ['root'] as const })), { publicKey: release.publicKey, roles: ['release', 'approver'] as const }, { publicKey: evil.publicKey, roles: ['release', 'approver'] as const }],
+      thresholds: { root: 1 },
+    });
+    const fakeV2 = { ...fakeV1, version: 2, expiresAt: iso(NOW + 400 * DAY) };
+    const forged = proposeRootDraft(signRoot(fakeV1, [signer(c)]), fakeV2);
+    expect(rootChanges(fakeV1, fakeV2)).toEqual([{ kind: 'expiry', from: v1.expiresAt, to: fakeV2.expiresAt }]);
+    expect(codeOf(() => signRootDraft(forged, signer(a), v1))).toBe('CONFLICT');
+    expect(rootDraftProgress(forged).previousDigest).not.toBe(rootDraftProgress(fresh()).previousDigest);
+  });
+
   it('refuses a draft whose previous root is not self-signed', () => {
     const unsigned = { ...fresh(), previous: signRoot(v1, [signer(a)]) };
-    expect(codeOf(() => signRootDraft(unsigned, signer(a)))).toBe('SIGNATURE_THRESHOLD_NOT_MET');
+    expect(codeOf(() => signRootDraft(unsigned, signer(a), v1))).toBe('SIGNATURE_THRESHOLD_NOT_MET');
     expect(openInitialRoot(v1Envelope)).toEqual(v1);
   });
 });

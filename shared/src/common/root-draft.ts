@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { fromBase64, toBase64, utf8Encode } from './bytes.js';
+import { fromBase64, sha256Hex, toBase64, utf8Encode } from './bytes.js';
 import { EnvelopeSchema, KeyIdSchema, pae, type Envelope, type Signer } from './dsse.js';
 import { signDetached, verifyDetached } from './ed25519.js';
+import { canonicalJson } from './canonical-json.js';
 import { AirlockError } from './errors.js';
 import { openInitialRoot, parseRoot, ROLE_NAMES, ROOT_PAYLOAD_TYPE, walkRootChain, type Root } from './root.js';
 
@@ -65,11 +66,28 @@ const message = (draft: RootDraft) => pae(ROOT_PAYLOAD_TYPE, fromBase64(draft.pa
 const isRootKey = (root: Root, keyid: string) => root.roles.root.keyids.includes(keyid);
 
 /**
- * Adds one root key's signature. Only a root key of the previous or the proposed root may sign (its
- * signature counts towards that root's threshold); signing again replaces the key's own signature.
- * A draft altered since someone signed it is refused rather than signed again.
+ * The draft's `previous` is what its changes are shown against, but no signature covers it: a signer
+ * must hold it to the root they trust themselves (the registry's newest, or their own copy), or a
+ * forged `previous` would hide from them what the proposed root really changes.
  */
-export function signRootDraft(draft: RootDraft, signer: Signer): RootDraft {
+export function assertDraftFollows(draft: RootDraft, trusted: Root): void {
+  const { previous } = openRootDraft(draft);
+  if (previous.version !== trusted.version || canonicalJson(previous) !== canonicalJson(trusted)) {
+    throw new AirlockError(
+      'CONFLICT',
+      `The draft says it replaces root version ${previous.version}, but the root you trust is version ${trusted.version}${previous.version === trusted.version ? ' with other keys or thresholds' : ''}: its changes would not be the ones shown. Do not sign it; propose again from the newest root.`,
+    );
+  }
+}
+
+/**
+ * Adds one root key's signature, once the draft is shown to follow the root the signer trusts. Only a
+ * root key of the previous or the proposed root may sign (its signature counts towards that root's
+ * threshold); signing again replaces the key's own signature. A draft altered since someone signed it
+ * is refused rather than signed again.
+ */
+export function signRootDraft(draft: RootDraft, signer: Signer, trusted: Root): RootDraft {
+  assertDraftFollows(draft, trusted);
   const { previous, proposed } = openRootDraft(draft);
   rootDraftProgress(draft);
   if (!isRootKey(previous, signer.keyId) && !isRootKey(proposed, signer.keyId)) {
@@ -81,6 +99,8 @@ export function signRootDraft(draft: RootDraft, signer: Signer): RootDraft {
 
 export interface DraftProgress {
   version: number;
+  /** SHA-256 of the previous root's document: what a signer compares with the root they trust */
+  previousDigest: string;
   /** root keys of the previous root that signed, and how many it needs */
   previous: { signed: string[]; threshold: number };
   proposed: { signed: string[]; threshold: number };
@@ -111,7 +131,13 @@ export function rootDraftProgress(draft: RootDraft): DraftProgress {
   const side = (root: Root) => ({ signed: [...valid].filter((k) => isRootKey(root, k)), threshold: root.roles.root.threshold });
   const p = side(previous);
   const n = side(proposed);
-  return { version: proposed.version, previous: p, proposed: n, complete: p.signed.length >= p.threshold && n.signed.length >= n.threshold };
+  return {
+    version: proposed.version,
+    previousDigest: `sha256:${sha256Hex(fromBase64(draft.previous.payload))}`,
+    previous: p,
+    proposed: n,
+    complete: p.signed.length >= p.threshold && n.signed.length >= n.threshold,
+  };
 }
 
 /**

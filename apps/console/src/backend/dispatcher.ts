@@ -86,8 +86,11 @@ export class Dispatcher {
       if (permission) authorize(actor, permission);
       await checkPaths(name, input, this.reg.home.dir, { typed: this.opts.typedPaths ?? false });
       meta.signal?.throwIfAborted();
-      // Reviews that fall due by the calendar are opened by whichever call comes first after they do.
-      if (!CHECKS.has(name)) await openDueReviews(this.reg, actor);
+      // Reviews that fall due by the calendar are opened by whichever call comes first after they do;
+      // a reminder that cannot be written never stops the call it rides on.
+      if (!CHECKS.has(name)) {
+        await openDueReviews(this.reg, actor).catch((err: unknown) => this.opts.log?.({ call: name, level: 'warn', event: 'review-calendar', error: err instanceof Error ? err.message : String(err) }));
+      }
       const ctx: CallContext = { reg: this.reg, actor, sessions: this.sessions, session: meta.session!, progress: meta.onProgress ?? (() => undefined), signal: meta.signal ?? idle };
       return await (HANDLERS[name] as Handler<typeof name>)(ctx, input as never);
     } finally {

@@ -48,6 +48,7 @@ export const RootDraftSummarySchema = z.strictObject({
   path: z.string(),
   version: z.int(),
   previousVersion: z.int(),
+  previousDigest: z.string(),
   expiresAt: At,
   changes: z.array(
     z.strictObject({
@@ -159,7 +160,7 @@ export const oversightCalls = {
     'Check a compliance report against its FILE.sig.json: signed by the key this registry knows for its issuer, and the file unchanged.',
     null,
     z.strictObject({ path: SourcePath }),
-    ComplianceStatementSchema.extend({ keyId: z.string() }),
+    ComplianceStatementSchema.extend({ keyId: z.string(), reproduced: z.boolean() }),
   ),
   'roots.list': query('Every root of trust this registry signed, oldest first.', null, NoInput, z.array(RootSummarySchema)),
   'roots.propose': command(

@@ -8,6 +8,7 @@ import { verifyAuditLog, verifyRegistry } from '../../registry/services/integrit
 import { issueComplianceReport, verifyComplianceReport } from '../../registry/services/compliance/report.js';
 import { dueReviews } from '../../registry/services/review-cycle.js';
 import { listReviews, resolveReview } from '../../registry/services/reviews.js';
+import { currentRoot } from '../../registry/roots.js';
 import { proposeRoot, publishRoot, signDraftFile } from '../../registry/services/root-ceremony.js';
 import { exportRoot, listRoots } from '../../registry/services/root-export.js';
 import { collectGarbage } from '../../registry/services/store-gc.js';
@@ -58,7 +59,7 @@ export const oversightHandlers: Handlers<
   'compliance.verify': ({ reg, actor }, { path }) => verifyComplianceReport(reg, actor, { path: resolve(path) }),
   'roots.list': ({ reg, actor }) => listRoots(reg, actor),
   'roots.propose': ({ reg, actor }, input) => proposeRoot(reg, actor, { ...input, out: resolve(input.out) }),
-  'roots.sign': ({ actor }, { draft }) => signDraftFile(resolve(draft), actor.signer),
+  'roots.sign': async ({ reg, actor }, { draft }) => signDraftFile(resolve(draft), actor.signer, (await currentRoot(reg.home)).root),
   'roots.publish': ({ reg, actor }, { draft }) => publishRoot(reg, actor, { draft: resolve(draft) }),
   'roots.export': ({ reg, actor }, { version, out }) => exportRoot(reg, actor, { ...(version !== undefined ? { version } : {}), out: resolve(out) }),
 };

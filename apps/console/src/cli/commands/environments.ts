@@ -19,7 +19,7 @@ export function registerEnvironments(program: Command): void {
     .description('create an environment with a promotion policy')
     .argument('<name>', 'environment name')
     .requiredOption('--tier <n>', 'tier (0 = first; higher tiers are closer to production)', parseIntOption('--tier', 0, 99))
-    .option('--policy <file>', 'policy JSON: {requiredSuites:[{suite,thresholds:[{metric,min,max,maxDrop,maxRise}]}], approvals, requirePreviousTier, requestTtlHours}')
+    .option('--policy <file>', 'policy JSON: {requiredSuites:[{suite,thresholds:[{metric,min,max,maxDrop,maxRise}]}], approvals, requirePreviousTier, requestTtlHours, reviews:{activeVersionDays,approvalDays,rollbackDrillDays,rootExpiryWarnDays}}')
     .option('--approvals <n>', 'approvals needed (overrides the policy file)', parseIntOption('--approvals', 0, 10))
     .option('--require-suite <suite>', 'evaluation suite whose results are required (repeatable)', collect, [])
     .option('--require-previous-tier', 'the version must have been active in the tier below')
@@ -60,7 +60,7 @@ export function registerEnvironments(program: Command): void {
     .command('policy')
     .description("replace an environment's promotion policy")
     .argument('<name>', 'environment name')
-    .requiredOption('--policy <file>', 'policy JSON')
+    .requiredOption('--policy <file>', 'policy JSON (as for env create)')
     .action(
       action(async (ctx, name: string, opts: { policy: string }) => {
         const e = await ctx.callWith('environments.setPolicy', { name, policy: await readJsonFile(opts.policy) });

@@ -16,6 +16,10 @@ function report(ctx: CommandContext, r: Output<'promotions.request'>, verb: stri
 
 const idArg = parseIntOption('promotion id', 1);
 
+/** Whom an authorisation names, in words. */
+const targetsOf = (a: { targets: { environment?: string | undefined; hosts: string[] } }) =>
+  [...(a.targets.environment ? [`environment ${a.targets.environment}`] : []), ...(a.targets.hosts.length ? [`hosts ${a.targets.hosts.join(', ')}`] : [])].join(' and ');
+
 export function registerPromotions(program: Command): void {
   const promote = program.command('promote').description('promotion requests, approvals and their evidence');
   promote
@@ -113,7 +117,7 @@ export function registerPromotions(program: Command): void {
           ...(opts.hosts ? { hosts: opts.hosts.split(',').filter(Boolean) } : {}),
           ...(opts.slot ? { slot: opts.slot } : {}),
         });
-        const who = [...(a.targets.environment ? [`environment ${a.targets.environment}`] : []), ...(a.targets.hosts.length ? [`hosts ${a.targets.hosts.join(', ')}`] : [])].join(' and ');
+        const who = targetsOf(a);
         ctx.out.result(a, () => `authorisation ${a.id}: ${who} may take slot ${a.slot} back to ${a.model}@${a.version} once, until ${a.expiresAt}; written to ${a.file}`);
       }),
     );
@@ -125,7 +129,14 @@ export function registerPromotions(program: Command): void {
     .action(
       action(async (ctx, file: string) => {
         const a = await ctx.call('rollbacks.cosign', { path: resolve(file) });
-        ctx.out.result(a, () => `authorisation ${a.id}: ${a.signatures} of the ${a.threshold} approver signature(s) hosts need${a.signatures >= a.threshold ? '' : '; another approver must co-sign it'}; written to ${a.file}`);
+        const who = targetsOf(a);
+        ctx.out.result(a, () =>
+          [
+            `co-signed authorisation ${a.id}, issued by ${a.issuedBy}: ${who} may take slot ${a.slot} back to ${a.model}@${a.version} (${a.versionDigest}) once, until ${a.expiresAt}`,
+            `reason   ${a.reason}`,
+            `signed   ${a.signatures} of the ${a.threshold} approver signature(s) hosts need${a.signatures >= a.threshold ? '' : '; another approver must co-sign it'}; written to ${a.file}`,
+          ].join('\n'),
+        );
       }),
     );
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { AirlockError, ROLE_NAMES, signerFromSecretKey, type RoleName } from '@airlock/shared/common';
-import { openKey, readKeyFile } from '@airlock/shared/node';
+import { AirlockError, assertDraftFollows, ROLE_NAMES, signerFromSecretKey, type RoleName } from '@airlock/shared/common';
+import { openKey, readKeyFile, readRootFile } from '@airlock/shared/node';
 import { describeDraft, readDraft, signDraftFile, type DraftSummary } from '../../registry/services/root-ceremony.js';
 import { table } from '../output.js';
 import { passphrase } from '../passphrase.js';
@@ -46,6 +46,7 @@ function describe(d: DraftSummary): string {
   const side = (name: string, s: DraftSummary['previous']) => `${name} ${s.signed.length} of ${s.threshold} needed${s.signed.length > 0 ? `: ${s.signed.map(short).join(', ')}` : ''}`;
   return [
     `draft    ${d.path}: root version ${d.previousVersion} → ${d.version} (expires ${d.expiresAt})`,
+    `replaces ${d.previousDigest} (compare with your own copy of root version ${d.previousVersion})`,
     ...d.changes.map((c) => `change   ${change(c)}`),
     `signed   ${side(`version ${d.previousVersion}'s root keys`, d.previous)}`,
     `         ${side(`version ${d.version}'s root keys`, d.proposed)}`,
@@ -104,16 +105,20 @@ export function registerRoot(program: Command): void {
     );
   root
     .command('sign')
-    .description('sign a root draft in place: with a root key file (offline, no registry needed) or, without --key, as the acting user')
+    .description('sign a root draft in place: with a root key file and the root you trust (offline, no registry needed) or, without --key, as the acting user')
     .argument('<draft>', 'the draft file')
     .option('--key <file>', 'a root key file; its passphrase comes from AIRLOCK_PASSPHRASE or a prompt')
+    .option('--root <file>', "with --key: your own copy of the current root (`airlock root export`, or a host's): the draft must replace exactly it")
     .action(
-      action(async (ctx, draft: string, opts: { key?: string }) => {
+      action(async (ctx, draft: string, opts: { key?: string; root?: string }) => {
         let r: DraftSummary;
         if (opts.key) {
+          // The draft's own idea of the current root is signed by nobody: the signer brings theirs.
+          if (!opts.root) throw new AirlockError('USAGE', 'Signing with --key needs --root FILE, the current root as you hold it, so that the changes shown are the real ones.');
+          const { root: trusted } = await readRootFile(resolve(opts.root));
           const file = await readKeyFile(resolve(opts.key));
           const pair = await openKey(file, await passphrase(`Passphrase for the root key ${opts.key}: `));
-          r = await signDraftFile(resolve(draft), signerFromSecretKey(pair.secretKey));
+          r = await signDraftFile(resolve(draft), signerFromSecretKey(pair.secretKey), trusted);
         } else {
           r = await ctx.call('roots.sign', { draft: resolve(draft) });
         }
@@ -122,12 +127,15 @@ export function registerRoot(program: Command): void {
     );
   root
     .command('show')
-    .description('what a root draft changes and who has signed it (offline)')
+    .description('what a root draft changes and who has signed it (offline; --root checks it replaces the root you hold)')
     .argument('<draft>', 'the draft file')
+    .option('--root <file>', 'your own copy of the current root: the changes are shown against it, or refused')
     .action(
-      action(async ({ out }, draft: string) => {
+      action(async ({ out }, draft: string, opts: { root?: string }) => {
         const path = resolve(draft);
-        const r = describeDraft(path, await readDraft(path));
+        const read = await readDraft(path);
+        if (opts.root) assertDraftFollows(read, (await readRootFile(resolve(opts.root))).root);
+        const r = describeDraft(path, read);
         out.result(r, () => describe(r));
       }),
     );

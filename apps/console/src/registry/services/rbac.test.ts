@@ -20,6 +20,7 @@ import { decidePromotion, requestPromotion, rollback, withdrawPromotion } from '
 import { importReports } from './reports.js';
 import { resolveReview } from './reviews.js';
 import { authoriseRollback } from './rollback-authorisations.js';
+import { currentRoot } from '../roots.js';
 import { proposeRoot, publishRoot, signDraftFile } from './root-ceremony.js';
 import { collectGarbage } from './store-gc.js';
 import { addUser, revokeUser } from './users.js';
@@ -50,7 +51,7 @@ async function churn2(w: World, opts: { requested?: boolean; active?: boolean } 
 async function signedDraft(w: World): Promise<string> {
   const draft = join(await tempDir(), 'root.draft.json');
   await proposeRoot(w.reg, w.as.alice, { out: draft, add: [{ role: 'root', user: 'carol' }], remove: [], thresholds: {} });
-  await signDraftFile(draft, w.as.alice.signer);
+  await signDraftFile(draft, w.as.alice.signer, (await currentRoot(w.reg.home)).root);
   return draft;
 }
 

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useWorld, countRows, type World } from '../../../../../test/helpers/world.js';
 import { Dispatcher } from '../../backend/dispatcher.js';
@@ -88,6 +90,18 @@ describe('the review calendar', () => {
     expect(listReviews(later.reg, w.as.aud).filter((r) => r.kind === 'periodic_review')).toMatchObject([{ subject: 'active:prod/churn@1', openedBy: 'aud' }]);
     const due = await d.call('reviews.due', { withinDays: 0 }, { session });
     expect(due).toMatchObject({ ok: true, result: [{ kind: 'periodic_review', overdue: true, reviewId: expect.any(Number) }] });
+  }, 60_000);
+
+  it('a damaged policy or root file stops no call; asked for, the calendar names the damage', async () => {
+    const { w, start } = await world();
+    const later = await at(w, start + 31 * DAY);
+    later.reg.db.raw.prepare('UPDATE environments SET policy = ? WHERE name = ?').run('{"approvals":', 'prod');
+    await writeFile(join(later.reg.home.roots, `${(await listRoots(w.reg, w.as.aud)).at(-1)!.version}.root.json`), 'not a root');
+    const d = new Dispatcher(later.reg, new Sessions());
+    const unlocked = await d.call('session.unlock', { user: 'aud', passphrase: PASSPHRASE });
+    const session = (unlocked as { result: { session: string } }).result.session;
+    expect(await d.call('models.list', {}, { session })).toMatchObject({ ok: true });
+    expect(await d.call('reviews.due', { withinDays: 0 }, { session })).toMatchObject({ ok: false, error: { code: 'INTEGRITY_FAILED', message: expect.stringContaining('prod') } });
   }, 60_000);
 
   it('asks nothing of an environment without a review policy', async () => {

@@ -52,7 +52,14 @@ async function newestRootExpiry(reg: Registry): Promise<{ version: number; expir
  * again, approvals to renew, rollback drills, and the root of trust nearing its expiry. Computed from
  * the registry each time, never stored, so nothing can be marked done except by resolving its item.
  */
-export async function dueReviews(reg: Registry, _actor: Actor, opts: { withinDays: number; env?: string }): Promise<DueItem[]> {
+export async function dueReviews(reg: Registry, _actor: Actor, opts: { withinDays: number; env?: string; lenient?: boolean }): Promise<DueItem[]> {
+  // Asked for, damage is an answer (INTEGRITY_FAILED naming it); opened on the side of every call, an
+  // environment whose policy or a root whose file is damaged is passed over, so it cannot stop the
+  // registry's work (`verify` and `review due` still name it).
+  const leniently = <T,>(read: () => T | Promise<T>): Promise<T | null> => Promise.resolve().then(read).catch((err: unknown) => {
+    if (opts.lenient) return null;
+    throw err;
+  });
   const now = Date.parse(reg.now());
   const horizon = now + opts.withinDays * DAY;
   const items: DueItem[] = [];
@@ -62,7 +69,11 @@ export async function dueReviews(reg: Registry, _actor: Actor, opts: { withinDay
     items.push({ kind, subject, environment, dueAt: toTimestamp(dueMs), overdue: dueMs <= now, detail, reviewId: open?.id ?? null });
   };
   const envs = environments.list(reg.db).filter((e) => !opts.env || e.name === opts.env);
-  const policies = new Map(envs.map((e) => [e.name, storedPolicy(e).reviews ?? {}]));
+  const policies = new Map<string, NonNullable<ReturnType<typeof storedPolicy>['reviews']>>();
+  for (const e of envs) {
+    const policy = await leniently(() => storedPolicy(e));
+    if (policy) policies.set(e.name, policy.reviews ?? {});
+  }
   for (const a of activations.open(reg.db)) {
     const policy = policies.get(a.environment);
     if (!policy) continue;
@@ -88,7 +99,7 @@ export async function dueReviews(reg: Registry, _actor: Actor, opts: { withinDay
     add('rollback_drill', subject, env.name, nextDue(reg, 'rollback_drill', subject, env.created_at, days), `${env.name} drills a rollback every ${days} days (\`airlock rollback\` to the previous version and forward again, on real hosts).`);
   }
   const warn = Math.max(0, ...[...policies.values()].map((p) => p.rootExpiryWarnDays ?? 0));
-  const root = warn > 0 ? await newestRootExpiry(reg) : null;
+  const root = warn > 0 ? await leniently(() => newestRootExpiry(reg)) : null;
   if (root) {
     const subject = `root:${root.version}`;
     // A root's expiry does not move when its item is resolved: once flagged, it is not flagged again.
@@ -103,7 +114,7 @@ export async function dueReviews(reg: Registry, _actor: Actor, opts: { withinDay
  * by whoever's call found it. Runs before every call, so the queue is current whoever looks.
  */
 export async function openDueReviews(reg: Registry, actor: SigningActor): Promise<number[]> {
-  const due = (await dueReviews(reg, actor, { withinDays: 0 })).filter((d) => d.overdue && d.reviewId === null);
+  const due = (await dueReviews(reg, actor, { withinDays: 0, lenient: true })).filter((d) => d.overdue && d.reviewId === null);
   if (due.length === 0) return [];
   return mutate(reg, actor, 'review.due', () => {
     const now = reg.now();

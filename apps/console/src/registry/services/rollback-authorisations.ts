@@ -4,6 +4,7 @@ import {
   ROLLBACK_AUTHORISATION_PAYLOAD_TYPE,
   ROLLBACK_AUTHORISATION_SCHEMA,
   RollbackAuthorisationSchema,
+  canonicalJson,
   parseVersionedJson,
   roleKeys,
   signEnvelope,
@@ -15,6 +16,7 @@ import {
 } from '@airlock/shared/common';
 import { authorize, type SigningActor } from '../auth.js';
 import { mutate } from '../audit.js';
+import { sql } from '../db/sql.js';
 import { MAX_VALID_HOURS } from '../../api/calls/fleet.js';
 import type { Registry } from '../context.js';
 import { readRoots } from '../roots.js';
@@ -87,6 +89,13 @@ export async function cosignRollbackAuthorisation(reg: Registry, actor: SigningA
   const authorisation = parseVersionedJson(payload, { schemaId: ROLLBACK_AUTHORISATION_SCHEMA, schema: RollbackAuthorisationSchema, what: 'rollback authorisation', invalid: 'AUTHORISATION_INVALID', unsupported: 'AUTHORISATION_INVALID' });
   if (signedBy.includes(actor.signer.keyId)) throw new AirlockError('APPROVAL_DUPLICATE', `${actor.user.name} already signed authorisation ${authorisation.id}; another approver must co-sign it.`);
   if (Date.parse(authorisation.expiresAt) <= Date.parse(reg.now())) throw new AirlockError('AUTHORISATION_EXPIRED', `Authorisation ${authorisation.id} expired at ${authorisation.expiresAt}; ask for a new one.`);
+  // Only what this registry issued, as it issued it: an authorisation signed out of band by one
+  // approver key (for any targets, for years) must not gather a second signature here.
+  const issued = reg.db.get<{ key_id: string; details: string }>(sql`SELECT key_id, details FROM audit_events WHERE action = 'rollback.authorise' AND json_extract(details, '$.id') = ${authorisation.id}`);
+  const recorded = issued ? (JSON.parse(issued.details) as { expiresAt?: string; slot?: string; targets?: unknown }) : null;
+  if (!issued || !signedBy.includes(issued.key_id) || recorded?.expiresAt !== authorisation.expiresAt || recorded.slot !== authorisation.slot || canonicalJson(recorded.targets) !== canonicalJson(authorisation.targets)) {
+    throw new AirlockError('AUTHORISATION_INVALID', `Authorisation ${authorisation.id} is not one this registry issued (\`airlock authorise-rollback\` records each): do not co-sign it.`);
+  }
   return mutate(reg, actor, 'rollback.authorise', () => {
     const v = resolveVersion(reg, `${authorisation.model}@${authorisation.version}`);
     if (v.digest !== authorisation.versionDigest) throw new AirlockError('AUTHORISATION_INVALID', `Authorisation ${authorisation.id} names ${refOf(v)} with digest ${authorisation.versionDigest}, but this registry's ${refOf(v)} is ${v.digest}.`);

@@ -59,7 +59,12 @@ function publicKeyOf(reg: Registry, source: KeySource): Uint8Array {
 }
 
 /** The next root: the current one with the proposal's keys added and removed, thresholds and expiry set. */
-export function nextRoot(current: Root, proposal: RootProposal & { remove: { role: RoleName; keyId: string }[] }, keyOf: (s: KeySource) => Uint8Array, nowMs: number): Root {
+export function nextRoot(
+  current: Root,
+  proposal: RootProposal & { remove: { role: RoleName; keyId: string }[]; keepThresholds?: boolean },
+  keyOf: (s: KeySource) => Uint8Array,
+  nowMs: number,
+): Root {
   const publicKeys = new Map(Object.entries(current.keys).map(([id, k]) => [id, fromBase64(k.public)]));
   const members = new Map(ROLE_NAMES.map((r) => [r, new Set(current.roles[r].keyids)]));
   for (const source of proposal.add) {
@@ -75,9 +80,13 @@ export function nextRoot(current: Root, proposal: RootProposal & { remove: { rol
   const thresholds: Partial<Record<RoleName, number>> = {};
   for (const role of ROLE_NAMES) {
     const count = members.get(role)!.size;
-    // A role that loses keys keeps its threshold where it can, never silently above what it holds.
+    // A role that loses keys keeps its threshold where it can, never silently above what it holds; a
+    // change nobody reviews key by key (a revocation) may not lower it at all.
     const threshold = proposal.thresholds[role] ?? Math.min(current.roles[role].threshold, count);
     if (count === 0) throw new AirlockError('INVALID_INPUT', `The proposal leaves the ${role} role without a key; every role needs at least one.`);
+    if (proposal.keepThresholds && threshold < current.roles[role].threshold) {
+      throw new AirlockError('INVALID_INPUT', `This would leave the ${role} role ${count} key(s) for its threshold of ${current.roles[role].threshold}, so the threshold would fall. Lower it first by a ceremony that says so (\`airlock root propose --threshold ${role}=${count} …\`).`);
+    }
     if (threshold > count) throw new AirlockError('INVALID_INPUT', `The ${role} threshold ${threshold} exceeds the ${count} key(s) the role would hold.`);
     thresholds[role] = threshold;
   }
@@ -108,9 +117,12 @@ export function describeDraft(path: string, draft: RootDraft): DraftSummary {
   return { path, previousVersion: previous.version, changes: rootChanges(previous, proposed), expiresAt: proposed.expiresAt, ...rootDraftProgress(draft) };
 }
 
-/** Adds a signature to the draft file in place (offline with a key file, or with a user's unlocked key). */
-export async function signDraftFile(path: string, signer: Signer): Promise<DraftSummary> {
-  const signed = signRootDraft(await readDraft(path), signer);
+/**
+ * Adds a signature to the draft file in place (offline with a key file, or with a user's unlocked
+ * key), once the draft is shown to follow `trusted`: the registry's newest root, or the signer's own copy.
+ */
+export async function signDraftFile(path: string, signer: Signer, trusted: Root): Promise<DraftSummary> {
+  const signed = signRootDraft(await readDraft(path), signer, trusted);
   await writeDraft(path, signed, { exclusive: false });
   return describeDraft(path, signed);
 }

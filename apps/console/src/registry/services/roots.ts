@@ -4,7 +4,7 @@ import type { Registry } from '../context.js';
 import { currentRoot, writeRoot } from '../roots.js';
 import { nextRoot, type RootProposal } from './root-ceremony.js';
 
-export type RootChange = RootProposal & { remove: { role: RoleName; keyId: string }[]; add: { role: RoleName; publicKey: string }[] };
+export type RootChange = RootProposal & { remove: { role: RoleName; keyId: string }[]; add: { role: RoleName; publicKey: string }[]; keepThresholds?: boolean };
 
 /**
  * The next root with this change, published at once when the acting user's key alone meets the root
@@ -16,7 +16,7 @@ export async function changeRootAlone(reg: Registry, actor: SigningActor, change
   const proposed = nextRoot(current.root, change, (s) => fromBase64('publicKey' in s ? s.publicKey : '', 'public key'), Date.parse(reg.now()));
   const alone = [current.root, proposed].every((r) => r.roles.root.threshold === 1 && r.roles.root.keyids.includes(actor.signer.keyId));
   if (!alone) return { previous: current.envelope, proposed };
-  const { envelope } = finishRootDraft(signRootDraft(proposeRootDraft(current.envelope, proposed), actor.signer), Date.parse(reg.now()));
+  const { envelope } = finishRootDraft(signRootDraft(proposeRootDraft(current.envelope, proposed), actor.signer, current.root), Date.parse(reg.now()));
   await writeRoot(reg.home, proposed, envelope);
   return { root: proposed };
 }

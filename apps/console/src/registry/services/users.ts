@@ -99,7 +99,7 @@ export async function revokeUser(reg: Registry, actor: SigningActor, input: { na
   let rootVersion: number | null = null;
   let draft: string | null = null;
   if (rootRoles.length > 0) {
-    const changed = await changeRootAlone(reg, actor, { add: [], remove: rootRoles.map((role) => ({ role, keyId: user.key_id })), thresholds: {} });
+    const changed = await changeRootAlone(reg, actor, { add: [], remove: rootRoles.map((role) => ({ role, keyId: user.key_id })), thresholds: {}, keepThresholds: true });
     if ('root' in changed) rootVersion = changed.root.version;
     else if (!input.draft) {
       throw new AirlockError('USAGE', `${input.name}'s key is in the ${rootRoles.join(' and ')} role of a root that needs ${root.roles.root.threshold} root signature(s): pass --draft FILE to write the ceremony's draft; nothing was changed.`);

@@ -9,7 +9,9 @@ import { AirlockError, fromBase64, signEnvelope, utf8Decode, utf8Encode, verifyE
 import { writeFileAtomic } from '@airlock/shared/node';
 import type { Actor, SigningActor } from '../../auth.js';
 import type { Registry } from '../../context.js';
+import { auditEvents } from '../../repos/audit-events.js';
 import { users } from '../../repos/users.js';
+import { headOf } from '../audit-anchors.js';
 import { collectCompliance } from './collect.js';
 import { renderComplianceHtml } from './render-html.js';
 import { ComplianceStatementSchema, type ComplianceStatement } from '../../../api/compliance.js';
@@ -89,9 +91,12 @@ export const SECTIONS = ['overview', 'versions', 'deployments', 'incidents', 're
 
 /**
  * `airlock report verify`: the file is what its issuer signed (digest), the signature is by the key
- * the registry knows for that person, and the statement is about this file.
+ * the registry knows for that person, who was not yet revoked when the registry stood where the report
+ * says it was drawn, and that point is in this registry's audit log. When the log has not moved since
+ * (and for HTML), the report is rendered again and must be the same bytes: a signed but edited report
+ * (a section left out) is caught, not only an altered file.
  */
-export async function verifyComplianceReport(reg: Registry, _actor: Actor, input: { path: string }): Promise<ComplianceStatement & { keyId: string }> {
+export async function verifyComplianceReport(reg: Registry, actor: Actor, input: { path: string }): Promise<ComplianceStatement & { keyId: string; reproduced: boolean }> {
   const sigPath = signaturePathOf(input.path);
   const [bytes, sigText] = await Promise.all(
     [input.path, sigPath].map((p) =>
@@ -112,5 +117,19 @@ export async function verifyComplianceReport(reg: Registry, _actor: Actor, input
   if (!issuer) throw new AirlockError('SIGNATURE_KEY_UNKNOWN', `The report names its issuer "${claimed.issuedBy}", whom this registry does not know.`);
   verifyEnvelope(envelope, COMPLIANCE_PAYLOAD_TYPE, { keys: new Map([[issuer.key_id, fromBase64(issuer.public_key)]]), keyIds: [issuer.key_id], threshold: 1 }, 'compliance report signature');
   if (digestOf(bytes!) !== claimed.digest) throw new AirlockError('INTEGRITY_FAILED', `${input.path} is not the report ${claimed.issuedBy} signed: its digest differs. It was altered or replaced.`);
-  return { ...claimed, keyId: issuer.key_id };
+  const drawnAt = auditEvents.bySeq(reg.db, claimed.asOf.seq);
+  if (!drawnAt || drawnAt.hash !== claimed.asOf.hash) {
+    throw new AirlockError('INTEGRITY_FAILED', `The report says it was drawn at audit event ${claimed.asOf.seq} (${claimed.asOf.hash.slice(0, 16)}…), which this registry's log does not hold: it is not a report of this registry.`);
+  }
+  if (issuer.disabled_at !== null && issuer.disabled_at <= drawnAt.at) {
+    throw new AirlockError('INTEGRITY_FAILED', `${claimed.issuedBy} was revoked at ${issuer.disabled_at}, before the registry stood where the report says it was drawn (${drawnAt.at}): they could not have issued it.`);
+  }
+  let reproduced = false;
+  if (claimed.format === 'html' && headOf(reg).seq === claimed.asOf.seq) {
+    const data = await collectCompliance(reg, actor, { env: claimed.environment, ...(claimed.since ? { since: claimed.since } : {}) });
+    const again = digestOf(utf8Encode(renderComplianceHtml(data, { name: issuer.name, keyId: issuer.key_id })));
+    if (again !== claimed.digest) throw new AirlockError('INTEGRITY_FAILED', `${input.path} is signed by ${claimed.issuedBy}, but it is not what the registry renders for ${claimed.environment} at audit event ${claimed.asOf.seq}: something was changed before it was signed.`);
+    reproduced = true;
+  }
+  return { ...claimed, keyId: issuer.key_id, reproduced };
 }
