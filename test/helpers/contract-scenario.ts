@@ -90,6 +90,8 @@ export async function contractScenario(dir: string): Promise<Step[]> {
     { call: 'users.list', as: 'aud', input: {}, expect: 'ok' },
     { call: 'users.add', as: 'alice', input: { name: 'erin', roles: ['auditor'], passphrase: 'erin-passphrase' }, expect: 'ok' },
     { call: 'users.revoke', as: 'alice', input: { name: 'erin', reason: 'left the team' }, expect: 'ok' },
+    { call: 'compliance.issue', as: 'aud', input: { environment: 'prod', out: out('prod.html') }, expect: 'ok' },
+    { call: 'compliance.verify', as: 'carol', input: { path: out('prod.html') }, expect: 'ok' },
     { call: 'roots.list', as: 'aud', input: {}, expect: 'ok' },
     { call: 'roots.propose', as: 'alice', input: { out: out('root-2.draft.json'), add: [{ role: 'root', user: 'carol' }] }, expect: 'ok' },
     { call: 'roots.sign', as: 'alice', input: { draft: out('root-2.draft.json') }, expect: 'ok' },
