@@ -50,7 +50,12 @@ async function diskUse(path: string): Promise<{ files: number; apparent: number;
   const use = { files: 0, apparent: 0, allocated: 0 };
   for (const e of await readdir(path, { withFileTypes: true, recursive: true }).catch(() => [])) {
     if (!e.isFile()) continue;
-    const s = await stat(join(e.parentPath, e.name));
+    // The agent keeps writing while this is measured: a temp file renamed after the listing is gone.
+    const s = await stat(join(e.parentPath, e.name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
+    if (!s) continue;
     use.files++;
     use.apparent += s.size;
     use.allocated += s.blocks * 512;
