@@ -123,8 +123,10 @@ export async function collectCompliance(reg: Registry, actor: Actor, input: { en
     host: h.host_id,
     points: hostHistory(reg, actor, h.host_id, HISTORY)
       .filter((r) => after(r.at))
-      .map((r) => ({ at: r.at, value: Math.max(...r.slots.map((s) => s.p95Ms ?? -1)) }))
-      .map((p) => ({ at: p.at, value: p.value < 0 ? null : p.value })),
+      .map((r) => {
+        const p95 = r.slots.flatMap((s) => (s.p95Ms === null ? [] : [s.p95Ms]));
+        return { at: r.at, value: p95.length > 0 ? Math.max(...p95) : null };
+      }),
   }));
 
   const drift = [...new Set(versionsOut.map((v) => v.ref.slice(0, v.ref.lastIndexOf('@'))))].flatMap((model) =>

@@ -1,7 +1,7 @@
 import type { ComplianceData } from './collect.js';
+import { esc } from './html.js';
 import { lineChart } from './svg-chart.js';
 
-const esc = (v: unknown) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const short = (id: string) => `${id.slice(0, 16)}…`;
 
 function table(caption: string, head: string[], rows: unknown[][], empty: string): string {

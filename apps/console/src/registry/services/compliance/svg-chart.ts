@@ -1,11 +1,11 @@
 import type { Point } from './collect.js';
+import { esc } from './html.js';
 
 const W = 640;
 const H = 180;
 const PAD = { left: 48, right: 12, top: 12, bottom: 28 };
 const COLOURS = ['#1f5f9e', '#b4531a', '#2e7d32', '#6a1b9a', '#00838f', '#ad1457'];
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const num = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toPrecision(3));
 
 /**
