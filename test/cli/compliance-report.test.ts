@@ -98,6 +98,12 @@ describe('airlock report compliance', () => {
     // ... or claims a point in the log this registry never reached.
     await signAs(edited, { asOf: { seq: 999_999, hash: 'f'.repeat(64) } });
     expect(await codeOf(as('carol', ['report', 'verify', edited]))).toBe('INTEGRITY_FAILED');
+    // ... or is signed with the key of someone revoked before the point it names.
+    await as('alice', ['user', 'revoke', 'bob', '--reason', 'left']);
+    const [head] = await as<{ seq: number; hash: string }[]>('aud', ['audit', 'list', '--limit', '1']);
+    await signAs(edited, { asOf: { seq: head!.seq, hash: head!.hash } });
+    const afterRevocation = await airlock(['--home', w.reg.home.dir, '--user', 'carol', 'report', 'verify', edited]);
+    expect(afterRevocation.stderr).toMatch(/^error INTEGRITY_FAILED: bob was revoked at .* before the registry stood where the report says it was drawn/);
     await writeFile(out, html.replace('Compliance report', 'Compliance rep0rt'));
     expect(await codeOf(as('carol', ['report', 'verify', out]))).toBe('INTEGRITY_FAILED');
     const forged = { ...envelope, payload: Buffer.from(JSON.stringify({ ...statement, issuedBy: 'alice' })).toString('base64') };

@@ -139,6 +139,7 @@ const MUTATIONS: Mutation[] = [
   { name: 'a revocation lowers a threshold', file: 'apps/console/src/registry/services/users.ts', from: 'thresholds: {}, keepThresholds: true });', to: 'thresholds: {} });', tests: ['apps/console/src/registry/services/revoke.test.ts'] },
   { name: 'a signed report need not be what the registry renders', file: 'apps/console/src/registry/services/compliance/report.ts', from: 'if (again !== claimed.digest) throw', to: 'if (false) throw', tests: ['test/cli/compliance-report.test.ts'], rebuild: true },
   { name: 'any approver-signed authorisation is co-signed', file: 'apps/console/src/registry/services/rollback-authorisations.ts', from: 'if (!issued || !signedBy.includes(issued.key_id) || recorded?.expiresAt !== authorisation.expiresAt || recorded.slot !== authorisation.slot || canonicalJson(recorded.targets) !== canonicalJson(authorisation.targets)) {', to: 'if (false) {', tests: ['test/cli/cosign-cli.test.ts'], rebuild: true },
+  { name: 'a revoked person still issues reports', file: 'apps/console/src/registry/services/compliance/report.ts', from: 'if (issuer.disabled_at !== null && issuer.disabled_at <= drawnAt.at) {', to: "if (issuer.disabled_at !== null && issuer.disabled_at < '0') {", tests: ['test/cli/compliance-report.test.ts'], rebuild: true },
 ];
 
 function bundleAgent(): void {
